@@ -1,0 +1,98 @@
+// Platform layer for the browser: GLFW (Emscripten's JS implementation) + OpenGL ES 3 on
+// WebGL2, frames driven by emscripten_set_main_loop. The only place that knows about the web.
+#include <GLFW/glfw3.h>
+#include <emscripten.h>
+#include <emscripten/html5.h>
+#include <imgui.h>
+#include <imgui_impl_glfw.h>
+#include <imgui_impl_opengl3.h>
+
+#include <string>
+
+#include "app.h"
+#include "platform/web_app.h"
+#include "theme.h"
+
+namespace {
+
+struct WebPlatform {
+    GLFWwindow* window = nullptr;
+    klab::ui::App app;
+    std::string title;
+    bool first_frame_reported = false;
+};
+
+WebPlatform* g_platform = nullptr; // emscripten_set_main_loop needs one reachable instance
+
+EM_JS(int, klab_canvas_width, (), { return window.innerWidth | 0; });
+EM_JS(int, klab_canvas_height, (), { return window.innerHeight | 0; });
+EM_JS(void, klab_set_title, (const char* t), { document.title = UTF8ToString(t); });
+EM_JS(void, klab_first_frame, (), {
+    Module.klabFirstFrameMs = performance.now();
+    if (typeof Module.onFirstFrame === 'function') Module.onFirstFrame(Module.klabFirstFrameMs);
+});
+
+void frame(void* arg) {
+    auto* p = static_cast<WebPlatform*>(arg);
+    int w = klab_canvas_width(), h = klab_canvas_height();
+    int cw = 0, ch = 0;
+    glfwGetWindowSize(p->window, &cw, &ch);
+    if (w > 0 && h > 0 && (w != cw || h != ch)) glfwSetWindowSize(p->window, w, h);
+
+    glfwPollEvents();
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui_ImplGlfw_NewFrame();
+    ImGui::NewFrame();
+    p->app.frame();
+    ImGui::Render();
+
+    int fw = 0, fh = 0;
+    glfwGetFramebufferSize(p->window, &fw, &fh);
+    glViewport(0, 0, fw, fh);
+    glClearColor(0.07f, 0.08f, 0.09f, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+
+    std::string title = p->app.title();
+    if (title != p->title) {
+        p->title = title;
+        klab_set_title(title.c_str());
+    }
+    if (!p->first_frame_reported) {
+        p->first_frame_reported = true;
+        klab_first_frame();
+    }
+}
+
+} // namespace
+
+namespace klab::ui {
+App* web_app() { return g_platform ? &g_platform->app : nullptr; }
+} // namespace klab::ui
+
+int main() {
+    if (!glfwInit()) {
+        EM_ASM({ if (Module.onKlabError) Module.onKlabError('GLFW could not start'); });
+        return 1;
+    }
+    glfwWindowHint(GLFW_CLIENT_API, GLFW_OPENGL_ES_API);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+    GLFWwindow* window =
+        glfwCreateWindow(klab_canvas_width(), klab_canvas_height(), "Kernel Lab", nullptr, nullptr);
+    if (!window) {
+        EM_ASM({ if (Module.onKlabError) Module.onKlabError('WebGL2 context could not be created'); });
+        return 1;
+    }
+    glfwMakeContextCurrent(window);
+
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    klab::ui::apply_theme();
+    ImGui_ImplGlfw_InitForOpenGL(window, true);
+    ImGui_ImplOpenGL3_Init("#version 300 es");
+
+    g_platform = new WebPlatform{window, klab::ui::App{}, {}, false};
+    emscripten_set_main_loop_arg(frame, g_platform, 0, false);
+    return 0;
+}

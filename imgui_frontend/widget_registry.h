@@ -1,0 +1,26 @@
+// Where named widgets were drawn in the last frame. Browser tests ask for a widget's rectangle
+// and click it with real mouse events, so they test the same path a student's click takes.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+namespace klab::ui {
+
+struct Rect {
+    float x = 0, y = 0, w = 0, h = 0;
+};
+
+class WidgetRegistry {
+public:
+    void begin_frame() { rects_.clear(); }
+    // Records the rectangle of the last ImGui item under `id` (call right after the widget).
+    void track_last_item(const std::string& id);
+    std::optional<Rect> find(const std::string& id) const;
+
+private:
+    std::map<std::string, Rect> rects_;
+};
+
+} // namespace klab::ui

@@ -1,0 +1,117 @@
+// Kernel Lab page shell: checks for WebGL2, downloads the wasm with a progress bar, starts the
+// Emscripten module and reports failures in words instead of leaving a blank page.
+// Status for tests and embedders: window.klabStatus is 'loading' | 'ready' | 'error:<kind>'.
+(function () {
+  'use strict';
+  const $ = (id) => document.getElementById(id);
+  window.klabStatus = 'loading';
+
+  function fail(kind, message, hint) {
+    if (window.klabStatus.startsWith('error')) return;
+    window.klabStatus = 'error:' + kind;
+    $('loading').hidden = true;
+    $('error-text').textContent = message;
+    $('error-hint').textContent = hint || '';
+    $('error').hidden = false;
+    $('canvas').style.visibility = 'hidden';
+  }
+
+  function progress(loaded, total) {
+    const pct = total > 0 ? Math.min(100, (100 * loaded) / total) : 0;
+    $('loading-bar').style.width = pct.toFixed(1) + '%';
+    $('loading-text').textContent = total > 0
+      ? `Loading the kernel model… ${(loaded / 1048576).toFixed(1)} MB`
+      : 'Loading the kernel model…';
+  }
+
+  function hasWebGL2() {
+    try {
+      return !!document.createElement('canvas').getContext('webgl2');
+    } catch (e) {
+      return false;
+    }
+  }
+
+  // Download index.wasm ourselves so the bar can show progress; the module then uses the bytes.
+  async function fetchWasm(url) {
+    const resp = await fetch(url);
+    if (!resp.ok) throw new Error(`${url}: HTTP ${resp.status}`);
+    const total = Number(resp.headers.get('Content-Length')) || 0;
+    if (!resp.body || !resp.body.getReader) return new Uint8Array(await resp.arrayBuffer());
+    const reader = resp.body.getReader();
+    const chunks = [];
+    let loaded = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      loaded += value.length;
+      progress(loaded, Math.max(total, loaded));
+    }
+    const bytes = new Uint8Array(loaded);
+    let off = 0;
+    for (const c of chunks) { bytes.set(c, off); off += c.length; }
+    return bytes;
+  }
+
+  function loadScript(src) {
+    return new Promise((resolve, reject) => {
+      const s = document.createElement('script');
+      s.src = src;
+      s.async = true;
+      s.onload = resolve;
+      s.onerror = () => reject(new Error(`${src} could not be loaded`));
+      document.body.appendChild(s);
+    });
+  }
+
+  async function start() {
+    if (!hasWebGL2()) {
+      fail('webgl2', 'This browser or device does not offer WebGL2, which Kernel Lab needs to draw.',
+        'Try a current Firefox, Chrome, Edge or Safari, and check that hardware acceleration is not disabled.');
+      return;
+    }
+    const canvas = $('canvas');
+    canvas.addEventListener('webglcontextlost', (e) => {
+      e.preventDefault();
+      fail('context-lost', 'The graphics context was lost.', 'Reload the page to continue.');
+    });
+    let wasmBinary;
+    try {
+      wasmBinary = await fetchWasm('index.wasm');
+    } catch (e) {
+      fail('download', 'The kernel model could not be downloaded: ' + e.message,
+        'Check your connection and reload the page.');
+      return;
+    }
+    window.Module = {
+      canvas,
+      wasmBinary,
+      print: (t) => console.log(t),
+      printErr: (t) => console.warn(t),
+      onAbort: (what) => fail('abort', 'The kernel model stopped unexpectedly: ' + what,
+        'Reload the page. If it happens again, please report it with the browser console output.'),
+      onKlabError: (what) => fail('start', 'Kernel Lab could not start: ' + what),
+      onFirstFrame: (ms) => {
+        $('loading').hidden = true;
+        window.klab = new window.Module.Lab();
+        window.klabFirstFrameMs = ms;
+        window.klabStatus = 'ready';
+        canvas.focus();
+        window.dispatchEvent(new CustomEvent('klab-ready', { detail: { firstFrameMs: ms } }));
+      },
+    };
+    try {
+      await loadScript('index.js');
+    } catch (e) {
+      fail('download', e.message, 'Check your connection and reload the page.');
+    }
+  }
+
+  window.addEventListener('error', (e) => {
+    if (window.klabStatus === 'loading') fail('script', 'A script error stopped the lab: ' + e.message);
+  });
+  // Keyboard focus must follow the pointer into the canvas, also inside a course site's iframe.
+  $('canvas').addEventListener('mousedown', () => $('canvas').focus());
+  start();
+})();
