@@ -24,9 +24,12 @@
       : 'Loading the kernel model…';
   }
 
-  function hasWebGL2() {
+  // Creating a WebGL2 context is the slowest step of start-up on software GL, so it is done once,
+  // on the lab's own canvas, with the attributes Emscripten's GLFW asks for (getContext then
+  // hands GLFW this same context).
+  function createWebGL2(canvas) {
     try {
-      return !!document.createElement('canvas').getContext('webgl2');
+      return !!canvas.getContext('webgl2', { antialias: false, depth: true, stencil: true, alpha: true });
     } catch (e) {
       return false;
     }
@@ -66,19 +69,24 @@
   }
 
   async function start() {
-    if (!hasWebGL2()) {
+    const canvas = $('canvas');
+    // Download and compile the wasm while the (blocking) GL context creation runs; yielding once
+    // lets the request go out first.
+    const wasmModule = fetchWasm('index.wasm').then((bytes) => WebAssembly.compile(bytes));
+    wasmModule.catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (!createWebGL2(canvas)) {
       fail('webgl2', 'This browser or device does not offer WebGL2, which Kernel Lab needs to draw.',
         'Try a current Firefox, Chrome, Edge or Safari, and check that hardware acceleration is not disabled.');
       return;
     }
-    const canvas = $('canvas');
     canvas.addEventListener('webglcontextlost', (e) => {
       e.preventDefault();
       fail('context-lost', 'The graphics context was lost.', 'Reload the page to continue.');
     });
-    let wasmBinary;
+    let compiled;
     try {
-      wasmBinary = await fetchWasm('index.wasm');
+      compiled = await wasmModule;
     } catch (e) {
       fail('download', 'The kernel model could not be downloaded: ' + e.message,
         'Check your connection and reload the page.');
@@ -86,7 +94,12 @@
     }
     window.Module = {
       canvas,
-      wasmBinary,
+      // Hand Emscripten the module compiled above instead of letting it fetch again.
+      instantiateWasm: (imports, receive) => {
+        WebAssembly.instantiate(compiled, imports).then((instance) => receive(instance, compiled),
+          (e) => fail('start', 'The kernel model could not be started: ' + e.message));
+        return {};
+      },
       print: (t) => console.log(t),
       printErr: (t) => console.warn(t),
       onAbort: (what) => fail('abort', 'The kernel model stopped unexpectedly: ' + what,
