@@ -6,7 +6,9 @@
 
 namespace klab::ui {
 
-App::App(MachineConfig config) { boot(config); }
+App::App(MachineConfig config) {
+    boot(config);
+}
 
 void App::boot(const MachineConfig& config) {
     if (!config.validate().ok()) return; // the menus only offer valid machines

@@ -19,13 +19,16 @@ Result<void> MachineConfig::validate() const {
     if (mem_bytes < kMinMemBytes || mem_bytes > kMaxMemBytes)
         return make_error("memory size " + format_mem_size(mem_bytes) +
                           " is outside the modelled range 64 MiB .. 16 GiB");
-    if (mem_bytes % page_size() != 0) return make_error("memory size must be a whole number of pages");
+    if (mem_bytes % page_size() != 0)
+        return make_error("memory size must be a whole number of pages");
     if (nr_cpus < 1 || nr_cpus > kMaxCpus)
         return make_error("CPU count " + std::to_string(nr_cpus) + " is outside 1 .. 64");
     return {};
 }
 
-const char* arch_name(Arch arch) { return arch == Arch::i386 ? "i386" : "x86_64"; }
+const char* arch_name(Arch arch) {
+    return arch == Arch::i386 ? "i386" : "x86_64";
+}
 
 const char* allocator_name(SlabAllocator a) {
     switch (a) {
@@ -46,7 +49,8 @@ Result<SlabAllocator> parse_allocator(std::string_view s) {
     if (s == "slub") return SlabAllocator::slub;
     if (s == "slab") return SlabAllocator::slab;
     if (s == "slob") return SlabAllocator::slob;
-    return make_error("unknown slab allocator '" + std::string(s) + "' (expected slub, slab or slob)");
+    return make_error("unknown slab allocator '" + std::string(s) +
+                      "' (expected slub, slab or slob)");
 }
 
 Result<uint64_t> parse_mem_size(std::string_view s) {
@@ -59,9 +63,12 @@ Result<uint64_t> parse_mem_size(std::string_view s) {
     unsigned shift = 0;
     if (!suffix.empty()) {
         switch (suffix[0]) {
-        case 'k': case 'K': shift = 10; break;
-        case 'm': case 'M': shift = 20; break;
-        case 'g': case 'G': shift = 30; break;
+        case 'k':
+        case 'K': shift = 10; break;
+        case 'm':
+        case 'M': shift = 20; break;
+        case 'g':
+        case 'G': shift = 30; break;
         default: return make_error("bad memory size suffix in '" + std::string(s) + "'");
         }
         std::string_view rest = suffix.substr(1);

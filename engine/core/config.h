@@ -19,8 +19,8 @@ struct MachineConfig {
     uint64_t mem_bytes = 6ull << 30;
     uint32_t nr_cpus = 2;
     SlabAllocator allocator = SlabAllocator::slub;
-    std::string cmdline;  // kernel boot options, e.g. "slab_nomerge slub_debug=FZP"
-    uint64_t seed = 1;    // the one PRNG inside the kernel
+    std::string cmdline; // kernel boot options, e.g. "slab_nomerge slub_debug=FZP"
+    uint64_t seed = 1;   // the one PRNG inside the kernel
 
     // Fixed per architecture (the lab models no PAE and no 5-level paging).
     uint32_t page_shift() const { return 12; }

@@ -24,6 +24,8 @@ struct WebPlatform {
 
 WebPlatform* g_platform = nullptr; // emscripten_set_main_loop needs one reachable instance
 
+// JavaScript inside EM_JS: keep the C++ formatter away (it would split `===`).
+// clang-format off
 EM_JS(int, klab_canvas_width, (), { return window.innerWidth | 0; });
 EM_JS(int, klab_canvas_height, (), { return window.innerHeight | 0; });
 EM_JS(void, klab_set_title, (const char* t), { document.title = UTF8ToString(t); });
@@ -31,6 +33,7 @@ EM_JS(void, klab_first_frame, (), {
     Module.klabFirstFrameMs = performance.now();
     if (typeof Module.onFirstFrame === 'function') Module.onFirstFrame(Module.klabFirstFrameMs);
 });
+// clang-format on
 
 void frame(void* arg) {
     auto* p = static_cast<WebPlatform*>(arg);
@@ -67,12 +70,16 @@ void frame(void* arg) {
 } // namespace
 
 namespace klab::ui {
-App* web_app() { return g_platform ? &g_platform->app : nullptr; }
+App* web_app() {
+    return g_platform ? &g_platform->app : nullptr;
+}
 } // namespace klab::ui
 
 int main() {
     if (!glfwInit()) {
-        EM_ASM({ if (Module.onKlabError) Module.onKlabError('GLFW could not start'); });
+        EM_ASM({
+            if (Module.onKlabError) Module.onKlabError('GLFW could not start');
+        });
         return 1;
     }
     glfwWindowHint(GLFW_CLIENT_API, GLFW_OPENGL_ES_API);
@@ -81,7 +88,9 @@ int main() {
     GLFWwindow* window =
         glfwCreateWindow(klab_canvas_width(), klab_canvas_height(), "Kernel Lab", nullptr, nullptr);
     if (!window) {
-        EM_ASM({ if (Module.onKlabError) Module.onKlabError('WebGL2 context could not be created'); });
+        EM_ASM({
+            if (Module.onKlabError) Module.onKlabError('WebGL2 context could not be created');
+        });
         return 1;
     }
     glfwMakeContextCurrent(window);

@@ -44,7 +44,8 @@ std::optional<MachineConfig> draw_machine_view(const MachineConfig& m, WidgetReg
         fact_row("CPUs", "%u", m.nr_cpus);
         fact_row("page size", "%" PRIu64 " bytes (PAGE_SHIFT %u)", m.page_size(), m.page_shift());
         fact_row("HZ", "%u", m.hz());
-        fact_row(m.arch == Arch::i386 ? "PAGE_OFFSET" : "direct map", "0x%" PRIx64, m.page_offset());
+        fact_row(m.arch == Arch::i386 ? "PAGE_OFFSET" : "direct map", "0x%" PRIx64,
+                 m.page_offset());
         fact_row("pointer size", "%u bytes", m.pointer_bytes());
         fact_row("slab allocator", "%s", allocator_name(m.allocator));
         ImGui::EndTable();

@@ -27,8 +27,9 @@ MainMenuActions draw_main_menu(const MachineConfig& machine, ViewToggles& views)
         ImGui::EndMenu();
     }
     ImGui::Separator();
-    ImGui::TextDisabled("Linux %s model | %s | %s | %u CPUs", kLinuxRelease, arch_name(machine.arch),
-                        format_mem_size(machine.mem_bytes).c_str(), machine.nr_cpus);
+    ImGui::TextDisabled("Linux %s model | %s | %s | %u CPUs", kLinuxRelease,
+                        arch_name(machine.arch), format_mem_size(machine.mem_bytes).c_str(),
+                        machine.nr_cpus);
     ImGui::EndMainMenuBar();
     return act;
 }
