@@ -1,0 +1,41 @@
+// dump_stack() and taint printing (see dump_stack.h).
+#include "printk/dump_stack.h"
+
+#include <cstdio>
+
+#include "machine/kernel.h"
+
+namespace klab {
+
+void add_taint(Kernel& k, TaintFlag flag) {
+    k.tainted |= 1u << flag;
+}
+
+std::string print_tainted(uint32_t mask) {
+    if (!mask) return "Not tainted";
+    // c_true letters of taint_flags[] in kernel/panic.c; c_false is ' ' except for 'P'/'G'.
+    static const char kTrue[TAINT_FLAGS_COUNT + 1] = "PFSRMBUDAWCIOELKXT";
+    std::string s = "Tainted: ";
+    for (uint32_t i = 0; i < TAINT_FLAGS_COUNT; ++i) {
+        bool set = mask & (1u << i);
+        s += set ? kTrue[i] : (i == 0 ? 'G' : ' ');
+    }
+    return s;
+}
+
+void dump_stack(Kernel& k, std::initializer_list<const char*> frames) {
+    const CpuContext& c = k.cpus[k.current_cpu];
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "CPU: %u PID: %d Comm: %.20s %s %s %s", k.current_cpu, c.pid,
+                  c.comm.c_str(), print_tainted(k.tainted).c_str(), kUtsRelease, kUtsVersion);
+    printk(k, LogLevel::warning, buf);
+    printk(k, LogLevel::warning, std::string("Hardware name: ") + k.hardware_name());
+    printk(k, LogLevel::warning, "Call Trace:");
+    bool irq = in_hardirq(c.preempt_count);
+    printk(k, LogLevel::warning, irq ? " <IRQ>" : " <TASK>");
+    printk(k, LogLevel::warning, " dump_stack_lvl");
+    for (const char* f : frames) printk(k, LogLevel::warning, std::string(" ") + f);
+    printk(k, LogLevel::warning, irq ? " </IRQ>" : " </TASK>");
+}
+
+} // namespace klab

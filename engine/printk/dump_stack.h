@@ -1,0 +1,34 @@
+// dump_stack() and the taint flags it prints: models lib/dump_stack.c and kernel/panic.c
+// print_tainted(). Simplification: the call trace lists the modelled functions by name,
+// without the +offset/size suffixes a real stack unwinder prints.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+
+namespace klab {
+
+struct Kernel;
+
+// Bit numbers of include/linux/panic.h (6.1).
+enum TaintFlag : uint32_t {
+    TAINT_PROPRIETARY_MODULE = 0,
+    TAINT_BAD_PAGE = 5,
+    TAINT_DIE = 7,
+    TAINT_WARN = 9,
+    TAINT_OOT_MODULE = 12,
+};
+inline constexpr uint32_t TAINT_FLAGS_COUNT = 18;
+
+void add_taint(Kernel& k, TaintFlag flag);
+// "Not tainted" or "Tainted: G        W         ".
+std::string print_tainted(uint32_t mask);
+// "CPU: 0 PID: 1000 Comm: insmod Not tainted 6.1.0-klab #1", "Hardware name: ...",
+// "Call Trace:", " <TASK>" (or " <IRQ>"), the frames innermost first, then the closing tag.
+void dump_stack(Kernel& k, std::initializer_list<const char*> frames);
+
+inline constexpr const char* kUtsRelease = "6.1.0-klab";
+inline constexpr const char* kUtsVersion = "#1";
+
+} // namespace klab

@@ -1,0 +1,83 @@
+// Trace ring and TP_printk-style formatting (see trace.h).
+#include "trace/trace.h"
+
+#include <cstdio>
+
+#include "mm/gfp.h"
+
+namespace klab {
+
+const char* trace_event_name(TraceEventType t) {
+    switch (t) {
+    case TraceEventType::mm_page_alloc: return "kmem:mm_page_alloc";
+    case TraceEventType::mm_page_free: return "kmem:mm_page_free";
+    case TraceEventType::mm_page_alloc_zone_locked: return "kmem:mm_page_alloc_zone_locked";
+    case TraceEventType::mm_page_pcpu_drain: return "kmem:mm_page_pcpu_drain";
+    case TraceEventType::mm_page_alloc_extfrag: return "kmem:mm_page_alloc_extfrag";
+    case TraceEventType::mm_vmscan_wakeup_kswapd: return "vmscan:mm_vmscan_wakeup_kswapd";
+    }
+    return "?";
+}
+
+std::vector<TraceEvent> Tracer::since(uint64_t since_written) const {
+    std::vector<TraceEvent> out;
+    uint64_t first = written - size();
+    if (since_written < first) since_written = first;
+    for (uint64_t n = since_written; n < written; ++n) out.push_back(ring[n % ring.size()]);
+    return out;
+}
+
+std::string format_trace_fields(const TraceEvent& e, const TraceFormat& f) {
+    char buf[320];
+    bool has_page = e.pfn != UINT64_MAX;
+    // %p of a NULL struct page prints as zeros of pointer width.
+    unsigned long long page = has_page ? f.struct_page_base + e.pfn * f.struct_page_size : 0;
+    unsigned long long pfn = has_page ? e.pfn : 0;
+    int w = static_cast<int>(f.pointer_hex_digits);
+    switch (e.type) {
+    case TraceEventType::mm_page_alloc:
+        std::snprintf(buf, sizeof buf,
+                      "page=%0*llx pfn=0x%llx order=%d migratetype=%d gfp_flags=", w, page, pfn,
+                      e.order, e.migratetype);
+        return std::string(buf) + gfp_trace_names(e.gfp);
+    case TraceEventType::mm_page_free:
+        std::snprintf(buf, sizeof buf, "page=%0*llx pfn=0x%llx order=%d", w, page, pfn, e.order);
+        break;
+    case TraceEventType::mm_page_alloc_zone_locked:
+        std::snprintf(buf, sizeof buf,
+                      "page=%0*llx pfn=0x%llx order=%u migratetype=%d percpu_refill=%d", w, page,
+                      pfn, e.order, e.migratetype, e.arg0);
+        break;
+    case TraceEventType::mm_page_pcpu_drain:
+        std::snprintf(buf, sizeof buf, "page=%0*llx pfn=0x%llx order=%d migratetype=%d", w, page,
+                      pfn, e.order, e.migratetype);
+        break;
+    case TraceEventType::mm_page_alloc_extfrag:
+        std::snprintf(buf, sizeof buf,
+                      "page=%0*llx pfn=0x%llx alloc_order=%d fallback_order=%d pageblock_order=%u "
+                      "alloc_migratetype=%d fallback_migratetype=%d fragmenting=%d "
+                      "change_ownership=%d",
+                      w, page, pfn, e.order, e.arg0, f.pageblock_order, e.migratetype, e.arg1,
+                      e.arg2 & 1, (e.arg2 >> 1) & 1);
+        break;
+    case TraceEventType::mm_vmscan_wakeup_kswapd:
+        // Single node: nid is always 0.
+        std::snprintf(buf, sizeof buf, "nid=0 order=%d gfp_flags=", e.order);
+        return std::string(buf) + gfp_trace_names(static_cast<uint32_t>(e.gfp));
+    }
+    return buf;
+}
+
+std::string format_trace_line(const TraceEvent& e, const TraceFormat& f) {
+    char head[64];
+    std::snprintf(head, sizeof head, "[%03u] %llu.%06llu: ", e.cpu,
+                  static_cast<unsigned long long>(e.ts_ns / 1000000000ull),
+                  static_cast<unsigned long long>(e.ts_ns % 1000000000ull / 1000ull));
+    const char* name = trace_event_name(e.type);
+    const char* colon = name;
+    for (const char* p = name; *p; ++p)
+        if (*p == ':') colon = p + 1;
+    return std::string(head) + colon + ": " + format_trace_fields(e, f);
+}
+
+} // namespace klab
