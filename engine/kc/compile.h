@@ -19,9 +19,10 @@ struct Step {
     enum Kind : uint8_t { Run, ModuleInit, ModuleExit, ModuleLicense, ModuleInfo };
     Kind kind = Run;
     Loc loc;
-    Function code;    // Run: the statement as a function of no arguments
-    TypeId show = 0;  // Run: type of the value to show ($1 = ...); Void shows nothing
-    std::string name; // ModuleInit/Exit: function name; License/Info: the string
+    Function code;      // Run: the statement as a function of no arguments
+    TypeId show = 0;    // Run: type of the value to show ($1 = ...); Void shows nothing
+    std::string callee; // Run: the function a top-level call expression calls, if any
+    std::string name;   // ModuleInit/Exit: function name; License/Info: the string
 };
 
 struct Unit {

@@ -289,9 +289,12 @@ Result<void> Compiler::top_level_statement() {
         }
         auto e = expr();
         KLAB_TRY(e);
-        KLAB_TRY(expect(";", "after expression"));
+        // At the end of console input the ';' may be left out, as in a debugger.
+        if (tok().kind != Tok::End) KLAB_TRY(expect(";", "after expression"));
         auto ty = rvalue(*e.value());
         KLAB_TRY(ty);
+        const Expr& top = *e.value();
+        if (top.kind == ExprKind::Call && top.a->kind == ExprKind::Ident) s.callee = top.a->text;
         if (t_.kind(ty.value()) == TypeKind::Void) {
             emit(Op::RetVoid);
         } else {

@@ -3,6 +3,7 @@
 // Exit::StackOverflow when the simulated kernel stack is used up.
 #include "kc/vm.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace klab::kc {
@@ -356,9 +357,18 @@ Exit run(Program& prog, Thread& th, Host& host, uint64_t budget) {
         case Op::CallBuiltin: {
             SYNC();
             uint64_t ret = 0;
+            th.budget_left = left;
+            th.charge = 0;
             BuiltinStatus st =
                 host.call(static_cast<uint32_t>(in.a), v + sp - in.x, in.x, th, ret, th.fault);
             v = th.values.data();
+            if (th.charge) {
+                uint64_t c = std::min(th.charge, left);
+                left -= c;
+                budget -= c;
+                th.steps += c;
+                th.charge = 0;
+            }
             sp -= in.x;
             v[sp++] = ret;
             th.sp = sp;

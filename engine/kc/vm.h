@@ -54,6 +54,10 @@ struct Thread {
     uint64_t result = 0;
     Fault fault;
     uint64_t steps = 0; // instructions executed so far
+    // Set by the VM before a builtin runs; a builtin that does bulk work (memset of a large
+    // buffer) adds its cost to `charge`, which the VM takes from the budget.
+    uint64_t budget_left = 0;
+    uint64_t charge = 0;
 };
 
 // What a builtin call asks the VM to do next.

@@ -1,0 +1,149 @@
+// klab: Kernel Lab in a terminal. `klab run FILE` boots a machine and runs a KernelC script
+// statement by statement (the same Session the browser uses); `klab repl` is the console.
+// Exit codes: 0 the script ran (even if the simulated kernel oopsed), 1 KernelC errors,
+// 2 bad usage.
+#include <CLI/CLI.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "core/config.h"
+#include "core/version.h"
+#include "session/console.h"
+#include "session/session.h"
+
+namespace {
+
+struct MachineOptions {
+    std::string preset = "x86_64";
+    std::string mem;
+    uint32_t cpus = 0;
+    std::string allocator = "slub";
+    std::string cmdline;
+    uint64_t seed = 1;
+};
+
+void add_machine_options(CLI::App* app, MachineOptions& o) {
+    app->add_option("--preset", o.preset, "Machine preset: i386 or x86_64")
+        ->check(CLI::IsMember({"i386", "x86_64"}));
+    app->add_option("--mem", o.mem, "RAM size, e.g. 1G, 512M (default: the preset's)");
+    app->add_option("--cpus", o.cpus, "Number of CPUs (default: the preset's)");
+    app->add_option("--allocator", o.allocator, "Slab allocator: slub, slab or slob")
+        ->check(CLI::IsMember({"slub", "slab", "slob"}));
+    app->add_option("--cmdline", o.cmdline,
+                    "Kernel boot options, e.g. 'slab_nomerge slub_debug=FZP'");
+    app->add_option("--seed", o.seed, "Seed of the kernel's PRNG (same seed, same run)");
+}
+
+// Builds the configuration, or prints why not and returns false.
+bool make_config(const MachineOptions& o, klab::MachineConfig& c) {
+    auto arch = klab::parse_arch(o.preset);
+    if (!arch.ok()) {
+        std::cerr << "klab: " << arch.error().message << "\n";
+        return false;
+    }
+    c = klab::MachineConfig::preset(arch.value());
+    if (!o.mem.empty()) {
+        auto m = klab::parse_mem_size(o.mem);
+        if (!m.ok()) {
+            std::cerr << "klab: " << m.error().message << "\n";
+            return false;
+        }
+        c.mem_bytes = m.value();
+    }
+    if (o.cpus) c.nr_cpus = o.cpus;
+    c.allocator = klab::parse_allocator(o.allocator).value();
+    c.cmdline = o.cmdline;
+    c.seed = o.seed;
+    auto v = c.validate();
+    if (!v.ok()) {
+        std::cerr << "klab: " << v.error().message << "\n";
+        return false;
+    }
+    return true;
+}
+
+int run_script(const MachineOptions& o, const std::string& file) {
+    klab::MachineConfig config;
+    if (!make_config(o, config)) return 2;
+    std::string text, source = file == "-" ? "<stdin>" : file;
+    if (file == "-") {
+        std::ostringstream ss;
+        ss << std::cin.rdbuf();
+        text = ss.str();
+    } else {
+        std::ifstream in(file, std::ios::binary);
+        if (!in) {
+            std::cerr << "klab: cannot open " << file << "\n";
+            return 2;
+        }
+        std::ostringstream ss;
+        ss << in.rdbuf();
+        text = ss.str();
+    }
+    auto s = klab::Session::create(config);
+    if (!s.ok()) {
+        std::cerr << "klab: " << s.error().message << "\n";
+        return 2;
+    }
+    // Piece by piece, like a console session: errors to stderr, the rest to stdout.
+    bool compile_errors = false;
+    for (const klab::InputPiece& p : klab::split_input(text)) {
+        klab::ExecResult r = s.value().exec(p.text, source, p.first_line);
+        (r.error ? std::cerr : std::cout) << r.output << std::flush;
+        compile_errors = compile_errors || r.compile_error;
+    }
+    return compile_errors ? 1 : 0;
+}
+
+int repl(const MachineOptions& o) {
+    klab::MachineConfig config;
+    if (!make_config(o, config)) return 2;
+    auto s = klab::Session::create(config);
+    if (!s.ok()) {
+        std::cerr << "klab: " << s.error().message << "\n";
+        return 2;
+    }
+    std::cout << "Kernel Lab " << klab::kLabVersion << " (Linux " << klab::kLinuxRelease << ", "
+              << klab::arch_name(config.arch) << ", " << klab::format_mem_size(config.mem_bytes)
+              << "). "
+              << "Type help; end a multi-line block with an empty line; Ctrl-D quits.\n";
+    std::string block, line;
+    int depth = 0;
+    while (true) {
+        std::cout << (block.empty() ? "klab> " : "....> ") << std::flush;
+        if (!std::getline(std::cin, line)) break;
+        for (char c : line) depth += c == '{' ? 1 : c == '}' ? -1 : 0;
+        block += line + "\n";
+        if (depth > 0 && !line.empty()) continue;
+        depth = 0;
+        std::cout << s.value().exec(block).output;
+        block.clear();
+    }
+    std::cout << "\n";
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"Kernel Lab: a model of the Linux 6.1 kernel you program in KernelC"};
+    app.require_subcommand(1);
+    MachineOptions o;
+    std::string file;
+    CLI::App* run =
+        app.add_subcommand("run", "Boot a machine and run a KernelC script (FILE or - for stdin)");
+    add_machine_options(run, o);
+    run->add_option("file", file, "Script to run, or - for standard input")->required();
+    CLI::App* rep = app.add_subcommand("repl", "Interactive console");
+    add_machine_options(rep, o);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int code = app.exit(e);
+        return code == 0 ? 0 : 2;
+    }
+    if (run->parsed()) return run_script(o, file);
+    return repl(o);
+}

@@ -1,0 +1,145 @@
+// Console input splitting (see console.h).
+#include "session/console.h"
+
+#include <cctype>
+
+namespace klab {
+
+namespace {
+
+const char* const kShellWords[] = {"cat",  "dmesg", "insmod",  "rmmod", "lsmod",
+                                   "help", "reset", "history", "echo",  "ps"};
+
+// Tracks whether accumulated C text is at a point where a new command may start.
+struct CScan {
+    int braces = 0, parens = 0;
+    bool in_comment = false;
+    char last = ';'; // last significant character outside comments and literals
+
+    void feed(std::string_view line) {
+        bool directive = false;
+        size_t i = 0;
+        while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) i++;
+        if (!in_comment && i < line.size() && line[i] == '#') directive = true;
+        for (; i < line.size(); i++) {
+            char c = line[i];
+            if (in_comment) {
+                if (c == '*' && i + 1 < line.size() && line[i + 1] == '/') {
+                    in_comment = false;
+                    i++;
+                }
+                continue;
+            }
+            if (c == '/' && i + 1 < line.size() && line[i + 1] == '/') break;
+            if (c == '/' && i + 1 < line.size() && line[i + 1] == '*') {
+                in_comment = true;
+                i++;
+                continue;
+            }
+            if (c == '"' || c == '\'') {
+                char q = c;
+                for (i++; i < line.size() && line[i] != q; i++)
+                    if (line[i] == '\\') i++;
+                last = q;
+                continue;
+            }
+            if (std::isspace(static_cast<unsigned char>(c))) continue;
+            if (c == '{') braces++;
+            if (c == '}') braces = braces > 0 ? braces - 1 : 0;
+            if (c == '(') parens++;
+            if (c == ')') parens = parens > 0 ? parens - 1 : 0;
+            last = c;
+        }
+        if (directive) last = ';'; // a preprocessor line is complete by itself
+    }
+    bool at_boundary() const {
+        return braces == 0 && parens == 0 && !in_comment && (last == ';' || last == '}');
+    }
+};
+
+bool looks_like_command(std::string_view line) {
+    size_t i = 0;
+    while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) i++;
+    size_t b = i;
+    while (i < line.size() && (std::isalnum(static_cast<unsigned char>(line[i])) || line[i] == '_'))
+        i++;
+    std::string_view word = line.substr(b, i - b);
+    bool known = false;
+    for (const char* w : kShellWords) known = known || word == w;
+    if (!known) return false;
+    size_t end = line.find_last_not_of(" \t\r");
+    if (end != std::string_view::npos && line[end] == ';') return false;
+    if (i < line.size() && !std::isspace(static_cast<unsigned char>(line[i]))) return false;
+    while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) i++;
+    if (i >= line.size()) return true;
+    char c = line[i];
+    if (c == '-')
+        return i + 1 < line.size() && std::isalpha(static_cast<unsigned char>(line[i + 1]));
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '.' || c == '"' ||
+           c == '\'' || c == '_';
+}
+
+} // namespace
+
+std::vector<InputPiece> split_input(std::string_view text) {
+    std::vector<InputPiece> out;
+    CScan scan;
+    InputPiece c;
+    bool have_c = false;
+    uint32_t line_no = 0;
+    auto flush = [&]() {
+        if (have_c && c.text.find_first_not_of(" \t\r\n") != std::string::npos) out.push_back(c);
+        c = InputPiece{};
+        have_c = false;
+    };
+    size_t pos = 0;
+    while (pos <= text.size()) {
+        size_t nl = text.find('\n', pos);
+        std::string_view line =
+            text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+        line_no++;
+        if (scan.at_boundary() && looks_like_command(line)) {
+            flush();
+            InputPiece s;
+            s.shell = true;
+            s.text = std::string(line);
+            s.first_line = line_no;
+            out.push_back(std::move(s));
+        } else {
+            if (!have_c) {
+                c.first_line = line_no;
+                have_c = true;
+            }
+            c.text += std::string(line) + "\n";
+            scan.feed(line);
+            // Each complete top-level item runs on its own, so an error stops only that one.
+            if (scan.at_boundary()) flush();
+        }
+        if (nl == std::string_view::npos) break;
+        pos = nl + 1;
+    }
+    flush();
+    return out;
+}
+
+std::vector<std::string> split_words(std::string_view line) {
+    std::vector<std::string> w;
+    size_t i = 0;
+    while (i < line.size()) {
+        while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) i++;
+        if (i >= line.size()) break;
+        std::string word;
+        if (line[i] == '"' || line[i] == '\'') {
+            char q = line[i++];
+            while (i < line.size() && line[i] != q) word += line[i++];
+            if (i < line.size()) i++;
+        } else {
+            while (i < line.size() && !std::isspace(static_cast<unsigned char>(line[i])))
+                word += line[i++];
+        }
+        w.push_back(word);
+    }
+    return w;
+}
+
+} // namespace klab

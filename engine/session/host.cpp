@@ -1,0 +1,79 @@
+// KernelC VM <-> kernel model bridge (see host.h).
+#include "session/host.h"
+
+#include "kc/compile.h"
+
+#include "mm/memory.h"
+
+namespace klab {
+
+static kc::Fault to_fault(const MemFault& m) {
+    kc::Fault f;
+    f.addr = m.address;
+    f.access = m.write ? kc::Access::Write : kc::Access::Read;
+    f.protection = false; // the model reports every fault as a not-present page
+    return f;
+}
+
+bool KernelHost::read(uint64_t addr, void* dst, uint32_t n, kc::Fault& f) {
+    MemFault m = kernel_read(st_.kernel, addr, dst, n);
+    if (!m) return true;
+    f = to_fault(m);
+    return false;
+}
+
+bool KernelHost::write(uint64_t addr, const void* src, uint32_t n, kc::Fault& f) {
+    MemFault m = kernel_write(st_.kernel, addr, src, n);
+    if (!m) return true;
+    f = to_fault(m);
+    return false;
+}
+
+void KernelHost::account(const kc::Thread& th) {
+    if (th.steps > accounted_) st_.kernel.clock.advance_ns(th.steps - accounted_);
+    accounted_ = th.steps;
+}
+
+kc::BuiltinStatus KernelHost::call(uint32_t id, const uint64_t* args, uint32_t nargs,
+                                   kc::Thread& th, uint64_t& ret, kc::Fault& f) {
+    account(th);
+    if (id >= table_.fns.size() || !table_.fns[id]) return kc::BuiltinStatus::Kill;
+    CallCtx c{st_, th, *this, args, nargs};
+    kc::BuiltinStatus s = table_.fns[id](c);
+    ret = c.ret;
+    if (s == kc::BuiltinStatus::Fault) f = c.fault;
+    return s;
+}
+
+bool CallCtx::string(uint64_t addr, std::string& out, uint32_t max) {
+    return kc::vm_read_string(st.prog, th, host, addr, max, out, fault);
+}
+bool CallCtx::read(uint64_t addr, void* dst, uint32_t n) {
+    return kc::vm_read(st.prog, th, host, addr, dst, n, fault);
+}
+bool CallCtx::write(uint64_t addr, const void* src, uint32_t n) {
+    return kc::vm_write(st.prog, th, host, addr, src, n, fault);
+}
+
+Result<void> bind(kc::Program& prog, BuiltinTable& table, const char* prototype, BuiltinFn fn) {
+    auto id = kc::declare_builtin(prog, prototype);
+    KLAB_TRY(id);
+    if (table.fns.size() <= id.value()) table.fns.resize(id.value() + 1);
+    table.fns[id.value()] = fn;
+    return {};
+}
+
+Result<void> bind_constant(kc::Program& prog, const char* name, const char* type, uint64_t value) {
+    return kc::add_constant(prog, name, type, value);
+}
+
+Result<void> bind_all(kc::Program& prog, BuiltinTable& table) {
+    KLAB_TRY(bind_prelude(prog));
+    KLAB_TRY(bind_errno(prog));
+    KLAB_TRY(bind_printk(prog, table));
+    KLAB_TRY(bind_string(prog, table));
+    KLAB_TRY(bind_page_alloc(prog, table));
+    return {};
+}
+
+} // namespace klab

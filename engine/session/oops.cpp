@@ -1,0 +1,223 @@
+// Death reports of KernelC statements (see oops.h).
+#include "session/oops.h"
+
+#include <cstdio>
+
+#include "kc/program.h"
+#include "lib/vsprintf.h"
+#include "printk/dump_stack.h"
+#include "printk/printk.h"
+#include "session/builtins.h"
+
+namespace klab {
+
+namespace {
+
+constexpr uint32_t kTaintSoftlockup = 14; // TAINT_SOFTLOCKUP, 'L'
+constexpr size_t kMaxTraceFrames = 48;    // a runaway recursion would print thousands
+
+// Fake machine-code geometry: 4 bytes per VM instruction, functions 16-byte aligned.
+uint32_t code_size(const kc::Function& f) {
+    return (static_cast<uint32_t>(f.code.size()) * 4 + 15) & ~15u;
+}
+
+std::string frame_symbol(const SessionState& st, const kc::Thread& th, const kc::Frame& fr) {
+    const kc::Function& f = kc::frame_function(st.prog, th, fr);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "+0x%x/0x%x", fr.pc * 4, code_size(f));
+    std::string name = f.name.empty() ? "console_stmt" : f.name;
+    std::string s = name + buf;
+    auto m = st.function_module.find(f.name);
+    if (fr.func != kc::kEntryFunc && m != st.function_module.end()) s += " [" + m->second + "]";
+    return s;
+}
+
+bool is_trampoline(const kc::Thread& th, const kc::Frame& fr) {
+    return fr.func == kc::kEntryFunc && th.entry.name == "<kernel>";
+}
+
+void log(Kernel& k, LogLevel l, const std::string& s) {
+    printk(k, l, s);
+}
+
+std::string addr_hex(const Kernel& k, uint64_t a) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%0*llx", static_cast<int>(k.config.pointer_bytes() * 2),
+                  static_cast<unsigned long long>(a));
+    return buf;
+}
+
+void cpu_lines(SessionState& st) {
+    Kernel& k = st.kernel;
+    const CpuContext& c = k.cpus[k.current_cpu];
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "CPU: %u PID: %d Comm: %.15s %s %s %s", k.current_cpu, c.pid,
+                  c.comm.c_str(), print_tainted(k.tainted).c_str(), kUtsRelease, kUtsVersion);
+    log(k, LogLevel::warning, buf);
+    log(k, LogLevel::warning, "Hardware name: " + k.hardware_name());
+}
+
+// RIP line and the call trace (callers of the faulting function, then the kernel path).
+void rip_and_trace(SessionState& st, const kc::Thread& th, const RunContext& ctx) {
+    Kernel& k = st.kernel;
+    std::vector<std::string> frames;
+    for (auto it = th.frames.rbegin(); it != th.frames.rend(); ++it)
+        if (!is_trampoline(th, *it)) frames.push_back(frame_symbol(st, th, *it));
+    if (!frames.empty())
+        log(k, LogLevel::warning,
+            (k.config.arch == Arch::x86_64 ? "RIP: 0010:" : "EIP: ") + frames[0]);
+    log(k, LogLevel::warning, "Call Trace:");
+    log(k, LogLevel::warning, " <TASK>");
+    for (size_t i = 1; i < frames.size() && i <= kMaxTraceFrames; i++)
+        log(k, LogLevel::warning, " " + frames[i]);
+    for (const auto& f : ctx.kernel_frames) log(k, LogLevel::warning, " " + f);
+    log(k, LogLevel::warning, " </TASK>");
+}
+
+std::string die_header(SessionState& st, const char* str, uint32_t err) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%s: %04x [#%u] SMP", str, err & 0xffff, ++st.die_counter);
+    return buf;
+}
+
+void end_trace(SessionState& st) {
+    log(st.kernel, LogLevel::warning, "---[ end trace 0000000000000000 ]---");
+    add_taint(st.kernel, TAINT_DIE);
+}
+
+std::string page_fault(SessionState& st, const kc::Thread& th, const RunContext& ctx) {
+    Kernel& k = st.kernel;
+    const kc::Fault& f = th.fault;
+    uint64_t a = f.addr & (k.config.pointer_bytes() == 8 ? ~0ull : 0xffffffffull);
+    uint32_t err = (f.protection ? 1 : 0) | (f.access == kc::Access::Write ? 2 : 0) |
+                   (f.access == kc::Access::Exec ? 0x10 : 0);
+    if (a < k.config.page_size())
+        log(k, LogLevel::alert, "BUG: kernel NULL pointer dereference, address: " + addr_hex(k, a));
+    else
+        log(k, LogLevel::alert, "BUG: unable to handle page fault for address: " + addr_hex(k, a));
+    const char* what = f.access == kc::Access::Exec    ? "instruction fetch"
+                       : f.access == kc::Access::Write ? "write access"
+                                                       : "read access";
+    log(k, LogLevel::alert, std::string("#PF: supervisor ") + what + " in kernel mode");
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "#PF: error_code(0x%04x) - %s", err,
+                  f.protection ? "permissions violation" : "not-present page");
+    log(k, LogLevel::alert, buf);
+    // dump_pagetable(): nothing is mapped in the user half of an idle kernel thread's mm.
+    if (a < k.config.page_offset())
+        log(k, LogLevel::info, k.config.arch == Arch::x86_64 ? "PGD 0 P4D 0 " : "*pde = 00000000 ");
+    log(k, LogLevel::warning, die_header(st, "Oops", err));
+    cpu_lines(st);
+    rip_and_trace(st, th, ctx);
+    log(k, LogLevel::warning, modules_linked_in(st, ctx));
+    std::snprintf(buf, sizeof buf, k.config.arch == Arch::x86_64 ? "CR2: %016llx" : "CR2: %08llx",
+                  static_cast<unsigned long long>(a));
+    log(k, LogLevel::warning, buf);
+    end_trace(st);
+    return "Killed";
+}
+
+std::string simple_die(SessionState& st, const kc::Thread& th, const RunContext& ctx,
+                       const char* str) {
+    log(st.kernel, LogLevel::warning, die_header(st, str, 0));
+    cpu_lines(st);
+    rip_and_trace(st, th, ctx);
+    log(st.kernel, LogLevel::warning, modules_linked_in(st, ctx));
+    end_trace(st);
+    return "Segmentation fault";
+}
+
+std::string stack_overflow(SessionState& st, const kc::Thread& th, const RunContext& ctx) {
+    Kernel& k = st.kernel;
+    PrintfTarget t = printf_target(k);
+    auto p = [&](uint64_t v) {
+        char b[24];
+        std::snprintf(b, sizeof b, "%0*llx", static_cast<int>(2 * t.pointer_bytes),
+                      static_cast<unsigned long long>(hashed_pointer(v, t)));
+        return std::string(b);
+    };
+    uint64_t lo = th.stack_base, hi = th.stack_base + th.stack.size();
+    log(k, LogLevel::emerg,
+        "BUG: TASK stack guard page was hit at " + p(lo - 8) + " (stack is " + p(lo) + ".." +
+            p(hi) + ")");
+    return simple_die(st, th, ctx, "stack guard page");
+}
+
+std::string soft_lockup(SessionState& st, const kc::Thread& th, const RunContext& ctx) {
+    Kernel& k = st.kernel;
+    const CpuContext& c = k.cpus[k.current_cpu];
+    // The watchdog's threshold is 2 * watchdog_thresh = 20 s; it notices on its next 4 s
+    // sample, so the first report says 22 s. The stuck statement is charged that much time.
+    k.clock.advance_ns(22ull * 1000000000ull);
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "watchdog: BUG: soft lockup - CPU#%u stuck for 22s! [%.15s:%d]",
+                  k.current_cpu, c.comm.c_str(), c.pid);
+    log(k, LogLevel::emerg, buf);
+    log(k, LogLevel::warning, modules_linked_in(st, ctx));
+    cpu_lines(st);
+    rip_and_trace(st, th, ctx);
+    add_taint(k, static_cast<TaintFlag>(kTaintSoftlockup));
+    return "Killed (the lab stops a statement the watchdog reports as a soft lockup)";
+}
+
+} // namespace
+
+std::string symbolize(const SessionState& st, uint64_t addr, bool with_offset) {
+    uint32_t idx;
+    if (!st.prog.function_at(addr, idx)) return "";
+    const kc::Function& f = st.prog.functions[idx];
+    uint64_t off = addr - st.prog.function_address(idx);
+    std::string s = f.name;
+    if (with_offset) {
+        char buf[48];
+        std::snprintf(buf, sizeof buf, "+0x%llx/0x%x", static_cast<unsigned long long>(off),
+                      code_size(f));
+        s += buf;
+        auto m = st.function_module.find(f.name);
+        if (m != st.function_module.end()) s += " [" + m->second + "]";
+    }
+    return s;
+}
+
+std::string modules_linked_in(const SessionState& st, const RunContext& ctx) {
+    std::string s = "Modules linked in:";
+    for (const auto& [name, m] : st.modules) {
+        bool loading = name == ctx.loading_module, unloading = name == ctx.unloading_module;
+        if (!m.loaded && !loading) continue;
+        std::string flags = m.license.empty() || (m.license.find("GPL") == std::string::npos &&
+                                                  m.license != "Dual BSD/GPL")
+                                ? "PO"
+                                : "O";
+        if (loading) flags += "+";
+        if (unloading) flags += "-";
+        s += " " + name + "(" + flags + ")";
+    }
+    return s;
+}
+
+std::string report_death(SessionState& st, const kc::Thread& th, const RunContext& ctx) {
+    switch (th.exit) {
+    case kc::Exit::Fault: return page_fault(st, th, ctx);
+    case kc::Exit::DivideError: return simple_die(st, th, ctx, "divide error");
+    case kc::Exit::StackOverflow: return stack_overflow(st, th, ctx);
+    case kc::Exit::Budget: return soft_lockup(st, th, ctx);
+    case kc::Exit::Killed: return "Killed";
+    case kc::Exit::Blocked:
+        return "klab: this statement sleeps, and the lab has no tasks to switch to yet";
+    default: return "";
+    }
+}
+
+void print_call_trace_report(SessionState& st, const kc::Thread& th, const char* innermost) {
+    cpu_lines(st);
+    Kernel& k = st.kernel;
+    log(k, LogLevel::warning, "Call Trace:");
+    log(k, LogLevel::warning, " <TASK>");
+    log(k, LogLevel::warning, std::string(" ") + innermost);
+    size_t n = 0;
+    for (auto it = th.frames.rbegin(); it != th.frames.rend() && n < kMaxTraceFrames; ++it, ++n)
+        if (!is_trampoline(th, *it)) log(k, LogLevel::warning, " " + frame_symbol(st, th, *it));
+    log(k, LogLevel::warning, " </TASK>");
+}
+
+} // namespace klab

@@ -1,0 +1,101 @@
+// klab::Session: the one object front ends talk to (the ImGui views, the Embind bindings, the
+// klab CLI). It owns the kernel, the KernelC program, the console and the command log; every
+// action is text passed to exec(), so the log can rebuild any earlier state (undo replays it).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/config.h"
+#include "core/result.h"
+#include "kc/compile.h"
+#include "session/builtins.h"
+#include "session/oops.h"
+#include "session/state.h"
+
+namespace klab {
+
+struct CommandRecord {
+    uint32_t id = 0;
+    std::string source; // "console", a file name, a lesson id
+    std::string text;
+    std::string output;
+    bool error = false; // a KernelC compile error or an unknown command
+};
+
+struct ExecResult {
+    uint32_t id = 0;
+    std::string output;
+    bool error = false;         // something failed (a compile error, an unknown file, ...)
+    bool compile_error = false; // KernelC did not compile (klab run exits with 1)
+};
+
+struct SessionOptions {
+    // Instructions one statement may run before the watchdog reports a soft lockup.
+    uint64_t budget = 50'000'000;
+};
+
+class Session {
+public:
+    static Result<Session> create(const MachineConfig& config, SessionOptions opt = {});
+
+    // Runs console text: shell words (cat, dmesg, insmod, ...) and KernelC, statement by
+    // statement. The output is what a terminal would show.
+    ExecResult exec(std::string_view text, std::string_view source = "console",
+                    uint32_t first_line = 1);
+
+    // /proc/<path> as `cat` would print it; false if there is no such file.
+    bool proc(std::string_view path, std::string& out) const;
+    // The kernel log as `dmesg` prints it.
+    std::string dmesg() const;
+
+    struct Snapshot {
+        SessionState state;
+        size_t log_size = 0;
+    };
+    Snapshot snapshot() const { return Snapshot{st_, log_.size()}; }
+    void restore(const Snapshot& s);
+    // Rebuilds the state before the last command by replaying the log; false if empty.
+    bool undo();
+
+    // Increases whenever the kernel or the console state may have changed.
+    uint64_t generation() const { return generation_; }
+    // FNV-1a over the trace events, the kernel log and the console output: equal runs give
+    // equal hashes, natively and in wasm.
+    uint64_t trace_hash() const;
+
+    const Kernel& kernel() const { return st_.kernel; }
+    const SessionState& state() const { return st_; }
+    const std::vector<CommandRecord>& log() const { return log_; }
+    const MachineConfig& config() const { return config_; }
+
+private:
+    MachineConfig config_;
+    SessionOptions opt_;
+    BuiltinTable builtins_;
+    SessionState st_;
+    std::vector<CommandRecord> log_;
+    uint64_t generation_ = 0;
+
+    Result<void> boot();
+    void run_c(std::string_view text, uint32_t first_line, std::string_view source, ExecResult& r);
+    void run_shell(std::string_view line, ExecResult& r);
+    void echo_console(std::string& out);
+    // Runs a compiled top-level statement as the console's process.
+    void run_statement(kc::Step& step, std::string& out);
+    // Runs module function fn as process comm; returns false if it died (report printed).
+    bool run_module_function(const std::string& fn, const char* comm, RunContext& ctx, int64_t& ret,
+                             std::string& out);
+    void register_module(const kc::Unit& u, std::string_view source);
+    void cmd_insmod(const std::vector<std::string>& argv, ExecResult& r);
+    void cmd_rmmod(const std::vector<std::string>& argv, ExecResult& r);
+    void cmd_dmesg(const std::vector<std::string>& argv, ExecResult& r);
+    void cmd_cat(const std::vector<std::string>& argv, ExecResult& r);
+    void cmd_help(const std::vector<std::string>& argv, ExecResult& r);
+    void cmd_history(ExecResult& r);
+    void cmd_lsmod(ExecResult& r);
+};
+
+} // namespace klab
