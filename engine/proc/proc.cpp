@@ -1,0 +1,78 @@
+// proc_read()/proc_write() dispatch and the vm sysctls (kernel/sysctl.c, mm/page_alloc.c
+// min_free_kbytes_sysctl_handler(), lowmem_reserve_ratio_sysctl_handler(),
+// watermark_scale_factor_sysctl_handler()).
+#include "proc/proc.h"
+
+#include <charconv>
+#include <cstdio>
+
+#include "machine/kernel.h"
+#include "mm/internal.h"
+
+namespace klab {
+
+std::string proc_sys_vm_min_free_kbytes(const Kernel& k) {
+    return std::to_string(k.mm.min_free_kbytes) + "\n";
+}
+
+std::string proc_sys_vm_watermark_scale_factor(const Kernel& k) {
+    return std::to_string(k.mm.watermark_scale_factor) + "\n";
+}
+
+std::string proc_sys_vm_lowmem_reserve_ratio(const Kernel& k) {
+    // proc_dointvec_minmax prints the MAX_NR_ZONES values separated by tabs.
+    std::string s;
+    for (size_t i = 0; i < k.mm.zones.size(); ++i) {
+        if (i) s += '\t';
+        s += std::to_string(k.mm.lowmem_reserve_ratio[i]);
+    }
+    return s + "\n";
+}
+
+Result<std::string> proc_read(const Kernel& k, std::string_view path) {
+    if (path == "/proc/buddyinfo") return proc_buddyinfo(k);
+    if (path == "/proc/pagetypeinfo") return proc_pagetypeinfo(k);
+    if (path == "/proc/zoneinfo") return proc_zoneinfo(k);
+    if (path == "/proc/meminfo") return proc_meminfo(k);
+    if (path == "/proc/sys/vm/min_free_kbytes") return proc_sys_vm_min_free_kbytes(k);
+    if (path == "/proc/sys/vm/lowmem_reserve_ratio") return proc_sys_vm_lowmem_reserve_ratio(k);
+    if (path == "/proc/sys/vm/watermark_scale_factor") return proc_sys_vm_watermark_scale_factor(k);
+    return make_error("cat: " + std::string(path) + ": No such file or directory");
+}
+
+static Result<int64_t> parse_int(std::string_view text, std::string_view path) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+    int64_t v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size())
+        return make_error("write error: " + std::string(path) + ": Invalid argument");
+    return v;
+}
+
+Result<void> proc_write(Kernel& k, std::string_view path, std::string_view text) {
+    if (path == "/proc/sys/vm/min_free_kbytes") {
+        Result<int64_t> v = parse_int(text, path);
+        if (!v.ok()) return v.error();
+        if (v.value() < 0 || v.value() > INT32_MAX)
+            return make_error("write error: " + std::string(path) + ": Invalid argument");
+        // The handler keeps the value as the user's choice and recomputes the watermarks.
+        k.mm.min_free_kbytes = int32_t(v.value());
+        k.mm.user_min_free_kbytes = int32_t(v.value());
+        setup_per_zone_wmarks(k);
+        return {};
+    }
+    if (path == "/proc/sys/vm/watermark_scale_factor") {
+        Result<int64_t> v = parse_int(text, path);
+        if (!v.ok()) return v.error();
+        if (v.value() < 1 || v.value() > 3000) // extra1 = SYSCTL_ONE, extra2 = 3000
+            return make_error("write error: " + std::string(path) + ": Invalid argument");
+        k.mm.watermark_scale_factor = int32_t(v.value());
+        setup_per_zone_wmarks(k);
+        return {};
+    }
+    if (proc_read(k, path).ok())
+        return make_error("write error: " + std::string(path) + ": Permission denied");
+    return make_error(std::string(path) + ": No such file or directory");
+}
+
+} // namespace klab

@@ -1,0 +1,146 @@
+// /proc/zoneinfo: models mm/vmstat.c zoneinfo_show_print() for 6.1 (no "promo" line, the
+// old pageset layout). Counters of subsystems the lab does not model yet print 0.
+// Modelled config: x86_64 has NUMA (numa_* lines) and NUMA_BALANCING; both presets have
+// ZSMALLOC and SWAP.
+#include <cstdio>
+#include <string>
+
+#include "machine/kernel.h"
+#include "proc/proc.h"
+
+namespace klab {
+
+namespace {
+
+const char* const kNodeStats[] = {
+    "nr_inactive_anon",
+    "nr_active_anon",
+    "nr_inactive_file",
+    "nr_active_file",
+    "nr_unevictable",
+    "nr_slab_reclaimable",
+    "nr_slab_unreclaimable",
+    "nr_isolated_anon",
+    "nr_isolated_file",
+    "workingset_nodes",
+    "workingset_refault_anon",
+    "workingset_refault_file",
+    "workingset_activate_anon",
+    "workingset_activate_file",
+    "workingset_restore_anon",
+    "workingset_restore_file",
+    "workingset_nodereclaim",
+    "nr_anon_pages",
+    "nr_mapped",
+    "nr_file_pages",
+    "nr_dirty",
+    "nr_writeback",
+    "nr_writeback_temp",
+    "nr_shmem",
+    "nr_shmem_hugepages",
+    "nr_shmem_pmdmapped",
+    "nr_file_hugepages",
+    "nr_file_pmdmapped",
+    "nr_anon_transparent_hugepages",
+    "nr_vmscan_write",
+    "nr_vmscan_immediate_reclaim",
+    "nr_dirtied",
+    "nr_written",
+    "nr_throttled_written",
+    "nr_kernel_misc_reclaimable",
+    "nr_foll_pin_acquired",
+    "nr_foll_pin_released",
+    "nr_kernel_stack",
+    "nr_page_table_pages",
+    "nr_sec_page_table_pages",
+    "nr_swapcached",
+};
+const char* const kNumaBalancingStats[] = {"pgpromote_success", "pgpromote_candidate"};
+
+void line(std::string& s, const char* name, unsigned long long v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "\n      %-12s %llu", name, v);
+    s += buf;
+}
+
+} // namespace
+
+std::string proc_zoneinfo(const Kernel& k) {
+    const MemoryModel& m = k.mm;
+    const bool numa = k.config.arch == Arch::x86_64;
+    std::string s;
+    char buf[256];
+    bool first_populated = true;
+    for (const zone& z : m.zones) {
+        std::snprintf(buf, sizeof buf, "Node %d, zone %8s", 0, zone_kind_name(z.kind));
+        s += buf;
+        if (z.populated() && first_populated) {
+            first_populated = false;
+            s += "\n  per-node stats";
+            for (const char* n : kNodeStats) line(s, n, 0);
+            if (numa)
+                for (const char* n : kNumaBalancingStats) line(s, n, 0);
+        }
+        std::snprintf(buf, sizeof buf,
+                      "\n  pages free     %lld"
+                      "\n        boost    %llu"
+                      "\n        min      %llu"
+                      "\n        low      %llu"
+                      "\n        high     %llu"
+                      "\n        spanned  %llu"
+                      "\n        present  %llu"
+                      "\n        managed  %llu"
+                      "\n        cma      %d",
+                      (long long)z.nr_free_pages, (unsigned long long)z.watermark_boost,
+                      (unsigned long long)z.min_wmark(), (unsigned long long)z.low_wmark(),
+                      (unsigned long long)z.high_wmark(), (unsigned long long)z.spanned_pages,
+                      (unsigned long long)z.present_pages, (unsigned long long)z.managed_pages, 0);
+        s += buf;
+        std::snprintf(buf, sizeof buf, "\n        protection: (%lld",
+                      (long long)z.lowmem_reserve[0]);
+        s += buf;
+        for (size_t i = 1; i < m.zones.size(); ++i) {
+            std::snprintf(buf, sizeof buf, ", %lld", (long long)z.lowmem_reserve[i]);
+            s += buf;
+        }
+        s += ')';
+        if (!z.populated()) {
+            s += '\n';
+            continue;
+        }
+        line(s, "nr_free_pages", (unsigned long long)z.nr_free_pages);
+        for (const char* n :
+             {"nr_zone_inactive_anon", "nr_zone_active_anon", "nr_zone_inactive_file",
+              "nr_zone_active_file", "nr_zone_unevictable", "nr_zone_write_pending", "nr_mlock",
+              "nr_bounce", "nr_zspages", "nr_free_cma"})
+            line(s, n, 0);
+        if (numa) {
+            line(s, "numa_hit", z.numa_hit);
+            line(s, "numa_miss", 0);
+            line(s, "numa_foreign", 0);
+            line(s, "numa_interleave", 0);
+            line(s, "numa_local", z.numa_hit);
+            line(s, "numa_other", 0);
+        }
+        s += "\n  pagesets";
+        for (size_t cpu = 0; cpu < z.pageset.size(); ++cpu) {
+            const per_cpu_pages& p = z.pageset[cpu];
+            std::snprintf(buf, sizeof buf,
+                          "\n    cpu: %zu"
+                          "\n              count: %d"
+                          "\n              high:  %d"
+                          "\n              batch: %d"
+                          "\n  vm stats threshold: %d",
+                          cpu, p.count, p.high, p.batch, z.stat_threshold);
+            s += buf;
+        }
+        std::snprintf(buf, sizeof buf,
+                      "\n  node_unreclaimable:  %u"
+                      "\n  start_pfn:           %llu\n",
+                      0u, (unsigned long long)z.zone_start_pfn);
+        s += buf;
+    }
+    return s;
+}
+
+} // namespace klab
