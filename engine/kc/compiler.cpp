@@ -198,6 +198,7 @@ Result<void> Compiler::function_definition(const Decl& d, bool) {
     }
     emit(Op::RetVoid); // falling off the end returns 0 (C leaves it undefined)
     KLAB_TRY(resolve_gotos());
+    compact(cur);
     fn_ = nullptr;
     reset_function_state();
     p_.functions[idx.value()] = std::move(cur);
@@ -264,6 +265,7 @@ Result<void> Compiler::global_declaration(const DeclSpec& spec, Decl d) {
     top_level_stmt_ = false;
     scopes_.clear();
     KLAB_TRY(r);
+    compact(s.code);
     unit_.steps.push_back(std::move(s));
     return {};
 }
@@ -307,6 +309,7 @@ Result<void> Compiler::top_level_statement() {
     top_level_stmt_ = false;
     reset_function_state();
     KLAB_TRY(body);
+    compact(s.code);
     unit_.steps.push_back(std::move(s));
     return {};
 }

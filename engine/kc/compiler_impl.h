@@ -17,6 +17,8 @@ namespace klab::kc {
 // Nesting limits: deeper input is an error, never a host stack overflow.
 inline constexpr int kMaxNesting = 200;
 
+void compact(Function& f);
+
 struct Decl {
     std::string name;
     Loc loc;
@@ -121,6 +123,7 @@ public:
     // --- statements (gen_stmt) ---
     Result<void> statement(int depth = 0);
     Result<void> block(int depth);
+    void discard_value(Expr& e);
     Result<void> local_declaration();
     Result<void> if_stmt(int depth);
     Result<void> while_stmt(int depth);

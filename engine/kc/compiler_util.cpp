@@ -247,3 +247,44 @@ uint32_t Compiler::emit(Op op, int32_t a, uint64_t imm, uint8_t x, uint16_t y) {
 }
 
 } // namespace klab::kc
+
+namespace klab::kc {
+
+// Drops the Nop placeholders conversions did not need and retargets jumps, so that the VM
+// spends no instructions (and no budget) on them.
+void compact(Function& f) {
+    // "x = v;" as a statement stores and drops the value: TeeLocal+Pop becomes SetLocal
+    // (unless something jumps to the Pop).
+    std::vector<bool> target(f.code.size() + 1, false);
+    for (const Insn& in : f.code)
+        if ((in.op == Op::Jmp || in.op == Op::Jz || in.op == Op::Jnz) &&
+            static_cast<size_t>(in.a) <= f.code.size())
+            target[static_cast<size_t>(in.a)] = true;
+    for (size_t i = 0; i + 1 < f.code.size(); i++)
+        if (f.code[i].op == Op::TeeLocal && f.code[i + 1].op == Op::Pop && !target[i + 1]) {
+            f.code[i].op = Op::SetLocal;
+            f.code[i + 1].op = Op::Nop;
+        }
+    std::vector<uint32_t> map(f.code.size() + 1);
+    uint32_t n = 0;
+    for (size_t i = 0; i < f.code.size(); i++) {
+        map[i] = n;
+        if (f.code[i].op != Op::Nop) n++;
+    }
+    map[f.code.size()] = n;
+    size_t w = 0;
+    for (size_t i = 0; i < f.code.size(); i++) {
+        if (f.code[i].op == Op::Nop) continue;
+        Insn in = f.code[i];
+        if (in.op == Op::Jmp || in.op == Op::Jz || in.op == Op::Jnz)
+            in.a = static_cast<int32_t>(
+                map[static_cast<size_t>(in.a) <= f.code.size() ? in.a : f.code.size()]);
+        f.code[w] = in;
+        f.lines[w] = f.lines[i];
+        w++;
+    }
+    f.code.resize(w);
+    f.lines.resize(w);
+}
+
+} // namespace klab::kc

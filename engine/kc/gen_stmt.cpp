@@ -73,10 +73,21 @@ Result<void> Compiler::statement(int depth) {
     auto e = expr();
     KLAB_TRY(e);
     KLAB_TRY(expect(";", "after expression"));
+    discard_value(*e.value());
     auto ty = rvalue(*e.value());
     KLAB_TRY(ty);
     emit(Op::Pop);
     return {};
+}
+
+// The value of "i++;" is thrown away, so it may be computed as "++i" (no old-value fixup).
+void Compiler::discard_value(Expr& e) {
+    if (e.kind == ExprKind::PostInc) e.kind = ExprKind::PreInc;
+    if (e.kind == ExprKind::PostDec) e.kind = ExprKind::PreDec;
+    if (e.kind == ExprKind::Comma) {
+        discard_value(*e.a);
+        discard_value(*e.b);
+    }
 }
 
 Result<void> Compiler::block(int depth) {
@@ -278,6 +289,7 @@ Result<void> Compiler::for_stmt(int depth) {
     patch_all(cont, here());
     if (step) {
         depth_ = 0;
+        discard_value(*step);
         auto t = rvalue(*step);
         KLAB_TRY(t);
         emit(Op::Pop);

@@ -76,7 +76,13 @@ void Session::register_module(const kc::Unit& u, std::string_view source) {
         if (s.kind == kc::Step::ModuleLicense) license = s.name, any = true, has_license = true;
     }
     if (!any) return;
-    std::string name = module_name(source, init);
+    // module_exit/MODULE_LICENSE in a later piece belong to the module the source defined.
+    std::string key(source);
+    auto last = st_.module_by_source.find(key);
+    std::string name = init.empty() && last != st_.module_by_source.end()
+                           ? last->second
+                           : module_name(source, init);
+    st_.module_by_source[key] = name;
     Module& m = st_.modules[name];
     m.name = name;
     if (!init.empty()) m.init = init;
