@@ -47,6 +47,7 @@ struct Expr {
     std::unique_ptr<Expr> a, b, c;
     std::vector<std::unique_ptr<Expr>> args;
     std::string designator; // ".name = value" inside an initializer list
+    uint32_t depth = 1;     // height of this subtree (bounded, so walking it cannot overflow)
 };
 
 using ExprPtr = std::unique_ptr<Expr>;

@@ -121,6 +121,14 @@ Result<DeclSpec> Compiler::decl_specs() {
 }
 
 Result<TypeId> Compiler::record_spec(bool is_union) {
+    if (++expr_depth_ > kMaxNesting) {
+        expr_depth_--;
+        return err_here("struct definitions nested too deeply");
+    }
+    struct Guard {
+        int& d;
+        ~Guard() { d--; }
+    } guard{expr_depth_};
     KLAB_TRY(skip_attributes());
     std::string tag;
     Loc loc = tok().loc;

@@ -2,6 +2,8 @@
 // climbing for binary operators, with C's precedence and associativity.
 #include "kc/compiler_impl.h"
 
+#include <algorithm>
+
 namespace klab::kc {
 
 namespace {
@@ -36,6 +38,18 @@ ExprPtr make(ExprKind k, Loc loc) {
     return e;
 }
 
+constexpr uint32_t kMaxTreeHeight = 1000;
+
+// Sets e's height from its children; false if the tree got too tall to walk recursively.
+bool grow(Expr& e) {
+    uint32_t h = 0;
+    for (const ExprPtr* c : {&e.a, &e.b, &e.c})
+        if (*c) h = std::max(h, (*c)->depth);
+    for (const auto& x : e.args) h = std::max(h, x->depth);
+    e.depth = h + 1;
+    return e.depth <= kMaxTreeHeight;
+}
+
 } // namespace
 
 // Limits recursion depth so hostile input gives an error, not a host stack overflow.
@@ -61,6 +75,7 @@ Result<ExprPtr> Compiler::expr() {
         auto c = make(ExprKind::Comma, loc);
         c->a = std::move(e);
         c->b = std::move(rhs.value());
+        if (!grow(*c)) return err(loc, "expression too complex");
         e = std::move(c);
     }
     return e;
@@ -79,6 +94,7 @@ Result<ExprPtr> Compiler::assign_expr() {
     KLAB_TRY(rhs);
     e->a = std::move(lhs.value());
     e->b = std::move(rhs.value());
+    if (!grow(*e)) return err(e->loc, "expression too complex");
     return e;
 }
 
@@ -96,6 +112,7 @@ Result<ExprPtr> Compiler::cond_expr() {
     e->a = std::move(c.value());
     e->b = std::move(a.value());
     e->c = std::move(b.value());
+    if (!grow(*e)) return err(e->loc, "expression too complex");
     return e;
 }
 
@@ -120,6 +137,7 @@ Result<ExprPtr> Compiler::binary_expr(int min_prec) {
         b->op = op;
         b->a = std::move(e);
         b->b = std::move(rhs.value());
+        if (!grow(*b)) return err(loc, "expression too complex");
         e = std::move(b);
     }
     return e;
@@ -136,6 +154,7 @@ Result<ExprPtr> Compiler::unary_expr() {
         KLAB_TRY(a);
         auto e = make(t.text == "++" ? ExprKind::PreInc : ExprKind::PreDec, loc);
         e->a = std::move(a.value());
+        if (!grow(*e)) return err(loc, "expression too complex");
         return e;
     }
     if (t.is("-") || t.is("+") || t.is("!") || t.is("~") || t.is("*") || t.is("&")) {
@@ -146,6 +165,7 @@ Result<ExprPtr> Compiler::unary_expr() {
         auto e = make(ExprKind::Unary, loc);
         e->op = op;
         e->a = std::move(a.value());
+        if (!grow(*e)) return err(loc, "expression too complex");
         return e;
     }
     if (t.is_ident("sizeof") || t.is_ident("_Alignof") || t.is_ident("__alignof__") ||
@@ -170,6 +190,7 @@ Result<ExprPtr> Compiler::unary_expr() {
         KLAB_TRY(a);
         auto e = make(ExprKind::SizeofExpr, loc);
         e->a = std::move(a.value());
+        if (!grow(*e)) return err(loc, "expression too complex");
         return e;
     }
     if (t.is("(")) {
@@ -185,6 +206,7 @@ Result<ExprPtr> Compiler::unary_expr() {
             auto e = make(ExprKind::Cast, loc);
             e->type = ty.value();
             e->a = std::move(a.value());
+            if (!grow(*e)) return err(loc, "expression too complex");
             return e;
         }
         pos_ = save;
@@ -209,6 +231,7 @@ Result<ExprPtr> Compiler::postfix_expr() {
             auto x = make(ExprKind::Index, loc);
             x->a = std::move(e);
             x->b = std::move(i.value());
+            if (!grow(*x)) return err(loc, "expression too complex");
             e = std::move(x);
         } else if (t.is("(")) {
             pos_++;
@@ -224,6 +247,7 @@ Result<ExprPtr> Compiler::postfix_expr() {
                     break;
                 }
             }
+            if (!grow(*c)) return err(loc, "expression too complex");
             e = std::move(c);
         } else if (t.is(".") || t.is("->")) {
             std::string op = t.text;
@@ -235,11 +259,13 @@ Result<ExprPtr> Compiler::postfix_expr() {
             m->text = tok().text;
             pos_++;
             m->a = std::move(e);
+            if (!grow(*m)) return err(loc, "expression too complex");
             e = std::move(m);
         } else if (t.is("++") || t.is("--")) {
             auto x = make(t.text == "++" ? ExprKind::PostInc : ExprKind::PostDec, loc);
             pos_++;
             x->a = std::move(e);
+            if (!grow(*x)) return err(loc, "expression too complex");
             e = std::move(x);
         } else {
             break;
@@ -337,6 +363,7 @@ Result<ExprPtr> Compiler::initializer() {
         KLAB_TRY(v);
         v.value()->designator = designator;
         e->args.push_back(std::move(v.value()));
+        if (!grow(*e)) return err(e->loc, "initializer too complex");
         if (e->args.size() > (1u << 20)) return err_here("initializer too long");
         if (!accept(",")) {
             KLAB_TRY(expect("}", "at end of initializer"));

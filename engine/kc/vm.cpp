@@ -397,6 +397,13 @@ Exit run(Program& prog, Thread& th, Host& host, uint64_t budget) {
             break;
         }
         case Op::Zero: {
+            // Bulk work costs budget too (8 bytes per instruction), so it cannot hang.
+            if (in.imm / 8 > left) {
+                pc--;
+                left = 0;
+                STOP(Exit::Budget);
+            }
+            left -= in.imm / 8;
             uint64_t addr = v[--sp];
             static const uint8_t zeros[64] = {};
             for (uint64_t done = 0; done < in.imm;) {
@@ -411,6 +418,12 @@ Exit run(Program& prog, Thread& th, Host& host, uint64_t budget) {
             break;
         }
         case Op::Copy: {
+            if (in.imm / 8 > left) {
+                pc--;
+                left = 0;
+                STOP(Exit::Budget);
+            }
+            left -= in.imm / 8;
             uint64_t src = v[sp - 1], dst = v[sp - 2];
             uint8_t buf[64];
             for (uint64_t done = 0; done < in.imm;) {

@@ -60,6 +60,12 @@ TEST_CASE("deep nesting is an error, not a crash") {
     CHECK(compile_error("x = " + deep + "1;").find("nested too deeply") != std::string::npos);
     std::string blocks = "void f(void) " + std::string(3000, '{') + std::string(3000, '}');
     CHECK(compile_error(blocks).find("nested too deeply") != std::string::npos);
+    std::string chain = "x = 1";
+    for (int i = 0; i < 5000; i++) chain += " + 1";
+    CHECK(compile_error(chain + ";").find("expression too complex") != std::string::npos);
+    std::string structs;
+    for (int i = 0; i < 3000; i++) structs += "struct s" + std::to_string(i) + " { ";
+    CHECK(compile_error(structs).find("nested too deeply") != std::string::npos);
     std::string unary = "x = " + std::string(5000, '-') + "1;";
     CHECK(compile_error(unary).find("nested too deeply") != std::string::npos);
 }
