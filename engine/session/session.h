@@ -46,8 +46,13 @@ public:
     ExecResult exec(std::string_view text, std::string_view source = "console",
                     uint32_t first_line = 1);
 
-    // /proc/<path> as `cat` would print it; false if there is no such file.
+    // A /proc file ("/proc/buddyinfo" or "buddyinfo") as `cat` prints it; false if there is
+    // no such file.
     bool proc(std::string_view path, std::string& out) const;
+    std::string proc_text(std::string_view path) const {
+        std::string out;
+        return proc(path, out) ? out : std::string();
+    }
     // The kernel log as `dmesg` prints it.
     std::string dmesg() const;
 
@@ -95,6 +100,7 @@ private:
     void cmd_cat(const std::vector<std::string>& argv, ExecResult& r);
     void cmd_help(const std::vector<std::string>& argv, ExecResult& r);
     void cmd_history(ExecResult& r);
+    void cmd_echo(const std::vector<std::string>& argv, ExecResult& r);
     void cmd_lsmod(ExecResult& r);
 };
 

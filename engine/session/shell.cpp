@@ -5,6 +5,7 @@
 
 #include "printk/dump_stack.h"
 #include "printk/printk.h"
+#include "proc/proc.h"
 #include "session/console.h"
 #include "session/errno_names.h"
 #include "session/session.h"
@@ -108,19 +109,7 @@ void Session::run_shell(std::string_view line, ExecResult& r) {
                            : "klab: reboot failed: " + b.error().message + "\n";
         return;
     }
-    if (cmd == "echo") {
-        for (size_t i = 1; i < argv.size(); i++) {
-            if (argv[i] == ">" || argv[i].rfind(">", 0) == 0) {
-                r.output +=
-                    "klab: writing to devices comes with the device drivers of a later milestone\n";
-                r.error = true;
-                return;
-            }
-        }
-        for (size_t i = 1; i < argv.size(); i++) r.output += (i > 1 ? " " : "") + argv[i];
-        r.output += "\n";
-        return;
-    }
+    if (cmd == "echo") return cmd_echo(argv, r);
     r.output += "klab: '" + cmd + "' needs processes, which the lab does not model yet\n";
     r.error = true;
 }
@@ -134,7 +123,7 @@ void Session::cmd_cat(const std::vector<std::string>& argv, ExecResult& r) {
     for (size_t i = 1; i < argv.size(); i++) {
         std::string text;
         const std::string& path = argv[i];
-        if (path.rfind("/proc/", 0) == 0 && proc(std::string_view(path).substr(6), text)) {
+        if (path.rfind("/proc/", 0) == 0 && proc(path, text)) {
             r.output += text;
         } else {
             r.output += "cat: " + path + ": No such file or directory\n";
@@ -143,8 +132,37 @@ void Session::cmd_cat(const std::vector<std::string>& argv, ExecResult& r) {
     }
 }
 
+// echo TEXT [> FILE]: writes go to /proc/sys files (the vm sysctls); /dev comes later.
+void Session::cmd_echo(const std::vector<std::string>& argv, ExecResult& r) {
+    std::string text, target;
+    for (size_t i = 1; i < argv.size(); i++) {
+        if (argv[i] == ">" && i + 1 < argv.size())
+            target = argv[++i];
+        else if (argv[i].size() > 1 && argv[i][0] == '>')
+            target = argv[i].substr(1);
+        else
+            text += (text.empty() ? "" : " ") + argv[i];
+    }
+    if (target.empty()) {
+        r.output += text + "\n";
+        return;
+    }
+    if (target.rfind("/proc/", 0) == 0) {
+        auto w = proc_write(st_.kernel, target, text + "\n");
+        if (!w.ok()) {
+            r.output += "echo: " + w.error().message + "\n";
+            r.error = true;
+        }
+        return;
+    }
+    r.output += "echo: " + target + ": character devices come with a later milestone of the lab\n";
+    r.error = true;
+}
+
 bool Session::proc(std::string_view path, std::string& out) const {
-    if (path == "modules") {
+    std::string p(path);
+    if (p.rfind("/proc/", 0) != 0) p = "/proc/" + p;
+    if (p == "/proc/modules") {
         out.clear();
         uint64_t addr = st_.prog.target().module_base;
         for (const auto& [name, m] : st_.modules) {
@@ -158,12 +176,15 @@ bool Session::proc(std::string_view path, std::string& out) const {
         }
         return true;
     }
-    if (path == "version") {
+    if (p == "/proc/version") {
         out = std::string("Linux version ") + kUtsRelease + " (klab@kernel-lab) (KernelC) " +
               kUtsVersion + " SMP\n";
         return true;
     }
-    return false;
+    auto text = proc_read(st_.kernel, p);
+    if (!text.ok()) return false;
+    out = std::move(text.value());
+    return true;
 }
 
 void Session::cmd_dmesg(const std::vector<std::string>& argv, ExecResult& r) {

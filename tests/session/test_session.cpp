@@ -181,3 +181,17 @@ TEST_CASE("history, help, reset, unknown commands") {
     CHECK(contains(s.exec("reset").output, "rebooted"));
     CHECK(s.exec("a").compile_error); // the program went with the old machine
 }
+
+TEST_CASE("cat /proc files of the model; echo into a vm sysctl") {
+    Session s = boot();
+    std::string before = s.exec("cat /proc/buddyinfo").output;
+    CHECK(contains(before, "Node 0, zone   Normal"));
+    s.exec("p = __get_free_pages(GFP_KERNEL, 3);");
+    CHECK(s.exec("cat /proc/buddyinfo").output != before);
+    CHECK(s.proc_text("buddyinfo") == s.exec("cat /proc/buddyinfo").output);
+    CHECK(!s.exec("echo 4096 > /proc/sys/vm/min_free_kbytes").error);
+    CHECK(s.exec("cat /proc/sys/vm/min_free_kbytes").output == "4096\n");
+    CHECK(s.exec("echo x > /dev/wait1").error);
+    CHECK(s.exec("echo hi there").output == "hi there\n");
+    CHECK(contains(s.exec("cat /proc/version").output, "Linux version 6.1.0-klab"));
+}
