@@ -216,16 +216,17 @@ bool free_is_bad(Kernel& k, pfn_t p, uint32_t order) {
         report_vm_bug(k, "mm/page_alloc.c", 1459, "free_pages_prepare");
         return true;
     }
-    bool is_head_alloc = pg.owner == PageOwner::alloc;
-    if (pg.owner == PageOwner::reserved) return false; // refcount 1: caught in free_the_page
-    if (!is_head_alloc || pg._refcount == 0) {
+    // A reserved page has refcount 1, so it reaches free_pages_prepare() (and its PG_reserved
+    // check); once that dropped the count to 0, it is like any free page.
+    bool live = pg.owner == PageOwner::alloc || pg.owner == PageOwner::reserved;
+    if (!live || pg._refcount <= 0) {
         // A free page, a page inside a block, or a tail: its refcount is 0, so
         // put_page_testzero() trips over it (double free or bogus pointer).
         dump_page(k, p, "VM_BUG_ON_PAGE(page_ref_count(page) == 0)");
         report_vm_bug(k, "include/linux/mm.h", 780, "__free_pages");
         return true;
     }
-    if (pg.order != order && pg._refcount == 1) {
+    if (pg.owner == PageOwner::alloc && pg.order != order && pg._refcount == 1) {
         if (pg.flags & PG_head) {
             dump_page(k, p, "VM_BUG_ON_PAGE(compound && compound_order(page) != order)");
             report_vm_bug(k, "mm/page_alloc.c", 1459, "free_pages_prepare");
@@ -328,6 +329,18 @@ pfn_t page_struct_to_pfn(const Kernel& k, uint64_t addr) {
     if (off % k.mm.struct_page_size) return NO_PFN;
     uint64_t pfn = off / k.mm.struct_page_size;
     return pfn < k.mm.max_pfn ? pfn_t(pfn) : NO_PFN;
+}
+
+PageOwner page_owner_at(const Kernel& k, pfn_t pfn) {
+    if (pfn >= k.mm.max_pfn) return PageOwner::hole;
+    PageOwner o = k.mm.mem_map[pfn].owner;
+    if (o != PageOwner::none) return o;
+    pfn_t head = find_block_head(k.mm, pfn);
+    if (head == NO_PFN) return PageOwner::none;
+    PageOwner h = k.mm.mem_map[head].owner;
+    if (h == PageOwner::buddy) return PageOwner::buddy_tail;
+    if (h == PageOwner::alloc) return PageOwner::alloc_tail;
+    return h; // pcp blocks and other owners: the tail belongs to the same user
 }
 
 uint64_t nr_free_pages(const Kernel& k) {

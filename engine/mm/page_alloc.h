@@ -64,6 +64,11 @@ bool PageHighMem(const Kernel& k, pfn_t page);
 uint64_t page_struct_address(const Kernel& k, pfn_t page);
 pfn_t page_struct_to_pfn(const Kernel& k, uint64_t addr);
 
+// Who holds a frame, for the views: resolves pages inside a block to buddy_tail/alloc_tail
+// (or the block head's owner). O(MAX_ORDER) per call; a view drawing every frame should walk
+// block heads instead (mem_map[pfn].owner and .order), as check_page_alloc() does.
+PageOwner page_owner_at(const Kernel& k, pfn_t pfn);
+
 // Zone counters for views and lessons.
 uint64_t nr_free_pages(const Kernel& k);     // buddy free pages in all zones
 uint64_t nr_free_pcp_pages(const Kernel& k); // pages on all per-CPU lists

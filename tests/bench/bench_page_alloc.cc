@@ -79,8 +79,8 @@ int main() {
     auto t1 = std::chrono::steady_clock::now();
     sink += snap.mm.max_pfn;
 
-    std::printf("trace events recorded: %llu (ring of %zu)\n",
-                (unsigned long long)k.trace.written, k.trace.ring.size());
+    std::printf("trace events recorded: %llu (ring of %zu)\n", (unsigned long long)k.trace.written,
+                k.trace.ring.size());
     std::printf("pcp path   (order 0):    %.2f M alloc+free pairs/s (median of %d)\n", pcp / 1e6,
                 runs);
     std::printf("buddy path (orders 4-9): %.2f M alloc+free pairs/s (median of %d)\n", buddy / 1e6,

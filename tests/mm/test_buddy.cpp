@@ -157,3 +157,39 @@ TEST_CASE("an Unmovable request steals a whole Movable pageblock (fallback)") {
     __free_pages(k, p, 4);
     CHECK_MM(k);
 }
+
+TEST_CASE("page_owner_at() resolves frames inside blocks") {
+    Kernel k = boot(Arch::x86_64, 64ull << 20);
+    pfn_t p = alloc_pages(k, GFP_KERNEL, 3);
+    CHECK(page_owner_at(k, p) == PageOwner::alloc);
+    CHECK(page_owner_at(k, p + 5) == PageOwner::alloc_tail);
+    CHECK(page_owner_at(k, p + 8) == PageOwner::buddy);
+    CHECK(page_owner_at(k, p + 9) == PageOwner::buddy_tail);
+    CHECK(page_owner_at(k, 0) == PageOwner::hole);     // trimmed by e820
+    CHECK(page_owner_at(k, 1) == PageOwner::reserved); // first 1 MiB
+    CHECK(page_owner_at(k, 0xa0) == PageOwner::hole);
+}
+
+TEST_CASE("high-order GFP_ATOMIC in the slow path reserves a HighAtomic pageblock") {
+    Kernel k = boot(Arch::x86_64, 256ull << 20);
+    const uint32_t zi = 1;
+    // The fast path (low watermark) serves GFP_ATOMIC like anything else: no reserve yet.
+    pfn_t early = alloc_pages(k, GFP_ATOMIC, 2);
+    CHECK(k.mm.zones[zi].nr_reserved_highatomic == 0);
+    // Fill memory until GFP_KERNEL stops at the min watermark; GFP_ATOMIC order 2 then
+    // succeeds only in the slow path, with ALLOC_HIGHATOMIC.
+    std::vector<std::pair<pfn_t, uint32_t>> held;
+    for (uint32_t o : {9u, 4u, 0u}) {
+        pfn_t p;
+        while ((p = alloc_pages(k, GFP_KERNEL | __GFP_NOWARN, o)) != NO_PFN) held.push_back({p, o});
+    }
+    pfn_t p = alloc_pages(k, GFP_ATOMIC, 2);
+    REQUIRE(p != NO_PFN);
+    CHECK(get_pageblock_migratetype(k.mm, p) == MIGRATE_HIGHATOMIC);
+    CHECK(k.mm.zones[k.mm.mem_map[p].zone].nr_reserved_highatomic == 512);
+    CHECK_MM(k);
+    __free_pages(k, p, 2);
+    __free_pages(k, early, 2);
+    for (auto [q, o] : held) __free_pages(k, q, o);
+    CHECK_MM(k);
+}

@@ -150,3 +150,34 @@ TEST_CASE("get_page() pins: __free_pages() then only drops a reference") {
     __free_pages(k, q, 0);
     CHECK_MM(k);
 }
+
+TEST_CASE("a reserved page freed twice: Bad page state, then the refcount VM_BUG_ON") {
+    Kernel k = boot(Arch::x86_64, 64ull << 20);
+    __free_pages(k, 4200, 0);
+    CHECK(contains(dmesg(k), "PAGE_FLAGS_CHECK_AT_FREE flag(s) set"));
+    CHECK(page_ref_count(k, 4200) == 0);
+    CHECK_FALSE(contains(dmesg(k), "kernel BUG"));
+    __free_pages(k, 4200, 0);
+    CHECK(contains(dmesg(k), "kernel BUG at include/linux/mm.h:780!"));
+    CHECK(page_ref_count(k, 4200) == 0);
+    CHECK_MM(k);
+}
+
+TEST_CASE("__GFP_NOFAIL cannot be honoured without reclaim: WARN for costly orders, then failure") {
+    Kernel k = boot(Arch::x86_64, 64ull << 20);
+    // rmqueue() warns about any __GFP_NOFAIL request above order 1 that reaches it.
+    pfn_t small = alloc_pages(k, GFP_KERNEL | __GFP_NOFAIL, 2);
+    CHECK(small != NO_PFN);
+    CHECK(contains(dmesg(k), "WARNING: CPU: 0 PID: 1000 at mm/page_alloc.c:3891 rmqueue\n"));
+    std::vector<pfn_t> held;
+    pfn_t p;
+    while ((p = alloc_pages(k, GFP_KERNEL | __GFP_NOWARN, 9)) != NO_PFN) held.push_back(p);
+    CHECK(alloc_pages(k, GFP_KERNEL | __GFP_NOFAIL, 9) == NO_PFN);
+    std::string d = dmesg(k);
+    CHECK(
+        contains(d, "WARNING: CPU: 0 PID: 1000 at mm/page_alloc.c:5383 __alloc_pages_slowpath\n"));
+    CHECK(contains(d, "page allocation failure: order:9, mode:0x8cc0(GFP_KERNEL|__GFP_NOFAIL)"));
+    for (pfn_t q : held) __free_pages(k, q, 9);
+    __free_pages(k, small, 2);
+    CHECK_MM(k);
+}
