@@ -51,8 +51,9 @@ struct MemoryModel {
     PageContents contents;
 
     // Rate limits and once-flags of the reports (the statics inside Linux functions).
-    uint64_t warn_alloc_last = 0;
+    uint64_t warn_alloc_last = 0; // ___ratelimit() state of warn_alloc's nopage_rs
     bool warn_alloc_any = false;
+    uint32_t warn_alloc_missed = 0;
     uint32_t warn_once_bits = 0; // WARN_ON_ONCE sites that already fired
     uint32_t bad_page_shown = 0;
 
@@ -68,8 +69,9 @@ struct Kernel {
     KernelLog log;
     Tracer trace;
     std::vector<CpuContext> cpus;
-    uint32_t current_cpu = 0; // the CPU the next API call runs on
-    uint32_t tainted = 0;     // taint bits (printk/dump_stack.h)
+    uint32_t current_cpu = 0;            // the CPU the next API call runs on
+    uint32_t tainted = 0;                // taint bits (printk/dump_stack.h)
+    uint64_t might_sleep_prev_jiffy = 0; // __might_resched()'s static prev_jiffy
     MemoryModel mm;
 
     // Boot a machine: lay out memory, reserve what the kernel uses, free the rest to the

@@ -236,8 +236,8 @@ static bool boost_watermark(MemoryModel& m, zone& z) {
     return true;
 }
 
-static void steal_suitable_fallback(Kernel& k, uint32_t zi, pfn_t p, uint32_t start_type,
-                                    bool whole_block) {
+static void steal_suitable_fallback(Kernel& k, uint32_t zi, pfn_t p, uint32_t alloc_flags,
+                                    uint32_t start_type, bool whole_block) {
     MemoryModel& m = k.mm;
     zone& z = m.zones[zi];
     uint32_t current_order = m.mem_map[p].order;
@@ -254,7 +254,7 @@ static void steal_suitable_fallback(Kernel& k, uint32_t zi, pfn_t p, uint32_t st
         move_to_free_list(m, z, p, current_order, start_type);
         return;
     }
-    boost_watermark(m, z);
+    if (boost_watermark(m, z) && (alloc_flags & ALLOC_KSWAPD)) z.boosted_watermark = true;
     if (!whole_block) {
         move_to_free_list(m, z, p, current_order, start_type);
         return;
@@ -306,7 +306,7 @@ static bool __rmqueue_fallback(Kernel& k, uint32_t zi, uint32_t order, uint32_t 
         }
     }
     pfn_t p = z.free_area[current_order].free_list[fallback_mt].head;
-    steal_suitable_fallback(k, zi, p, start_mt, can_steal);
+    steal_suitable_fallback(k, zi, p, alloc_flags, start_mt, can_steal);
     if (k.trace.enabled) {
         TraceEvent e;
         e.type = TraceEventType::mm_page_alloc_extfrag;

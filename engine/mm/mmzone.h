@@ -117,6 +117,7 @@ struct zone {
     uint64_t managed_pages = 0;
     std::array<uint64_t, NR_WMARK> _watermark{};
     uint64_t watermark_boost = 0;
+    bool boosted_watermark = false; // ZONE_BOOSTED_WATERMARK: kswapd must be woken
     uint64_t nr_reserved_highatomic = 0;
     std::array<int64_t, MAX_NR_ZONES_LIMIT> lowmem_reserve{};
     std::array<klab::free_area, MAX_ORDER> free_area{};

@@ -43,15 +43,33 @@ void prep_new_page(Kernel& k, pfn_t p, uint32_t order, gfp_t gfp) {
     }
 }
 
+void wake_kswapd_event(Kernel& k, uint32_t order, gfp_t gfp) {
+    // No kswapd thread yet: the wake-up is only visible as its trace event.
+    if (!k.trace.enabled) return;
+    TraceEvent e;
+    e.type = TraceEventType::mm_vmscan_wakeup_kswapd;
+    e.order = static_cast<uint8_t>(order);
+    e.gfp = gfp;
+    k.trace.emit(e, k.clock.ns, k.current_cpu);
+}
+
 pfn_t rmqueue(Kernel& k, uint32_t zi, uint32_t order, gfp_t gfp, uint32_t alloc_flags,
               uint32_t mt) {
     if ((gfp & __GFP_NOFAIL) && order > 1)
         warn_once(k, WARN_NOFAIL_ORDER, "mm/page_alloc.c", 3891, "rmqueue", 0);
-    if (order <= PAGE_ALLOC_COSTLY_ORDER) {
-        pfn_t p = rmqueue_pcplist(k, zi, order, mt, alloc_flags);
-        if (p != NO_PFN) return p;
+    pfn_t p = NO_PFN;
+    if (order <= PAGE_ALLOC_COSTLY_ORDER) p = rmqueue_pcplist(k, zi, order, mt, alloc_flags);
+    if (p == NO_PFN) p = rmqueue_buddy(k, zi, order, alloc_flags, mt);
+    zone& z = k.mm.zones[zi];
+    if (z.boosted_watermark) {
+        // A fallback boosted the watermarks: wake kswapd. The model has no kswapd thread;
+        // its boosted reclaim is taken to finish at once (there is nothing to reclaim),
+        // which ends with the boost cleared, as balance_pgdat() does.
+        z.boosted_watermark = false;
+        wake_kswapd_event(k, 0, gfp);
+        z.watermark_boost = 0;
     }
-    return rmqueue_buddy(k, zi, order, alloc_flags, mt);
+    return p;
 }
 
 pfn_t get_page_from_freelist(Kernel& k, gfp_t gfp, uint32_t order, uint32_t alloc_flags,
@@ -80,21 +98,11 @@ pfn_t get_page_from_freelist(Kernel& k, gfp_t gfp, uint32_t order, uint32_t allo
     }
 }
 
-void wake_all_kswapds(Kernel& k, uint32_t order, gfp_t gfp) {
-    // No kswapd thread yet: the wake-up is only visible as its trace event.
-    if (!k.trace.enabled) return;
-    TraceEvent e;
-    e.type = TraceEventType::mm_vmscan_wakeup_kswapd;
-    e.order = static_cast<uint8_t>(order);
-    e.gfp = gfp;
-    k.trace.emit(e, k.clock.ns, k.current_cpu);
-}
-
 // The slow path without reclaim: one more pass with the min watermark and the reserves
 // gfp_to_alloc_flags() grants, then give up where Linux would reclaim.
 pfn_t alloc_pages_slowpath(Kernel& k, gfp_t gfp, uint32_t order, const alloc_context& ac) {
     uint32_t alloc_flags = gfp_to_alloc_flags(gfp, order);
-    if (alloc_flags & ALLOC_KSWAPD) wake_all_kswapds(k, order, gfp);
+    if (alloc_flags & ALLOC_KSWAPD) wake_kswapd_event(k, order, gfp); // wake_all_kswapds()
     pfn_t p = get_page_from_freelist(k, gfp, order, alloc_flags, ac);
     if (p != NO_PFN) return p;
     if (gfp & __GFP_NOFAIL) {

@@ -247,8 +247,17 @@ void show_mem(Kernel& k) {
 // __GFP_NOWARN.
 void warn_alloc(Kernel& k, gfp_t gfp, uint32_t order) {
     if (gfp & __GFP_NOWARN) return;
+    // ___ratelimit(&nopage_rs): a burst of 1 per 10*HZ; the first report after a quiet
+    // interval says how many were suppressed.
     uint64_t now = k.clock.jiffies();
-    if (k.mm.warn_alloc_any && now - k.mm.warn_alloc_last < 10ull * k.clock.hz) return;
+    if (k.mm.warn_alloc_any && now - k.mm.warn_alloc_last < 10ull * k.clock.hz) {
+        k.mm.warn_alloc_missed++;
+        return;
+    }
+    if (k.mm.warn_alloc_missed)
+        printk(k, LogLevel::warning,
+               fmt("warn_alloc: %u callbacks suppressed", k.mm.warn_alloc_missed));
+    k.mm.warn_alloc_missed = 0;
     k.mm.warn_alloc_any = true;
     k.mm.warn_alloc_last = now;
     const CpuContext& c = k.cpus[k.current_cpu];

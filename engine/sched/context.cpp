@@ -58,11 +58,11 @@ void spin_unlock(Kernel& k) {
 bool might_sleep(Kernel& k, const char* file, int line) {
     CpuContext& c = cur(k);
     if (c.preempt_count == 0 && !c.irqs_disabled) return false;
-    // Once per HZ at most (the prev_jiffy check in __might_resched()).
+    // Once per HZ at most, machine-wide (the prev_jiffy check in __might_resched()).
     uint64_t now = k.clock.jiffies();
-    if (c.might_sleep_reported && now - c.last_might_sleep_report < k.clock.hz) return true;
-    c.might_sleep_reported = true;
-    c.last_might_sleep_report = now;
+    uint64_t prev = k.might_sleep_prev_jiffy;
+    if (prev && int64_t(now - (prev + k.clock.hz)) < 0) return true;
+    k.might_sleep_prev_jiffy = now;
     char buf[160];
     std::snprintf(buf, sizeof buf, "BUG: sleeping function called from invalid context at %s:%d",
                   file, line);

@@ -35,9 +35,6 @@ struct CpuContext {
     // Placeholder for current: the console's commands run as this task.
     int32_t pid = 1000;
     std::string comm = "insmod";
-    // Rate limit of the sleeping-in-atomic report (once per HZ, as __might_resched()).
-    uint64_t last_might_sleep_report = 0;
-    bool might_sleep_reported = false;
 };
 
 // Predicates of include/linux/preempt.h on a preempt_count value.

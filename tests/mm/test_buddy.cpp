@@ -193,3 +193,47 @@ TEST_CASE("high-order GFP_ATOMIC in the slow path reserves a HighAtomic pagebloc
     for (auto [q, o] : held) __free_pages(k, q, o);
     CHECK_MM(k);
 }
+
+TEST_CASE("stealing less than a pageblock boosts the watermarks; kswapd's wake-up clears them") {
+    Kernel k = boot(Arch::x86_64, 256ull << 20);
+    const uint32_t zi = 1;
+    zone& z = k.mm.zones[zi];
+    // Take every block of pageblock order or more off the lists (keeping the accounting of
+    // rmqueue_buddy()), then give half of the last one back: the largest free Movable block
+    // is now order 8.
+    std::vector<pfn_t> taken;
+    pfn_t p;
+    while ((p = __rmqueue_smallest(k, zi, 9, MIGRATE_MOVABLE)) != NO_PFN) {
+        z.nr_free_pages -= 512;
+        taken.push_back(p);
+    }
+    REQUIRE(!taken.empty());
+    pfn_t half = taken.back() + 256;
+    __free_one_page(k, zi, half, 8, MIGRATE_MOVABLE, FPI_NONE); // +256 free pages
+    CHECK(z.watermark_boost == 0);
+    pfn_t u = __rmqueue(k, zi, 0, MIGRATE_UNMOVABLE, ALLOC_KSWAPD);
+    REQUIRE(u != NO_PFN);
+    z.nr_free_pages -= 1;
+    CHECK(u >= half);
+    CHECK(z.watermark_boost == 512); // one pageblock (max_boost is larger)
+    CHECK(z.boosted_watermark);
+    // Whole-block stealing claimed the pageblock: at least half of it was free.
+    CHECK(get_pageblock_migratetype(k.mm, half) == MIGRATE_UNMOVABLE);
+    // Put everything back (the low half of the last block was taken with order 9).
+    __free_one_page(k, zi, u, 0, MIGRATE_UNMOVABLE, FPI_NONE);
+    __free_one_page(k, zi, taken.back(), 8, MIGRATE_MOVABLE, FPI_NONE);
+    taken.pop_back();
+    for (pfn_t t : taken) __free_one_page(k, zi, t, 9, MIGRATE_MOVABLE, FPI_NONE);
+    CHECK_MM(k);
+    k.trace.clear();
+    pfn_t a = alloc_page(k, GFP_KERNEL);
+    REQUIRE(k.mm.mem_map[a].zone == zi);
+    CHECK(z.watermark_boost == 0);
+    CHECK_FALSE(z.boosted_watermark);
+    bool woke = false;
+    for (uint64_t i = 0; i < k.trace.size(); ++i)
+        woke |= k.trace.at(i).type == TraceEventType::mm_vmscan_wakeup_kswapd;
+    CHECK(woke);
+    __free_page(k, a);
+    CHECK_MM(k);
+}

@@ -43,9 +43,12 @@ TEST_CASE("a failed allocation prints warn_alloc's report with Mem-Info and budd
     size_t n = k.log.records.size();
     alloc_pages(k, GFP_KERNEL, 10);
     CHECK(k.log.records.size() == n);
+    alloc_pages(k, GFP_KERNEL | __GFP_ZERO, 10);
+    CHECK(k.log.records.size() == n);
     k.clock.advance_ns(11ull * 1000000000ull);
     alloc_pages(k, GFP_KERNEL, 10);
     CHECK(k.log.records.size() > n);
+    CHECK(k.log.records[n].text == "warn_alloc: 2 callbacks suppressed");
     for (pfn_t q : held) __free_pages(k, q, 10);
     CHECK_MM(k);
 }
