@@ -32,7 +32,7 @@ TEST_CASE("x86_64 6 GiB: DMA from pfn 1, DMA32 below 4 GiB, Normal above") {
     CHECK_MM(k);
 }
 
-TEST_CASE("i386 1 GiB: DMA, Normal up to 896 MiB, HighMem above; pageblocks of 4 MiB") {
+TEST_CASE("i386 1 GiB: DMA, Normal up to 896 MiB, HighMem above with pageblocks of 4 MiB") {
     Kernel k = boot(Arch::i386, 1ull << 30);
     REQUIRE(k.mm.zones.size() == 4);
     CHECK(k.mm.zones[0].kind == ZoneKind::DMA);

@@ -194,7 +194,7 @@ TEST_CASE("high-order GFP_ATOMIC in the slow path reserves a HighAtomic pagebloc
     CHECK_MM(k);
 }
 
-TEST_CASE("stealing less than a pageblock boosts the watermarks; kswapd's wake-up clears them") {
+TEST_CASE("stealing less than a pageblock boosts the watermarks and the kswapd wake-up clears them") {
     Kernel k = boot(Arch::x86_64, 256ull << 20);
     const uint32_t zi = 1;
     zone& z = k.mm.zones[zi];

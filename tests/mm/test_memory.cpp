@@ -28,7 +28,7 @@ TEST_CASE("direct map translation on x86_64 and i386") {
     CHECK(page_address(i, n) == 0xC0000000ull + (uint64_t(n) << 12));
 }
 
-TEST_CASE("stores are seen by loads, across page boundaries; snapshots are copy-on-write") {
+TEST_CASE("stores are seen by loads, across page boundaries and snapshots are copy-on-write") {
     Kernel k = boot(Arch::x86_64, 64ull << 20);
     uint64_t a = __get_free_pages(k, GFP_KERNEL, 1);
     const char msg[] = "hello, kernel";

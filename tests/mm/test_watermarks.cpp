@@ -158,7 +158,7 @@ TEST_CASE("GFP_ATOMIC gets pages below min where GFP_KERNEL and GFP_NOWAIT fail"
     CHECK_MM(k);
 }
 
-TEST_CASE("zonelist fallback: Normal -> DMA32 -> DMA on x86_64; GFP_DMA32 never uses Normal") {
+TEST_CASE("zonelist fallback: Normal -> DMA32 -> DMA on x86_64 and GFP_DMA32 never uses Normal") {
     Kernel k = boot(Arch::x86_64, 4608ull << 20); // 512 MiB of Normal
     std::vector<uint32_t> zones_seen;
     std::vector<std::pair<pfn_t, uint32_t>> held;
