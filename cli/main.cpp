@@ -108,7 +108,7 @@ int repl(const MachineOptions& o) {
     std::cout << "Kernel Lab " << klab::kLabVersion << " (Linux " << klab::kLinuxRelease << ", "
               << klab::arch_name(config.arch) << ", " << klab::format_mem_size(config.mem_bytes)
               << "). "
-              << "Type help; end a multi-line block with an empty line; Ctrl-D quits.\n";
+              << "Type help; a { block } runs when its braces close; Ctrl-D quits.\n";
     std::string block, line;
     int depth = 0;
     while (true) {
