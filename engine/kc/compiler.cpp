@@ -293,8 +293,10 @@ Result<void> Compiler::top_level_statement() {
         KLAB_TRY(e);
         // At the end of console input the ';' may be left out, as in a debugger.
         if (tok().kind != Tok::End) KLAB_TRY(expect(";", "after expression"));
-        auto ty = rvalue(*e.value());
+        // Not decayed: the console shows an array or struct value, not its address.
+        auto ty = gen(*e.value(), false);
         KLAB_TRY(ty);
+        if (t_.kind(ty.value()) == TypeKind::Function) ty = t_.pointer_to(ty.value());
         const Expr& top = *e.value();
         if (top.kind == ExprKind::Call && top.a->kind == ExprKind::Ident) s.callee = top.a->text;
         if (t_.kind(ty.value()) == TypeKind::Void) {

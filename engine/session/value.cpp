@@ -54,9 +54,59 @@ std::string quoted(const std::string& s, bool truncated) {
 
 } // namespace
 
+// Aggregates are shown from memory, gdb style: {x = 1, name = "abc"} and {1, 2, 3}.
+static std::string format_aggregate(SessionState& st, kc::Thread& th, kc::Host& host,
+                                    kc::TypeId type, uint64_t addr, int depth) {
+    const kc::TypeTable& t = st.prog.types;
+    if (depth > 4) return "{...}";
+    auto load = [&](kc::TypeId ft, uint64_t a, std::string& out) {
+        if (t.kind(ft) == kc::TypeKind::Record || t.kind(ft) == kc::TypeKind::Array) {
+            out = format_aggregate(st, th, host, ft, a, depth + 1);
+            return true;
+        }
+        uint64_t raw = 0;
+        kc::Fault f;
+        uint32_t w = t.width(ft);
+        if (!kc::vm_read(st.prog, th, host, a, &raw, w, f)) return false;
+        if (t.is_signed(ft) && w < 8) {
+            unsigned shift = 64 - 8 * w;
+            raw = static_cast<uint64_t>(static_cast<int64_t>(raw << shift) >> shift);
+        }
+        out = format_value(st, th, host, ft, raw);
+        return true;
+    };
+    std::string bad = "<error: Cannot access memory at address " + hex(addr) + ">";
+    std::string out = "{";
+    if (t.kind(type) == kc::TypeKind::Record) {
+        const kc::Record& rec = t.record_of(type);
+        for (size_t i = 0; i < rec.fields.size(); i++) {
+            std::string fv;
+            if (!load(rec.fields[i].type, addr + rec.fields[i].offset, fv)) return bad;
+            out += (i ? ", " : "") + rec.fields[i].name + " = " + fv;
+        }
+        return out + "}";
+    }
+    kc::TypeId elem = t.get(type).base;
+    uint32_t n = t.get(type).count;
+    if (t.width(elem) == 1 && t.is_integer(elem)) { // char arrays print as strings
+        std::string s;
+        kc::Fault f;
+        if (!kc::vm_read_string(st.prog, th, host, addr, n, s, f)) return bad;
+        return quoted(s, false);
+    }
+    for (uint32_t i = 0; i < n && i < 100; i++) {
+        std::string ev;
+        if (!load(elem, addr + i * t.size_of(elem), ev)) return bad;
+        out += (i ? ", " : "") + ev;
+    }
+    return out + (n > 100 ? "..." : "") + "}";
+}
+
 std::string format_value(SessionState& st, kc::Thread& th, kc::Host& host, kc::TypeId type,
                          uint64_t v) {
     const kc::TypeTable& t = st.prog.types;
+    if (t.kind(type) == kc::TypeKind::Record || t.kind(type) == kc::TypeKind::Array)
+        return format_aggregate(st, th, host, type, v, 0);
     kc::TypeKind k = t.kind(type);
     if (k == kc::TypeKind::Bool) return v ? "true" : "false";
     if (k == kc::TypeKind::Char || k == kc::TypeKind::SChar || k == kc::TypeKind::UChar) {
