@@ -67,7 +67,7 @@ void Session::run_c(std::string_view text, uint32_t first_line, std::string_view
         r.error = r.compile_error = true;
         return;
     }
-    register_module(u.value(), source);
+    register_module(u.value(), source, r.output);
     for (kc::Step& step : u.value().steps)
         if (step.kind == kc::Step::Run) {
             run_statement(step, r.output);

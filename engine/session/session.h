@@ -93,7 +93,7 @@ private:
     // Runs module function fn as process comm; returns false if it died (report printed).
     bool run_module_function(const std::string& fn, const char* comm, RunContext& ctx, int64_t& ret,
                              std::string& out);
-    void register_module(const kc::Unit& u, std::string_view source);
+    void register_module(const kc::Unit& u, std::string_view source, std::string& out);
     void cmd_insmod(const std::vector<std::string>& argv, ExecResult& r);
     void cmd_rmmod(const std::vector<std::string>& argv, ExecResult& r);
     void cmd_dmesg(const std::vector<std::string>& argv, ExecResult& r);

@@ -66,7 +66,7 @@ No floating point, no bit-fields, no struct arguments by value.
 
 } // namespace
 
-void Session::register_module(const kc::Unit& u, std::string_view source) {
+void Session::register_module(const kc::Unit& u, std::string_view source, std::string& out) {
     auto& defined = st_.functions_by_source[std::string(source)];
     defined.insert(defined.end(), u.defined_functions.begin(), u.defined_functions.end());
     std::string init, exit, license;
@@ -84,6 +84,10 @@ void Session::register_module(const kc::Unit& u, std::string_view source) {
                            ? last->second
                            : module_name(source, init);
     st_.module_by_source[key] = name;
+    // At the console the module's name is not obvious (no file name): say it once.
+    bool is_new = st_.modules.find(name) == st_.modules.end();
+    if (is_new && source == "console")
+        out += "klab: module " + name + " defined; load it with: insmod " + name + "\n";
     Module& m = st_.modules[name];
     m.name = name;
     if (!init.empty()) m.init = init;

@@ -79,6 +79,7 @@ TEST_CASE("modules: insmod runs init, errno on failure, rmmod runs exit") {
                "void my_mod_exit(void) { pr_info(\"bye\\n\"); }\n"
                "module_init(my_mod_init);\nmodule_exit(my_mod_exit);\nMODULE_LICENSE(\"GPL\");\n"
                "insmod my_mod\nlsmod\nrmmod my_mod\nrmmod my_mod\n");
+    CHECK(contains(r.output, "klab: module my_mod defined; load it with: insmod my_mod"));
     CHECK(contains(r.output, "my_mod                 16384  0"));
     CHECK(contains(r.output, "rmmod: ERROR: Module my_mod is not currently loaded"));
     CHECK(contains(s.dmesg(), "my_mod: loading out-of-tree module taints kernel."));
