@@ -124,7 +124,7 @@ std::string pointer(const std::string& ext, uint64_t p, Spec s, PrintfArgs& args
     default: break;
     }
     // %p, %pK (kptr_restrict=0) and unsupported extensions: the hashed id.
-    if (is_err_or_null(p, t)) return pointer_string(p, s, t);
+    if (is_err_or_null(p, t) || t.no_hash_pointers) return pointer_string(p, s, t);
     return pointer_string(hashed_pointer(p, t), s, t);
 }
 

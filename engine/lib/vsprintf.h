@@ -19,6 +19,7 @@ struct PrintfTarget {
     uint32_t pointer_bytes = 8;
     uint32_t phys_addr_bytes = 8;
     SipKey ptr_key;
+    bool no_hash_pointers = false; // the no_hash_pointers boot option: %p prints raw
 };
 
 // Where the arguments come from: the KernelC call's argument list and simulated memory.

@@ -105,6 +105,9 @@ PrintfTarget printf_target(const Kernel& k) {
     t.pointer_bytes = k.config.pointer_bytes();
     t.phys_addr_bytes = k.config.pointer_bytes(); // no PAE on the i386 preset
     t.ptr_key = sipkey_from_seed(k.config.seed);
+    // The boot option as a whole word of the command line (lib/vsprintf.c early_param).
+    std::string cmd = " " + k.config.cmdline + " ";
+    t.no_hash_pointers = cmd.find(" no_hash_pointers ") != std::string::npos;
     return t;
 }
 

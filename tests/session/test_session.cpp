@@ -196,3 +196,12 @@ TEST_CASE("cat /proc files of the model; echo into a vm sysctl") {
     CHECK(s.exec("echo hi there").output == "hi there\n");
     CHECK(contains(s.exec("cat /proc/version").output, "Linux version 6.1.0-klab"));
 }
+
+TEST_CASE("the no_hash_pointers boot option makes %p print raw addresses") {
+    MachineConfig c = MachineConfig::preset(Arch::x86_64);
+    c.cmdline = "quiet no_hash_pointers";
+    auto s = Session::create(c);
+    REQUIRE(s.ok());
+    s.value().exec("printk(\"%p\\n\", (void *)0xffff888000001000);");
+    CHECK(contains(s.value().dmesg(), "] ffff888000001000\n"));
+}
