@@ -23,7 +23,7 @@ std::vector<TraceEvent> Tracer::since(uint64_t since_written) const {
     std::vector<TraceEvent> out;
     uint64_t first = written - size();
     if (since_written < first) since_written = first;
-    for (uint64_t n = since_written; n < written; ++n) out.push_back(ring[n % ring.size()]);
+    for (uint64_t n = since_written; n < written; ++n) out.push_back(ring[n & ring_mask]);
     return out;
 }
 

@@ -47,7 +47,8 @@ struct TraceEvent {
 struct Tracer {
     static constexpr uint32_t kDefaultCapacity = 1u << 16;
 
-    std::vector<TraceEvent> ring; // capacity slots, used as a circular buffer
+    std::vector<TraceEvent> ring; // capacity slots (a power of two), a circular buffer
+    uint64_t ring_mask = kDefaultCapacity - 1; // index = n & ring_mask: no division on the hot path
     uint64_t written = 0;         // events ever written; ring index = n % capacity
     uint64_t next_id = 1;
     uint32_t cmd_id = 0; // set by the session before it runs a command
@@ -83,14 +84,14 @@ struct Tracer {
         e.ts_ns = ts_ns;
         e.cmd_id = cmd_id;
         e.cpu = static_cast<uint8_t>(cpu);
-        ring[written % ring.size()] = e;
+        ring[written & ring_mask] = e;
         ++written;
     }
     uint64_t size() const { return written < ring.size() ? written : ring.size(); }
     // The i-th oldest event still in the ring (0 <= i < size()).
     const TraceEvent& at(uint64_t i) const {
         uint64_t first = written - size();
-        return ring[(first + i) % ring.size()];
+        return ring[(first + i) & ring_mask];
     }
     // Events written after the first `since` (for views that poll each frame).
     std::vector<TraceEvent> since(uint64_t since_written) const;
