@@ -55,7 +55,10 @@ struct MemoryModel {
     bool warn_alloc_any = false;
     uint32_t warn_alloc_missed = 0;
     uint32_t warn_once_bits = 0; // WARN_ON_ONCE sites that already fired
-    uint32_t bad_page_shown = 0;
+    uint32_t bad_page_shown = 0; // bad_page()'s nr_shown / nr_unshown / resume statics
+    uint32_t bad_page_unshown = 0;
+    uint64_t bad_page_resume = 0;
+    bool lock_debugging_off = false; // debug_locks cleared by the first lockdep-unsafe taint
 
     bool has_highmem() const;
     int zone_index(ZoneKind k) const; // -1 if the machine has no such zone

@@ -51,6 +51,11 @@ enum class PageOwner : uint8_t {
     user,
 };
 const char* page_owner_name(PageOwner o);
+// An allocated block head (alloc_pages() or a subsystem that took pages from it).
+inline bool page_owner_is_allocated(PageOwner o) {
+    return o == PageOwner::alloc || o == PageOwner::slab || o == PageOwner::vmalloc ||
+           o == PageOwner::kernel_stack || o == PageOwner::page_table || o == PageOwner::user;
+}
 
 // page->flags bits the model uses (a subset of enum pageflags).
 enum : uint16_t {

@@ -226,7 +226,7 @@ bool free_is_bad(Kernel& k, pfn_t p, uint32_t order) {
     }
     // A reserved page has refcount 1, so it reaches free_pages_prepare() (and its PG_reserved
     // check); once that dropped the count to 0, it is like any free page.
-    bool live = pg.owner == PageOwner::alloc || pg.owner == PageOwner::reserved;
+    bool live = page_owner_is_allocated(pg.owner) || pg.owner == PageOwner::reserved;
     if (!live || pg._refcount <= 0) {
         // A free page, a page inside a block, or a tail: its refcount is 0, so
         // put_page_testzero() trips over it (double free or bogus pointer).
@@ -234,7 +234,7 @@ bool free_is_bad(Kernel& k, pfn_t p, uint32_t order) {
         report_vm_bug(k, "include/linux/mm.h", 780, "__free_pages");
         return true;
     }
-    if (pg.owner == PageOwner::alloc && pg.order != order && pg._refcount == 1) {
+    if (page_owner_is_allocated(pg.owner) && pg.order != order && pg._refcount == 1) {
         if (pg.flags & PG_head) {
             dump_page(k, p, "VM_BUG_ON_PAGE(compound && compound_order(page) != order)");
             report_vm_bug(k, "mm/page_alloc.c", 1459, "free_pages_prepare");
@@ -257,7 +257,7 @@ void __free_pages(Kernel& k, pfn_t p, uint32_t order) {
     bool head = pg.flags & PG_head;
     if (--pg._refcount == 0) {
         free_the_page(k, p, order);
-    } else if (!head && pg.owner == PageOwner::alloc) {
+    } else if (!head && page_owner_is_allocated(pg.owner)) {
         // Someone else holds the first page: free the rest of a non-compound block, which
         // the other reference cannot know about (as __free_pages() does).
         pg.order = 0;
@@ -348,7 +348,39 @@ PageOwner page_owner_at(const Kernel& k, pfn_t pfn) {
     PageOwner h = k.mm.mem_map[head].owner;
     if (h == PageOwner::buddy) return PageOwner::buddy_tail;
     if (h == PageOwner::alloc) return PageOwner::alloc_tail;
+
     return h; // pcp blocks and other owners: the tail belongs to the same user
+}
+
+bool set_page_owner(Kernel& k, pfn_t pfn, PageOwner owner) {
+    if (pfn >= k.mm.max_pfn || !page_owner_is_allocated(owner)) return false;
+    page& pg = k.mm.mem_map[pfn];
+    if (!page_owner_is_allocated(pg.owner)) return false;
+    pg.owner = owner;
+    return true;
+}
+
+std::vector<PageBlock> zone_blocks(const Kernel& k, uint32_t zi) {
+    std::vector<PageBlock> out;
+    const MemoryModel& m = k.mm;
+    const zone& z = m.zones[zi];
+    for (uint64_t p = z.zone_start_pfn; p < z.end_pfn();) {
+        const page& pg = m.mem_map[p];
+        uint32_t order = pg.owner == PageOwner::reserved || pg.owner == PageOwner::hole ||
+                                 pg.owner == PageOwner::none
+                             ? 0
+                             : pg.order;
+        PageBlock b{pfn_t(p), order, pg.owner, pg.migratetype, 1u << order};
+        if (!out.empty() && order == 0 && out.back().order == 0 && out.back().owner == pg.owner &&
+            (pg.owner == PageOwner::reserved || pg.owner == PageOwner::hole) &&
+            out.back().pfn + out.back().nr_pages == p) {
+            out.back().nr_pages++;
+        } else {
+            out.push_back(b);
+        }
+        p += 1ull << order;
+    }
+    return out;
 }
 
 uint64_t nr_free_pages(const Kernel& k) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "mm/gfp.h"
 #include "mm/mmzone.h"
@@ -68,6 +69,23 @@ pfn_t page_struct_to_pfn(const Kernel& k, uint64_t addr);
 // (or the block head's owner). O(MAX_ORDER) per call; a view drawing every frame should walk
 // block heads instead (mem_map[pfn].owner and .order), as check_page_alloc() does.
 PageOwner page_owner_at(const Kernel& k, pfn_t pfn);
+
+// Tag an allocated block with the subsystem that holds it (slab, vmalloc, kernel stack, page
+// table, user), for the views and the checks; freeing resets it. False if pfn is not an
+// allocated block head or owner is not an allocated kind.
+bool set_page_owner(Kernel& k, pfn_t pfn, PageOwner owner);
+
+// The zone as a run of blocks in pfn order, for the physical page map: free blocks, pcp
+// pages and allocations with their order; runs of reserved frames or holes are merged
+// (nr_pages counts them). Cost is linear in the number of blocks, not of frames.
+struct PageBlock {
+    pfn_t pfn = 0;
+    uint32_t order = 0; // block order (0 for reserved frames and holes)
+    PageOwner owner = PageOwner::none;
+    uint8_t migratetype = 0; // free list (buddy) or pcp list type, last list otherwise
+    uint32_t nr_pages = 1;   // 2^order, or the length of a merged reserved/hole run
+};
+std::vector<PageBlock> zone_blocks(const Kernel& k, uint32_t zone_index);
 
 // Zone counters for views and lessons.
 uint64_t nr_free_pages(const Kernel& k);     // buddy free pages in all zones

@@ -72,7 +72,12 @@ void report_vm_bug(Kernel& k, const char* file, int line, const char* func) {
                                          : "invalid opcode: 0000 [#1] PREEMPT SMP");
     dump_stack(k, {func});
     end_trace(k);
+    // oops_end(): add_taint(TAINT_DIE, LOCKDEP_NOW_UNRELIABLE).
     add_taint(k, TAINT_DIE);
+    if (!k.mm.lock_debugging_off) {
+        k.mm.lock_debugging_off = true;
+        printk(k, LogLevel::warning, "Disabling lock debugging due to kernel taint");
+    }
 }
 
 static std::string page_flag_names(const page& pg, uint32_t zi, uint32_t* value) {
@@ -122,20 +127,39 @@ void dump_page(Kernel& k, pfn_t p, const char* reason) {
 }
 
 void bad_page(Kernel& k, pfn_t p, const char* reason) {
+    MemoryModel& m = k.mm;
     const CpuContext& c = k.cpus[k.current_cpu];
-    printk(k, LogLevel::alert,
-           fmt("BUG: Bad page state in process %s  pfn:%05x", c.comm.c_str(), p));
-    dump_page(k, p, reason);
-    printk(k, LogLevel::warning, "Modules linked in:");
-    dump_stack(k, {"bad_page", "free_pages_prepare", "__free_pages"});
-    bool first = !(k.tainted & ((1u << TAINT_BAD_PAGE) | (1u << TAINT_WARN) | (1u << TAINT_DIE)));
+    uint64_t now = k.clock.jiffies();
+    bool quiet = false;
+    // A burst of 60 reports, then silence until a minute after the burst began.
+    if (m.bad_page_shown == 60) {
+        if (int64_t(now - m.bad_page_resume) < 0) {
+            m.bad_page_unshown++;
+            quiet = true;
+        } else {
+            if (m.bad_page_unshown)
+                printk(k, LogLevel::alert,
+                       fmt("BUG: Bad page state: %u messages suppressed", m.bad_page_unshown));
+            m.bad_page_unshown = 0;
+            m.bad_page_shown = 0;
+        }
+    }
+    if (!quiet) {
+        if (m.bad_page_shown++ == 0) m.bad_page_resume = now + 60ull * k.clock.hz;
+        printk(k, LogLevel::alert,
+               fmt("BUG: Bad page state in process %s  pfn:%05x", c.comm.c_str(), p));
+        dump_page(k, p, reason);
+        printk(k, LogLevel::warning, "Modules linked in:");
+        dump_stack(k, {"bad_page", "free_pages_prepare", "__free_pages"});
+    }
     add_taint(k, TAINT_BAD_PAGE);
-    // add_taint(..., LOCKDEP_NOW_UNRELIABLE) turns lock debugging off the first time.
-    if (first && !k.mm.bad_page_shown)
+    // add_taint(..., LOCKDEP_NOW_UNRELIABLE) turns lock debugging off, once.
+    if (!m.lock_debugging_off) {
+        m.lock_debugging_off = true;
         printk(k, LogLevel::warning, "Disabling lock debugging due to kernel taint");
-    k.mm.bad_page_shown++;
+    }
     // Linux resets the mapcount so that PageBuddy cannot confuse later checks.
-    k.mm.mem_map[p]._mapcount = -1;
+    m.mem_map[p]._mapcount = -1;
 }
 
 static void show_free_areas(Kernel& k, uint32_t max_zone_idx) {

@@ -194,7 +194,8 @@ TEST_CASE("high-order GFP_ATOMIC in the slow path reserves a HighAtomic pagebloc
     CHECK_MM(k);
 }
 
-TEST_CASE("stealing less than a pageblock boosts the watermarks and the kswapd wake-up clears them") {
+TEST_CASE(
+    "stealing less than a pageblock boosts the watermarks and the kswapd wake-up clears them") {
     Kernel k = boot(Arch::x86_64, 256ull << 20);
     const uint32_t zi = 1;
     zone& z = k.mm.zones[zi];
@@ -235,5 +236,31 @@ TEST_CASE("stealing less than a pageblock boosts the watermarks and the kswapd w
         woke |= k.trace.at(i).type == TraceEventType::mm_vmscan_wakeup_kswapd;
     CHECK(woke);
     __free_page(k, a);
+    CHECK_MM(k);
+}
+
+TEST_CASE("zone_blocks() tiles the zone and set_page_owner() tags allocations") {
+    Kernel k = boot(Arch::x86_64, 64ull << 20);
+    pfn_t p = alloc_pages(k, GFP_KERNEL, 2);
+    CHECK(set_page_owner(k, p, PageOwner::slab));
+    CHECK_FALSE(set_page_owner(k, p + 1, PageOwner::slab)); // not a block head
+    CHECK_FALSE(set_page_owner(k, p, PageOwner::buddy));    // not an allocated kind
+    CHECK(page_owner_at(k, p + 3) == PageOwner::slab);
+    for (uint32_t zi = 0; zi < 2; ++zi) {
+        const zone& z = k.mm.zones[zi];
+        uint64_t covered = 0, managed = 0;
+        pfn_t next = pfn_t(z.zone_start_pfn);
+        for (const PageBlock& b : zone_blocks(k, zi)) {
+            CHECK(b.pfn == next);
+            next = b.pfn + b.nr_pages;
+            covered += b.nr_pages;
+            if (b.owner != PageOwner::reserved && b.owner != PageOwner::hole) managed += b.nr_pages;
+            if (b.pfn == p) CHECK(b.owner == PageOwner::slab);
+        }
+        CHECK(covered == z.spanned_pages);
+        CHECK(managed == z.managed_pages);
+    }
+    __free_pages(k, p, 2); // slab-owned pages free like any allocation
+    CHECK(page_owner_at(k, p) != PageOwner::slab);
     CHECK_MM(k);
 }

@@ -184,3 +184,19 @@ TEST_CASE("__GFP_NOFAIL cannot be honoured without reclaim: WARN for costly orde
     __free_pages(k, small, 2);
     CHECK_MM(k);
 }
+
+TEST_CASE("Bad page state reports: a burst of 60 then silence for the rest of the minute") {
+    Kernel k = boot(Arch::x86_64, 64ull << 20);
+    for (pfn_t p = 4096; p < 4096 + 70; ++p) __free_pages(k, p, 0); // reserved: kernel image
+    std::string d = dmesg(k);
+    size_t n = 0;
+    for (size_t at = d.find("BUG: Bad page state in process"); at != std::string::npos;
+         at = d.find("BUG: Bad page state in process", at + 1))
+        ++n;
+    CHECK(n == 60);
+    CHECK(k.mm.bad_page_unshown == 10);
+    k.clock.advance_ns(61ull * 1000000000ull);
+    __free_pages(k, 4200, 0);
+    CHECK(contains(dmesg(k), "] BUG: Bad page state: 10 messages suppressed\n"));
+    CHECK_MM(k);
+}
