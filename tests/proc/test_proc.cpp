@@ -121,3 +121,38 @@ TEST_CASE("writing min_free_kbytes recomputes the watermarks") {
     CHECK(proc_read(k, "/proc/nope").error().message ==
           "cat: /proc/nope: No such file or directory");
 }
+
+TEST_CASE("golden: the i386 textbook machine (1 GiB) after boot") {
+    Kernel k = boot(Arch::i386, 1ull << 30);
+    // DMA: 256..4095 free (first 1 MiB reserved). Normal: 7168..227327 free (12 MiB kernel
+    // image from 16 MiB, 8 MiB of 32-byte struct pages below 896 MiB). HighMem: 32 x 4 MiB.
+    CHECK(proc_buddyinfo(k) == row("DMA", {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 3}) +
+                                   row("Normal", {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 215}) +
+                                   row("HighMem", {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32}));
+    // lowmem 224000 pages = 896000 kB: int_sqrt(896000 * 16) = 3786; pages_min 946.
+    CHECK(proc_read(k, "/proc/sys/vm/min_free_kbytes").value() == "3786\n");
+    CHECK(proc_read(k, "/proc/sys/vm/lowmem_reserve_ratio").value() == "256\t32\t0\t0\n");
+    std::string z = proc_zoneinfo(k);
+    CHECK(z.find("\n  pages free     3840\n        boost    0\n"
+                 "        min      16\n        low      20\n        high     24\n"
+                 "        spanned  4095\n        present  3998\n        managed  3840\n"
+                 "        cma      0\n        protection: (0, 860, 988, 988)\n") !=
+          std::string::npos);
+    CHECK(z.find("Node 0, zone   Normal\n  pages free     220160\n        boost    0\n"
+                 "        min      929\n        low      1161\n        high     1393\n"
+                 "        spanned  225280\n        present  225280\n        managed  220160\n"
+                 "        cma      0\n        protection: (0, 0, 1024, 1024)\n") !=
+          std::string::npos);
+    CHECK(z.find("Node 0, zone  HighMem\n  pages free     32768\n        boost    0\n"
+                 "        min      32\n        low      66\n        high     100\n"
+                 "        spanned  32768\n        present  32768\n        managed  32768\n"
+                 "        cma      0\n        protection: (0, 0, 0, 0)\n") != std::string::npos);
+    CHECK(z.find("Node 0, zone  Movable\n  pages free     0\n        boost    0\n"
+                 "        min      0\n        low      0\n        high     0\n"
+                 "        spanned  0\n        present  0\n        managed  0\n"
+                 "        cma      0\n        protection: (0, 0, 0, 0)\n") != std::string::npos);
+    // Normal pcp: batch min(220160>>10, 256)/4 = 53 -> rounddown_pow_of_two(79) - 1 = 63;
+    // high = low/2 = 580. Stat threshold 2*fls(2 CPUs)*(1+fls(220160 >> 15)) = 16.
+    CHECK(z.find("  pagesets\n    cpu: 0\n              count: 0\n              high:  580\n"
+                 "              batch: 63\n  vm stats threshold: 16\n") != std::string::npos);
+}
