@@ -99,19 +99,32 @@ pfn_t get_page_from_freelist(Kernel& k, gfp_t gfp, uint32_t order, uint32_t allo
 }
 
 // The slow path without reclaim: one more pass with the min watermark and the reserves
-// gfp_to_alloc_flags() grants, then give up where Linux would reclaim.
+// gfp_to_alloc_flags() grants (and no watermarks at all for __GFP_MEMALLOC), then give up
+// where Linux would reclaim, compact or call the OOM killer.
 pfn_t alloc_pages_slowpath(Kernel& k, gfp_t gfp, uint32_t order, const alloc_context& ac) {
     uint32_t alloc_flags = gfp_to_alloc_flags(gfp, order);
     if (alloc_flags & ALLOC_KSWAPD) wake_kswapd_event(k, order, gfp); // wake_all_kswapds()
     pfn_t p = get_page_from_freelist(k, gfp, order, alloc_flags, ac);
     if (p != NO_PFN) return p;
+    // __gfp_pfmemalloc_flags(): the model has no PF_MEMALLOC tasks or OOM victims yet.
+    if ((gfp & __GFP_MEMALLOC) && !(gfp & __GFP_NOMEMALLOC)) {
+        p = get_page_from_freelist(k, gfp, order,
+                                   ALLOC_NO_WATERMARKS | (alloc_flags & ALLOC_KSWAPD), ac);
+        if (p != NO_PFN) return p;
+    }
     if (gfp & __GFP_NOFAIL) {
-        if (!gfpflags_allow_blocking(gfp))
+        if (!gfpflags_allow_blocking(gfp)) {
             warn_once(k, WARN_NOFAIL_NOBLOCK, "mm/page_alloc.c", 5367, "__alloc_pages_slowpath",
                       gfp);
-        else if (order > PAGE_ALLOC_COSTLY_ORDER)
-            warn_once(k, WARN_NOFAIL_COSTLY, "mm/page_alloc.c", 5383, "__alloc_pages_slowpath",
-                      gfp);
+        } else {
+            if (order > PAGE_ALLOC_COSTLY_ORDER)
+                warn_once(k, WARN_NOFAIL_COSTLY, "mm/page_alloc.c", 5383, "__alloc_pages_slowpath",
+                          gfp);
+            // __alloc_pages_cpuset_fallback(..., ALLOC_MIN_RESERVE): half of min. Linux
+            // would then loop on reclaim forever; the model fails instead.
+            p = get_page_from_freelist(k, gfp, order, ALLOC_MIN_RESERVE, ac);
+            if (p != NO_PFN) return p;
+        }
     }
     warn_alloc(k, gfp, order);
     return NO_PFN;

@@ -198,3 +198,34 @@ TEST_CASE("zonelist fallback on i386: GFP_HIGHUSER uses HighMem, GFP_KERNEL neve
     CHECK(k.mm.mem_map[virt_to_page(k, a)].zone == 1);
     CHECK_MM(k);
 }
+
+TEST_CASE("__GFP_MEMALLOC ignores the watermarks and __GFP_NOFAIL may use half of min") {
+    Kernel k = boot(Arch::x86_64, 128ull << 20);
+    std::vector<pfn_t> held;
+    pfn_t p;
+    while ((p = alloc_pages(k, GFP_KERNEL | __GFP_NOWARN, 0)) != NO_PFN) held.push_back(p);
+    int nofail = 0;
+    while ((p = alloc_pages(k, GFP_KERNEL | __GFP_NOFAIL | __GFP_NOWARN, 0)) != NO_PFN) {
+        held.push_back(p);
+        ++nofail;
+    }
+    CHECK(nofail > 0);
+    const zone& z = k.mm.zones[1];
+    int64_t half = int64_t(z.min_wmark()) - int64_t(z.min_wmark()) / 2;
+    CHECK(z.nr_free_pages <= half + z.lowmem_reserve[2]);
+    CHECK(alloc_pages(k, GFP_ATOMIC | __GFP_NOWARN, 0) != NO_PFN); // 3/8 is below 1/2
+    // __GFP_MEMALLOC drains the zones completely; __GFP_NOMEMALLOC cancels it.
+    CHECK(alloc_pages(k, GFP_NOWAIT | __GFP_MEMALLOC | __GFP_NOMEMALLOC | __GFP_NOWARN, 0) ==
+          NO_PFN);
+    int memalloc = 0;
+    while ((p = alloc_pages(k, GFP_NOWAIT | __GFP_MEMALLOC | __GFP_NOWARN, 0)) != NO_PFN) {
+        held.push_back(p);
+        ++memalloc;
+    }
+    CHECK(memalloc > 0);
+    CHECK(k.mm.zones[1].nr_free_pages == 0);
+    CHECK(k.mm.zones[0].nr_free_pages == 0);
+    CHECK_MM(k);
+    for (pfn_t q : held) __free_pages(k, q, 0);
+    CHECK_MM(k);
+}
