@@ -162,7 +162,8 @@ void bad_page(Kernel& k, pfn_t p, const char* reason) {
     m.mem_map[p]._mapcount = -1;
 }
 
-static void show_free_areas(Kernel& k, uint32_t max_zone_idx) {
+// The global and per-node counters of __show_free_areas().
+static void show_counters(Kernel& k, uint32_t max_zone_idx) {
     const MemoryModel& m = k.mm;
     uint64_t free_pcp = 0, free = 0;
     for (uint32_t zi = 0; zi <= max_zone_idx && zi < m.zones.size(); ++zi) {
@@ -185,6 +186,11 @@ static void show_free_areas(Kernel& k, uint32_t max_zone_idx) {
            "unevictable:0kB isolated(anon):0kB isolated(file):0kB mapped:0kB dirty:0kB "
            "writeback:0kB shmem:0kB writeback_tmp:0kB kernel_stack:0kB pagetables:0kB "
            "sec_pagetables:0kB all_unreclaimable? no");
+}
+
+// One line per zone with its watermarks and sizes, then its lowmem_reserve[].
+static void show_zone_lines(Kernel& k, uint32_t max_zone_idx) {
+    const MemoryModel& m = k.mm;
     std::string np = node_prefix(k);
     for (uint32_t zi = 0; zi <= max_zone_idx && zi < m.zones.size(); ++zi) {
         const zone& z = m.zones[zi];
@@ -209,6 +215,13 @@ static void show_free_areas(Kernel& k, uint32_t max_zone_idx) {
             r += fmt(" %lld", (long long)z.lowmem_reserve[j]);
         printk(k, LogLevel::warning, r);
     }
+}
+
+// "Node 0 DMA32: 1*4kB (U) 2*8kB (UM) ... = 1234kB": free blocks per order and the types
+// of the lists that hold them.
+static void show_buddy_lines(Kernel& k, uint32_t max_zone_idx) {
+    const MemoryModel& m = k.mm;
+    std::string np = node_prefix(k);
     static const char kTypeLetters[MIGRATE_TYPES] = {'U', 'M', 'E', 'H', 'I'};
     for (uint32_t zi = 0; zi <= max_zone_idx && zi < m.zones.size(); ++zi) {
         const zone& z = m.zones[zi];
@@ -228,6 +241,10 @@ static void show_free_areas(Kernel& k, uint32_t max_zone_idx) {
         line += fmt("= %llukB", (unsigned long long)K(total));
         printk(k, LogLevel::warning, line);
     }
+}
+
+// hugetlb_show_meminfo_node(), the page cache total and show_swap_cache_info().
+static void show_hugetlb_and_swap(Kernel& k) {
     if (k.config.arch == Arch::x86_64) {
         printk(k, LogLevel::warning,
                "Node 0 hugepages_total=0 hugepages_free=0 hugepages_surp=0 "
@@ -244,6 +261,13 @@ static void show_free_areas(Kernel& k, uint32_t max_zone_idx) {
     printk(k, LogLevel::warning, "0 pages in swap cache");
     printk(k, LogLevel::warning, "Free swap  = 0kB");
     printk(k, LogLevel::warning, "Total swap = 0kB");
+}
+
+static void show_free_areas(Kernel& k, uint32_t max_zone_idx) {
+    show_counters(k, max_zone_idx);
+    show_zone_lines(k, max_zone_idx);
+    show_buddy_lines(k, max_zone_idx);
+    show_hugetlb_and_swap(k);
 }
 
 static void show_mem_filtered(Kernel& k, uint32_t max_zone_idx) {

@@ -65,13 +65,80 @@ void line(std::string& s, const char* name, unsigned long long v) {
 
 } // namespace
 
+namespace {
+
+void print_zone_watermarks(std::string& s, const Kernel& k, const zone& z) {
+    char buf[320];
+    std::snprintf(buf, sizeof buf,
+                  "\n  pages free     %lld"
+                  "\n        boost    %llu"
+                  "\n        min      %llu"
+                  "\n        low      %llu"
+                  "\n        high     %llu"
+                  "\n        spanned  %llu"
+                  "\n        present  %llu"
+                  "\n        managed  %llu"
+                  "\n        cma      %d",
+                  (long long)z.nr_free_pages, (unsigned long long)z.watermark_boost,
+                  (unsigned long long)z.min_wmark(), (unsigned long long)z.low_wmark(),
+                  (unsigned long long)z.high_wmark(), (unsigned long long)z.spanned_pages,
+                  (unsigned long long)z.present_pages, (unsigned long long)z.managed_pages, 0);
+    s += buf;
+    // lowmem_reserve[] has MAX_NR_ZONES entries.
+    std::snprintf(buf, sizeof buf, "\n        protection: (%lld", (long long)z.lowmem_reserve[0]);
+    s += buf;
+    for (size_t i = 1; i < k.mm.zones.size(); ++i) {
+        std::snprintf(buf, sizeof buf, ", %lld", (long long)z.lowmem_reserve[i]);
+        s += buf;
+    }
+    s += ')';
+}
+
+void print_zone_counters(std::string& s, const zone& z, bool numa) {
+    line(s, "nr_free_pages", (unsigned long long)z.nr_free_pages);
+    for (const char* n : {"nr_zone_inactive_anon", "nr_zone_active_anon", "nr_zone_inactive_file",
+                          "nr_zone_active_file", "nr_zone_unevictable", "nr_zone_write_pending",
+                          "nr_mlock", "nr_bounce", "nr_zspages", "nr_free_cma"})
+        line(s, n, 0);
+    if (!numa) return;
+    // One node: every hit is local.
+    line(s, "numa_hit", z.numa_hit);
+    line(s, "numa_miss", 0);
+    line(s, "numa_foreign", 0);
+    line(s, "numa_interleave", 0);
+    line(s, "numa_local", z.numa_hit);
+    line(s, "numa_other", 0);
+}
+
+void print_zone_pagesets(std::string& s, const zone& z) {
+    char buf[200];
+    s += "\n  pagesets";
+    for (size_t cpu = 0; cpu < z.pageset.size(); ++cpu) {
+        const per_cpu_pages& p = z.pageset[cpu];
+        std::snprintf(buf, sizeof buf,
+                      "\n    cpu: %zu"
+                      "\n              count: %d"
+                      "\n              high:  %d"
+                      "\n              batch: %d"
+                      "\n  vm stats threshold: %d",
+                      cpu, p.count, p.high, p.batch, z.stat_threshold);
+        s += buf;
+    }
+    std::snprintf(buf, sizeof buf,
+                  "\n  node_unreclaimable:  %u"
+                  "\n  start_pfn:           %llu\n",
+                  0u, (unsigned long long)z.zone_start_pfn);
+    s += buf;
+}
+
+} // namespace
+
 std::string proc_zoneinfo(const Kernel& k) {
-    const MemoryModel& m = k.mm;
     const bool numa = k.config.arch == Arch::x86_64;
     std::string s;
-    char buf[256];
+    char buf[64];
     bool first_populated = true;
-    for (const zone& z : m.zones) {
+    for (const zone& z : k.mm.zones) {
         std::snprintf(buf, sizeof buf, "Node %d, zone %8s", 0, zone_kind_name(z.kind));
         s += buf;
         if (z.populated() && first_populated) {
@@ -81,64 +148,13 @@ std::string proc_zoneinfo(const Kernel& k) {
             if (numa)
                 for (const char* n : kNumaBalancingStats) line(s, n, 0);
         }
-        std::snprintf(buf, sizeof buf,
-                      "\n  pages free     %lld"
-                      "\n        boost    %llu"
-                      "\n        min      %llu"
-                      "\n        low      %llu"
-                      "\n        high     %llu"
-                      "\n        spanned  %llu"
-                      "\n        present  %llu"
-                      "\n        managed  %llu"
-                      "\n        cma      %d",
-                      (long long)z.nr_free_pages, (unsigned long long)z.watermark_boost,
-                      (unsigned long long)z.min_wmark(), (unsigned long long)z.low_wmark(),
-                      (unsigned long long)z.high_wmark(), (unsigned long long)z.spanned_pages,
-                      (unsigned long long)z.present_pages, (unsigned long long)z.managed_pages, 0);
-        s += buf;
-        std::snprintf(buf, sizeof buf, "\n        protection: (%lld",
-                      (long long)z.lowmem_reserve[0]);
-        s += buf;
-        for (size_t i = 1; i < m.zones.size(); ++i) {
-            std::snprintf(buf, sizeof buf, ", %lld", (long long)z.lowmem_reserve[i]);
-            s += buf;
-        }
-        s += ')';
+        print_zone_watermarks(s, k, z);
         if (!z.populated()) {
-            s += '\n';
+            s += '\n'; // an empty zone ends after its protection line
             continue;
         }
-        line(s, "nr_free_pages", (unsigned long long)z.nr_free_pages);
-        for (const char* n :
-             {"nr_zone_inactive_anon", "nr_zone_active_anon", "nr_zone_inactive_file",
-              "nr_zone_active_file", "nr_zone_unevictable", "nr_zone_write_pending", "nr_mlock",
-              "nr_bounce", "nr_zspages", "nr_free_cma"})
-            line(s, n, 0);
-        if (numa) {
-            line(s, "numa_hit", z.numa_hit);
-            line(s, "numa_miss", 0);
-            line(s, "numa_foreign", 0);
-            line(s, "numa_interleave", 0);
-            line(s, "numa_local", z.numa_hit);
-            line(s, "numa_other", 0);
-        }
-        s += "\n  pagesets";
-        for (size_t cpu = 0; cpu < z.pageset.size(); ++cpu) {
-            const per_cpu_pages& p = z.pageset[cpu];
-            std::snprintf(buf, sizeof buf,
-                          "\n    cpu: %zu"
-                          "\n              count: %d"
-                          "\n              high:  %d"
-                          "\n              batch: %d"
-                          "\n  vm stats threshold: %d",
-                          cpu, p.count, p.high, p.batch, z.stat_threshold);
-            s += buf;
-        }
-        std::snprintf(buf, sizeof buf,
-                      "\n  node_unreclaimable:  %u"
-                      "\n  start_pfn:           %llu\n",
-                      0u, (unsigned long long)z.zone_start_pfn);
-        s += buf;
+        print_zone_counters(s, z, numa);
+        print_zone_pagesets(s, z);
     }
     return s;
 }
