@@ -10,6 +10,7 @@
 
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
+#include "printk/dump_stack.h"
 
 namespace klab {
 
@@ -180,6 +181,9 @@ Result<Kernel> Kernel::boot(const MachineConfig& config) {
     k.clock.long_is_32 = config.arch == Arch::i386;
     k.cpus.resize(config.nr_cpus);
     k.trace.enabled = false; // boot-time frees are not part of any student's command
+    printk(k, LogLevel::notice,
+           std::string("Linux version ") + kUtsRelease + " (klab@kernel-lab) " + kUtsVersion +
+               " SMP PREEMPT_DYNAMIC");
     MemoryModel& m = k.mm;
     m.page_offset = config.page_offset();
     m.max_pfn = pfn_t(config.nr_pages());
@@ -190,8 +194,6 @@ Result<Kernel> Kernel::boot(const MachineConfig& config) {
     init_mem_map(k);
     free_all_memory(k);
     init_per_zone_wmark_min(k);
-    printk(k, LogLevel::notice,
-           std::string("Linux version ") + "6.1.0-klab (klab@kernel-lab) #1 SMP PREEMPT_DYNAMIC");
     print_zone_ranges(k);
     k.trace.enabled = true;
     return k;
