@@ -91,6 +91,8 @@ void init_mem_map(Kernel& k) {
     const bool x64 = k.config.arch == Arch::x86_64;
     // The first 1 MiB is always reserved (real-mode trampoline, BIOS areas).
     reserve(m, 0, 256, "firmware (first 1 MiB)");
+    // Text, data and bss of the running kernel: about what a distribution 6.1 kernel
+    // occupies after boot (init sections freed), smaller for the 32-bit textbook kernel.
     reserve(m, kKernelLoadPfn, x64 ? (30u << 8) : (12u << 8), "kernel image");
     // mem_map: 64-byte struct pages in 2 MiB vmemmap chunks per 128 MiB section at the top
     // of RAM (x86_64); 32-byte struct pages at the top of lowmem (i386).
