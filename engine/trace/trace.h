@@ -47,9 +47,9 @@ struct TraceEvent {
 struct Tracer {
     static constexpr uint32_t kDefaultCapacity = 1u << 16;
 
-    std::vector<TraceEvent> ring; // capacity slots (a power of two), a circular buffer
+    std::vector<TraceEvent> ring;              // capacity slots (a power of two), a circular buffer
     uint64_t ring_mask = kDefaultCapacity - 1; // index = n & ring_mask: no division on the hot path
-    uint64_t written = 0;         // events ever written; ring index = n % capacity
+    uint64_t written = 0;                      // events ever written; ring index = n % capacity
     uint64_t next_id = 1;
     uint32_t cmd_id = 0; // set by the session before it runs a command
     bool enabled = true;
@@ -73,18 +73,20 @@ struct Tracer {
     }
     // Write an event. id 0 means "take a fresh id"; the parent is the innermost open
     // operation other than the event itself.
-    void emit(TraceEvent e, uint64_t ts_ns, uint32_t cpu) {
+    void emit(const TraceEvent& e, uint64_t ts_ns, uint32_t cpu) {
         if (!enabled) return;
+        // Fill the ring slot in place: this runs on every allocator fast path.
+        TraceEvent& slot = ring[written & ring_mask];
+        slot = e;
         if (e.id == 0) {
-            e.id = next_id++;
-            e.parent = current_parent();
+            slot.id = next_id++;
+            slot.parent = current_parent();
         } else {
-            e.parent = depth >= 2 && depth <= 16 ? parents[depth - 2] : 0;
+            slot.parent = depth >= 2 && depth <= 16 ? parents[depth - 2] : 0;
         }
-        e.ts_ns = ts_ns;
-        e.cmd_id = cmd_id;
-        e.cpu = static_cast<uint8_t>(cpu);
-        ring[written & ring_mask] = e;
+        slot.ts_ns = ts_ns;
+        slot.cmd_id = cmd_id;
+        slot.cpu = static_cast<uint8_t>(cpu);
         ++written;
     }
     uint64_t size() const { return written < ring.size() ? written : ring.size(); }
