@@ -129,6 +129,8 @@ int repl(const MachineOptions& o) {
 
 int main(int argc, char** argv) {
     CLI::App app{"Kernel Lab: a model of the Linux 6.1 kernel you program in KernelC"};
+    app.set_version_flag("--version", std::string("klab ") + klab::kLabVersion + " (Linux " +
+                                          klab::kLinuxRelease + ")");
     app.require_subcommand(1);
     MachineOptions o;
     std::string file;
