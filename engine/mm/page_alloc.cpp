@@ -247,7 +247,7 @@ bool free_is_bad(Kernel& k, pfn_t p, uint32_t order) {
         report_vm_bug(k, "include/linux/mm.h", 780, "__free_pages");
         return true;
     }
-    if (page_owner_is_allocated(pg.owner) && pg.order != order && pg._refcount == 1) {
+    if (page_owner_is_allocated(pg.owner) && pg.order != order) {
         if (pg.flags & PG_head) {
             dump_page(k, p, "VM_BUG_ON_PAGE(compound && compound_order(page) != order)");
             report_vm_bug(k, "mm/page_alloc.c", 1459, "free_pages_prepare");

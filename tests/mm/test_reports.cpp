@@ -200,3 +200,16 @@ TEST_CASE("Bad page state reports: a burst of 60 then silence for the rest of th
     CHECK(contains(dmesg(k), "] BUG: Bad page state: 10 messages suppressed\n"));
     CHECK_MM(k);
 }
+
+TEST_CASE("a pinned block freed with a larger order does not free its neighbours") {
+    Kernel k = boot(Arch::x86_64, 64ull << 20);
+    pfn_t p = alloc_pages(k, GFP_KERNEL, 0);
+    get_page(k, p);
+    __free_pages(k, p, 3);
+    CHECK(contains(dmesg(k), "freed with order 3, allocated with order 0"));
+    CHECK(page_ref_count(k, p) == 2);
+    CHECK_MM(k);
+    __free_pages(k, p, 0);
+    __free_pages(k, p, 0);
+    CHECK_MM(k);
+}
