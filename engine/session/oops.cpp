@@ -61,6 +61,16 @@ void cpu_lines(SessionState& st) {
 void rip_and_trace(SessionState& st, const kc::Thread& th, const RunContext& ctx) {
     Kernel& k = st.kernel;
     std::vector<std::string> frames;
+    // A fault inside a kernel function (memset through a bad pointer) has that function as
+    // RIP; the KernelC caller comes first in the call trace.
+    if (!th.frames.empty()) {
+        const kc::Frame& top = th.frames.back();
+        const kc::Function& f = kc::frame_function(st.prog, th, top);
+        if (top.pc < f.code.size() && f.code[top.pc].op == kc::Op::CallBuiltin) {
+            uint32_t id = static_cast<uint32_t>(f.code[top.pc].a);
+            if (id < st.prog.builtins.size()) frames.push_back(st.prog.builtins[id].name);
+        }
+    }
     for (auto it = th.frames.rbegin(); it != th.frames.rend(); ++it)
         if (!is_trampoline(th, *it)) frames.push_back(frame_symbol(st, th, *it));
     if (!frames.empty())

@@ -111,6 +111,8 @@ TEST_CASE("memset through a bad pointer oopses inside the builtin") {
     auto r = s.exec("memset((void *)0, 0, 16);");
     CHECK(contains(r.output, "BUG: kernel NULL pointer dereference"));
     CHECK(contains(r.output, "#PF: supervisor write access"));
+    CHECK(contains(s.dmesg(), "RIP: 0010:memset\n"));
+    CHECK(contains(s.dmesg(), " console_stmt+0x"));
 }
 
 TEST_CASE("snapshot, restore, undo, generation") {
