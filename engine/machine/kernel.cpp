@@ -11,6 +11,7 @@
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
 #include "printk/dump_stack.h"
+#include "printk/pointer.h"
 
 namespace klab {
 
@@ -212,6 +213,9 @@ TraceFormat Kernel::trace_format() const {
     f.struct_page_size = mm.struct_page_size;
     f.pointer_hex_digits = config.pointer_bytes() * 2;
     f.pageblock_order = mm.pageblock_order;
+    PrintfTarget t = kernel_printf_target(*this);
+    f.hash_pointers = !t.no_hash_pointers;
+    f.ptr_key = t.ptr_key;
     return f;
 }
 

@@ -13,6 +13,7 @@
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
 #include "printk/dump_stack.h"
+#include "printk/pointer.h"
 
 namespace klab {
 
@@ -115,11 +116,13 @@ void dump_page(Kernel& k, pfn_t p, const char* reason) {
     int mapcount = pg._mapcount + 1;
     printk(k, LogLevel::warning,
            fmt("page:%0*llx refcount:%d mapcount:%d mapping:%0*d index:0x0 pfn:%#x", w,
-               (unsigned long long)page_struct_address(k, p), hp._refcount, mapcount, w, 0, p));
+               (unsigned long long)printk_pointer_id(k, page_struct_address(k, p)), hp._refcount,
+               mapcount, w, 0, p));
     if ((pg.flags & (PG_head | PG_tail)) && head != NO_PFN)
         printk(k, LogLevel::warning,
                fmt("head:%0*llx order:%u compound_mapcount:0 compound_pincount:0", w,
-                   (unsigned long long)page_struct_address(k, head), hp.order));
+                   (unsigned long long)printk_pointer_id(k, page_struct_address(k, head)),
+                   hp.order));
     uint32_t value;
     std::string names = page_flag_names(hp, pg.zone, &value);
     printk(k, LogLevel::warning, fmt("flags: %#x(%s)", value, names.c_str()));

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "lib/vsprintf.h"
 #include "mm/gfp.h"
 
 namespace klab {
@@ -32,6 +33,12 @@ std::string format_trace_fields(const TraceEvent& e, const TraceFormat& f) {
     bool has_page = e.pfn != UINT64_MAX;
     // %p of a NULL struct page prints as zeros of pointer width.
     unsigned long long page = has_page ? f.struct_page_base + e.pfn * f.struct_page_size : 0;
+    if (page && f.hash_pointers) {
+        PrintfTarget t;
+        t.pointer_bytes = f.pointer_hex_digits / 2;
+        t.ptr_key = f.ptr_key;
+        page = hashed_pointer(page, t);
+    }
     unsigned long long pfn = has_page ? e.pfn : 0;
     int w = static_cast<int>(f.pointer_hex_digits);
     switch (e.type) {

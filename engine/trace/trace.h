@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "lib/siphash.h"
+
 namespace klab {
 
 enum class TraceEventType : uint8_t {
@@ -102,6 +104,9 @@ struct Tracer {
 
 // What the text form needs from the machine: where struct pages live and pointer width.
 struct TraceFormat {
+    // %p in TP_printk is hashed like any printk %p unless no_hash_pointers is set.
+    bool hash_pointers = false;
+    SipKey ptr_key;
     uint64_t struct_page_base = 0;
     uint32_t struct_page_size = 64;
     uint32_t pointer_hex_digits = 16;
@@ -109,7 +114,6 @@ struct TraceFormat {
 };
 
 // The event's fields as its TP_printk prints them (what follows "mm_page_alloc: ").
-// Pointers are printed unhashed, as with no_hash_pointers.
 std::string format_trace_fields(const TraceEvent& e, const TraceFormat& f);
 // "[000] 1.234567: mm_page_alloc: page=... " (a simplified ftrace line: no task/pid column).
 std::string format_trace_line(const TraceEvent& e, const TraceFormat& f);

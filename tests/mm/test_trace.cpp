@@ -2,6 +2,7 @@
 #include "helpers.h"
 
 #include "mm/page_alloc.h"
+#include "printk/pointer.h"
 
 using namespace klab;
 using namespace klab::test;
@@ -31,23 +32,13 @@ TEST_CASE("an order-0 allocation: extfrag and pcp refill events are children of 
         }
     }
     CHECK(refills == 63);
-    TraceFormat f = k.trace_format();
-    CHECK(
-        format_trace_fields(last, f) ==
-        "page=" +
-            [&] {
-                char b[32];
-                std::snprintf(b, sizeof b, "%016llx",
-                              (unsigned long long)(0xffffea0000000000ull + uint64_t(p) * 64));
-                return std::string(b);
-            }() +
-            " pfn=0x" +
-            [&] {
-                char b[32];
-                std::snprintf(b, sizeof b, "%x", p);
-                return std::string(b);
-            }() +
-            " order=0 migratetype=0 gfp_flags=GFP_KERNEL");
+    // %p is hashed with the machine's key, as printk("%p") prints it.
+    char want[160];
+    std::snprintf(want, sizeof want,
+                  "page=%016llx pfn=0x%x order=0 migratetype=0 gfp_flags=GFP_KERNEL",
+                  (unsigned long long)printk_pointer_id(k, page_struct_address(k, p)), p);
+    CHECK(format_trace_fields(last, k.trace_format()) == want);
+    CHECK(printk_pointer_id(k, page_struct_address(k, p)) != page_struct_address(k, p));
     CHECK(std::string(trace_event_name(last.type)) == "kmem:mm_page_alloc");
 }
 
@@ -104,4 +95,22 @@ TEST_CASE("the trace ring keeps the newest events and is deterministic") {
         CHECK(a.trace.at(i).pfn == b.trace.at(i).pfn);
     }
     CHECK(a.trace.since(a.trace.written - 3).size() == 3);
+}
+
+TEST_CASE("no_hash_pointers on the command line prints raw struct page addresses") {
+    MachineConfig c = MachineConfig::preset(Arch::x86_64);
+    c.mem_bytes = 64ull << 20;
+    c.cmdline = "quiet no_hash_pointers";
+    Kernel k = Kernel::boot(c).value();
+    pfn_t p = alloc_page(k, GFP_KERNEL);
+    const TraceEvent& last = k.trace.at(k.trace.size() - 1);
+    char want[160];
+    std::snprintf(want, sizeof want,
+                  "page=%016llx pfn=0x%x order=0 migratetype=0 gfp_flags=GFP_KERNEL",
+                  0xffffea0000000000ull + uint64_t(p) * 64, p);
+    CHECK(format_trace_fields(last, k.trace_format()) == want);
+    __free_pages(k, p, 1); // wrong order: dump_page prints the raw pointer too
+    std::snprintf(want, sizeof want, "page:%016llx refcount:1 mapcount:0",
+                  0xffffea0000000000ull + uint64_t(p) * 64);
+    CHECK(contains(dmesg(k), want));
 }
