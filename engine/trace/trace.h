@@ -2,7 +2,7 @@
 // vmscan.h), recorded in a bounded ring like the ftrace buffer. Each event also carries the
 // id of the student command that caused it and the id of its parent event, so a view can
 // draw the chain alloc_pages -> split -> pcp refill. Simplification: only the events the
-// modelled subsystems emit; the text form follows TP_printk but pointers are not hashed.
+// modelled subsystems emit; the text form follows TP_printk (pointers hashed as %p is).
 #pragma once
 
 #include <cstdint>
