@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/config.h"
+#include "theme.h"
 #include "widget_registry.h"
 
 namespace klab::ui {
@@ -28,6 +29,14 @@ public:
     uint64_t boot_count() const { return boot_count_; }
     uint64_t frame_count() const { return frame_count_; }
     const WidgetRegistry& widgets() const { return widgets_; }
+
+    // Fonts and the display scale (device pixels per CSS pixel) the platform set up.
+    void set_fonts(const UiFonts& fonts, float scale) {
+        fonts_ = fonts;
+        scale_ = scale;
+    }
+    const UiFonts& fonts() const { return fonts_; }
+    float scale() const { return scale_; }
     // A short line for the browser tab title.
     std::string title() const;
 
@@ -35,6 +44,8 @@ private:
     MachineConfig machine_;
     ViewToggles views_;
     WidgetRegistry widgets_;
+    UiFonts fonts_;
+    float scale_ = 1.0f;
     uint64_t boot_count_ = 0;
     uint64_t frame_count_ = 0;
 };

@@ -43,12 +43,18 @@ public:
         if (!app) return val::null();
         auto r = app->widgets().find(id);
         if (!r) return val::null();
+        float s = app->scale(); // ImGui draws in device pixels
         val o = val::object();
-        o.set("x", r->x);
-        o.set("y", r->y);
-        o.set("w", r->w);
-        o.set("h", r->h);
+        o.set("x", r->x / s);
+        o.set("y", r->y / s);
+        o.set("w", r->w / s);
+        o.set("h", r->h / s);
         return o;
+    }
+
+    double pixelRatio() const {
+        const klab::ui::App* app = klab::ui::web_app();
+        return app ? app->scale() : 1.0;
     }
 };
 
@@ -61,5 +67,6 @@ EMSCRIPTEN_BINDINGS(klab) {
         .function("linuxRelease", &Lab::linuxRelease)
         .function("machine", &Lab::machine)
         .function("frameCount", &Lab::frameCount)
-        .function("widgetRect", &Lab::widgetRect);
+        .function("widgetRect", &Lab::widgetRect)
+        .function("pixelRatio", &Lab::pixelRatio);
 }

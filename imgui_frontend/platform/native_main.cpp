@@ -28,11 +28,14 @@ int main() {
     glfwSwapInterval(1);
 
     ImGui::CreateContext();
-    klab::ui::apply_theme();
+    float xscale = 1, yscale = 1;
+    glfwGetWindowContentScale(window, &xscale, &yscale);
+    klab::ui::apply_theme(xscale);
+    klab::ui::App app;
+    app.set_fonts(klab::ui::load_fonts(KLAB_FONT_DIR, xscale), xscale);
     ImGui_ImplGlfw_InitForOpenGL(window, true);
     ImGui_ImplOpenGL3_Init("#version 150");
 
-    klab::ui::App app;
     while (!glfwWindowShouldClose(window)) {
         glfwPollEvents();
         ImGui_ImplOpenGL3_NewFrame();

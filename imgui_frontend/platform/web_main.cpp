@@ -20,14 +20,19 @@ struct WebPlatform {
     klab::ui::App app;
     std::string title;
     bool first_frame_reported = false;
+    double scale = 0; // devicePixelRatio the fonts were built for
 };
+
+// Fonts are embedded in the wasm (web/CMakeLists.txt) under this folder.
+constexpr const char* kFontDir = "/fonts";
 
 WebPlatform* g_platform = nullptr; // emscripten_set_main_loop needs one reachable instance
 
 // JavaScript inside EM_JS: keep the C++ formatter away (it would split `===`).
 // clang-format off
-EM_JS(int, klab_canvas_width, (), { return window.innerWidth | 0; });
-EM_JS(int, klab_canvas_height, (), { return window.innerHeight | 0; });
+EM_JS(double, klab_css_width, (), { return window.innerWidth; });
+EM_JS(double, klab_css_height, (), { return window.innerHeight; });
+EM_JS(double, klab_pixel_ratio, (), { return window.devicePixelRatio || 1; });
 EM_JS(void, klab_set_title, (const char* t), { document.title = UTF8ToString(t); });
 EM_JS(void, klab_first_frame, (), {
     Module.klabFirstFrameMs = performance.now();
@@ -35,12 +40,29 @@ EM_JS(void, klab_first_frame, (), {
 });
 // clang-format on
 
-void frame(void* arg) {
-    auto* p = static_cast<WebPlatform*>(arg);
-    int w = klab_canvas_width(), h = klab_canvas_height();
+// ImGui works in device pixels here: the canvas backing store is CSS size x devicePixelRatio,
+// Emscripten's GLFW reports the mouse in canvas pixels, and fonts and style are scaled to match.
+// (Emscripten 3.1.6's GLFW has no HiDPI mode of its own.)
+void fit_canvas(WebPlatform* p) {
+    double ratio = klab_pixel_ratio();
+    int w = static_cast<int>(klab_css_width() * ratio + 0.5);
+    int h = static_cast<int>(klab_css_height() * ratio + 0.5);
     int cw = 0, ch = 0;
     glfwGetWindowSize(p->window, &cw, &ch);
     if (w > 0 && h > 0 && (w != cw || h != ch)) glfwSetWindowSize(p->window, w, h);
+    if (ratio != p->scale) {
+        p->scale = ratio;
+        float s = static_cast<float>(ratio);
+        klab::ui::apply_theme(s);
+        p->app.set_fonts(klab::ui::load_fonts(kFontDir, s), s);
+        ImGui_ImplOpenGL3_DestroyFontsTexture();
+        ImGui_ImplOpenGL3_CreateFontsTexture();
+    }
+}
+
+void frame(void* arg) {
+    auto* p = static_cast<WebPlatform*>(arg);
+    fit_canvas(p);
 
     glfwPollEvents();
     ImGui_ImplOpenGL3_NewFrame();
@@ -85,8 +107,9 @@ int main() {
     glfwWindowHint(GLFW_CLIENT_API, GLFW_OPENGL_ES_API);
     glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
     glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
-    GLFWwindow* window =
-        glfwCreateWindow(klab_canvas_width(), klab_canvas_height(), "Kernel Lab", nullptr, nullptr);
+    GLFWwindow* window = glfwCreateWindow(static_cast<int>(klab_css_width()),
+                                          static_cast<int>(klab_css_height()), "Kernel Lab",
+                                          nullptr, nullptr);
     if (!window) {
         EM_ASM({
             if (Module.onKlabError) Module.onKlabError('WebGL2 context could not be created');
@@ -97,11 +120,11 @@ int main() {
 
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
-    klab::ui::apply_theme();
     ImGui_ImplGlfw_InitForOpenGL(window, true);
     ImGui_ImplOpenGL3_Init("#version 300 es");
 
-    g_platform = new WebPlatform{window, klab::ui::App{}, {}, false};
+    g_platform = new WebPlatform{window, klab::ui::App{}, {}, false, 0};
+    fit_canvas(g_platform);
     emscripten_set_main_loop_arg(frame, g_platform, 0, false);
     return 0;
 }

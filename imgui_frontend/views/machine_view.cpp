@@ -27,8 +27,9 @@ void fact_row(const char* key, const char* fmt, ...) {
 std::optional<MachineConfig> draw_machine_view(const MachineConfig& m, WidgetRegistry& widgets,
                                                bool* open) {
     std::optional<MachineConfig> boot;
-    ImGui::SetNextWindowPos(ImVec2(24, 48), ImGuiCond_FirstUseEver);
-    ImGui::SetNextWindowSize(ImVec2(420, 0), ImGuiCond_FirstUseEver);
+    float em = ImGui::GetFontSize();
+    ImGui::SetNextWindowPos(ImVec2(1.6f * em, 3.2f * em), ImGuiCond_FirstUseEver);
+    ImGui::SetNextWindowSize(ImVec2(28 * em, 0), ImGuiCond_FirstUseEver);
     if (!ImGui::Begin("Machine", open)) {
         ImGui::End();
         return boot;
@@ -36,7 +37,8 @@ std::optional<MachineConfig> draw_machine_view(const MachineConfig& m, WidgetReg
     ImGui::Text("Kernel Lab %s, modelling Linux %s", kLabVersion, kLinuxRelease);
     ImGui::Separator();
     if (ImGui::BeginTable("facts", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV)) {
-        ImGui::TableSetupColumn("fact", ImGuiTableColumnFlags_WidthFixed, 150);
+        ImGui::TableSetupColumn("fact", ImGuiTableColumnFlags_WidthFixed,
+                                ImGui::GetFontSize() * 10);
         ImGui::TableSetupColumn("value");
         fact_row("preset", "%s", arch_name(m.arch));
         fact_row("RAM", "%s (%" PRIu64 " page frames)", format_mem_size(m.mem_bytes).c_str(),

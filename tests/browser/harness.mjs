@@ -26,13 +26,16 @@ export async function serveBundle() {
 }
 
 // A fresh browser profile per call; extraArgs e.g. ['--disable-webgl'].
-export async function launch({ extraArgs = [], viewport = { width: 1280, height: 720 } } = {}) {
+export async function launch({
+  extraArgs = [], viewport = { width: 1280, height: 720 }, deviceScaleFactor = 1,
+} = {}) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'klab-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.KLAB_CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: [...CHROMIUM_ARGS, ...extraArgs],
     viewport,
+    deviceScaleFactor,
   });
   const page = context.pages()[0] || (await context.newPage());
   const logs = [];

@@ -77,6 +77,34 @@ test('clicking an ImGui button reboots the machine with another preset', async (
   }
 });
 
+test('on a high-DPI screen the canvas uses device pixels and clicks still land', async () => {
+  const { page, logs, close } = await launch({ deviceScaleFactor: 2 });
+  try {
+    await page.goto(served.url);
+    assert.equal(await waitForLab(page), 'ready', logs.join('\n'));
+    await waitFrames(page, 2);
+    assert.equal(await page.evaluate(() => window.klab.pixelRatio()), 2);
+    const size = await page.evaluate(() => {
+      const c = document.getElementById('canvas');
+      return { w: c.width, h: c.height, cssW: c.clientWidth, cssH: c.clientHeight };
+    });
+    assert.equal(size.w, size.cssW * 2);
+    assert.equal(size.h, size.cssH * 2);
+    const rect = await page.evaluate(() => window.klab.widgetRect('machine/boot_i386'));
+    assert.ok(rect && rect.w > 0, 'the Boot i386 button was not drawn');
+    await page.mouse.move(rect.x + rect.w / 2, rect.y + rect.h / 2);
+    await waitFrames(page, 1);
+    await page.mouse.down();
+    await waitFrames(page, 1);
+    await page.mouse.up();
+    await waitFrames(page, 2);
+    assert.equal((await page.evaluate(() => window.klab.machine())).preset, 'i386');
+    await screenshot(page, 'hidpi');
+  } finally {
+    await close();
+  }
+});
+
 test('without WebGL2 the page says so instead of staying blank', async () => {
   const { page, close } = await launch({ extraArgs: ['--disable-webgl', '--disable-3d-apis'] });
   try {

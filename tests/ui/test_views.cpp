@@ -4,6 +4,7 @@
 #include <imgui.h>
 
 #include "app.h"
+#include "theme.h"
 
 namespace {
 
@@ -14,14 +15,18 @@ struct HeadlessImGui {
         ImGuiIO& io = ImGui::GetIO();
         io.DisplaySize = ImVec2(w, h);
         io.DeltaTime = 1.0f / 60.0f;
-        io.IniFilename = nullptr;
+        klab::ui::apply_theme(1.0f);
+        // The real fonts when Debian's fonts-dejavu-core is there; ImGui's own font otherwise.
+        fonts = klab::ui::load_fonts("/usr/share/fonts/truetype/dejavu", 1.0f);
         unsigned char* pixels = nullptr;
         int tw = 0, th = 0;
         io.Fonts->GetTexDataAsRGBA32(&pixels, &tw, &th);
     }
     ~HeadlessImGui() { ImGui::DestroyContext(); }
+    klab::ui::UiFonts fonts;
 
     void frame(klab::ui::App& app) {
+        app.set_fonts(fonts, 1.0f);
         ImGui::NewFrame();
         app.frame();
         ImGui::Render();
