@@ -18,6 +18,7 @@ enum TaintFlag : uint32_t {
     TAINT_DIE = 7,
     TAINT_WARN = 9,
     TAINT_OOT_MODULE = 12,
+    TAINT_SOFTLOCKUP = 14,
 };
 inline constexpr uint32_t TAINT_FLAGS_COUNT = 18;
 

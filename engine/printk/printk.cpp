@@ -36,12 +36,23 @@ void printk(Kernel& k, LogLevel level, std::string_view text) {
     // distinct in dmesg the way they are on a real console.
     while (!text.empty()) {
         size_t nl = text.find('\n');
-        std::string_view line = text.substr(0, nl);
-        k.log.append(k.clock.ns, level, line);
+        k.log.append(k.clock.ns, level, text.substr(0, nl));
         k.clock.advance_ns(1000);
         if (nl == std::string_view::npos) break;
         text.remove_prefix(nl + 1);
     }
+    k.log.open = false;
+}
+
+void printk_store(Kernel& k, LogLevel level, std::string_view text, bool cont) {
+    bool leave_open = !text.empty() && text.back() != '\n';
+    if (cont && k.log.open && !k.log.records.empty()) {
+        size_t nl = text.find('\n');
+        k.log.records.back().text += text.substr(0, nl);
+        text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    }
+    printk(k, level, text);
+    k.log.open = leave_open;
 }
 
 } // namespace klab

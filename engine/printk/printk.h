@@ -26,15 +26,22 @@ struct KernelLog {
     static constexpr uint32_t kLogCapacity = 8192;
     std::deque<LogRecord> records;
     uint64_t next_seq = 0;
+    // The newest record came from a printk whose text did not end in a newline, so a
+    // KERN_CONT printk may still add to it (printk.c's LOG_CONT records).
+    bool open = false;
 
     void append(uint64_t ts_ns, LogLevel level, std::string_view line);
     // Records with seq >= since (for a front end that tails the log).
     std::string dmesg(uint64_t since = 0) const;
 };
 
-// printk(KERN_x "...") on the kernel's clock. Text may hold several lines; each becomes a
-// record, as with pr_cont-free printks in Linux.
+// The model's own reports: each line of text becomes a record (a missing final newline is
+// implied), on the kernel's clock.
 void printk(Kernel& k, LogLevel level, std::string_view text);
+// A printk() call from KernelC code, after its KERN_* prefixes are parsed: with cont
+// (KERN_CONT) the text up to its first newline joins the newest record if that record is
+// still open; text that does not end in a newline leaves its last record open.
+void printk_store(Kernel& k, LogLevel level, std::string_view text, bool cont);
 // "[    1.234567] " for a timestamp, as dmesg prints it.
 std::string format_log_prefix(uint64_t ts_ns);
 

@@ -29,14 +29,35 @@ std::string proc_sys_vm_lowmem_reserve_ratio(const Kernel& k) {
     return s + "\n";
 }
 
+namespace {
+
+struct ProcFile {
+    const char* path;
+    std::string (*read)(const Kernel&);
+};
+
+// Every readable file, in the order `ls` would list them. New subsystems add a line here.
+const ProcFile kProcFiles[] = {
+    {"/proc/buddyinfo", proc_buddyinfo},
+    {"/proc/meminfo", proc_meminfo},
+    {"/proc/pagetypeinfo", proc_pagetypeinfo},
+    {"/proc/sys/vm/lowmem_reserve_ratio", proc_sys_vm_lowmem_reserve_ratio},
+    {"/proc/sys/vm/min_free_kbytes", proc_sys_vm_min_free_kbytes},
+    {"/proc/sys/vm/watermark_scale_factor", proc_sys_vm_watermark_scale_factor},
+    {"/proc/zoneinfo", proc_zoneinfo},
+};
+
+} // namespace
+
+std::vector<std::string_view> proc_paths() {
+    std::vector<std::string_view> out;
+    for (const ProcFile& f : kProcFiles) out.push_back(f.path);
+    return out;
+}
+
 Result<std::string> proc_read(const Kernel& k, std::string_view path) {
-    if (path == "/proc/buddyinfo") return proc_buddyinfo(k);
-    if (path == "/proc/pagetypeinfo") return proc_pagetypeinfo(k);
-    if (path == "/proc/zoneinfo") return proc_zoneinfo(k);
-    if (path == "/proc/meminfo") return proc_meminfo(k);
-    if (path == "/proc/sys/vm/min_free_kbytes") return proc_sys_vm_min_free_kbytes(k);
-    if (path == "/proc/sys/vm/lowmem_reserve_ratio") return proc_sys_vm_lowmem_reserve_ratio(k);
-    if (path == "/proc/sys/vm/watermark_scale_factor") return proc_sys_vm_watermark_scale_factor(k);
+    for (const ProcFile& f : kProcFiles)
+        if (path == f.path) return f.read(k);
     return make_error("cat: " + std::string(path) + ": No such file or directory");
 }
 

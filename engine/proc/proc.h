@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 
@@ -20,6 +21,8 @@ std::string proc_sys_vm_min_free_kbytes(const Kernel& k);
 std::string proc_sys_vm_lowmem_reserve_ratio(const Kernel& k);
 std::string proc_sys_vm_watermark_scale_factor(const Kernel& k);
 
+// The paths proc_read() knows, sorted (for `ls`-like listings and tab completion).
+std::vector<std::string_view> proc_paths();
 // The file's text, or an error naming the path ("No such file or directory" as cat says it).
 Result<std::string> proc_read(const Kernel& k, std::string_view path);
 // Writing a sysctl (echo 4096 > /proc/sys/vm/min_free_kbytes): re-runs the watermark setup as

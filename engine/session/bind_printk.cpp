@@ -2,6 +2,7 @@
 // handling of the KERN_<level> prefix (and KERN_CONT) on top of lib/vsprintf.c.
 #include "lib/vsprintf.h"
 #include "mm/gfp.h"
+#include "printk/pointer.h"
 #include "printk/printk.h"
 #include "session/builtins.h"
 #include "session/oops.h"
@@ -38,7 +39,7 @@ bool format(CallCtx& c, uint32_t fmt_index, std::string& out) {
     std::string fmt;
     if (!c.string(c.arg(fmt_index), fmt, 1024)) return false;
     CallArgs args(c, fmt_index + 1);
-    out = kvsprintf(fmt, args, printf_target(c.k()));
+    out = kvsprintf(fmt, args, kernel_printf_target(c.k()));
     return true;
 }
 
@@ -57,13 +58,7 @@ kc::BuiltinStatus do_printk(CallCtx& c) {
             cont = true;
         text.erase(0, 2);
     }
-    Kernel& k = c.k();
-    if (cont && !k.log.records.empty()) {
-        size_t nl = text.find('\n');
-        k.log.records.back().text += text.substr(0, nl);
-        text = nl == std::string::npos ? "" : text.substr(nl + 1);
-    }
-    printk(k, level, text);
+    printk_store(c.k(), level, text, cont);
     return ok(c, printed);
 }
 
@@ -98,18 +93,6 @@ kc::BuiltinStatus do_dump_stack(CallCtx& c) {
 }
 
 } // namespace
-
-PrintfTarget printf_target(const Kernel& k) {
-    PrintfTarget t;
-    t.long_bytes = k.config.pointer_bytes();
-    t.pointer_bytes = k.config.pointer_bytes();
-    t.phys_addr_bytes = k.config.pointer_bytes(); // no PAE on the i386 preset
-    t.ptr_key = sipkey_from_seed(k.config.seed);
-    // The boot option as a whole word of the command line (lib/vsprintf.c early_param).
-    std::string cmd = " " + k.config.cmdline + " ";
-    t.no_hash_pointers = cmd.find(" no_hash_pointers ") != std::string::npos;
-    return t;
-}
 
 Result<void> bind_printk(kc::Program& prog, BuiltinTable& table) {
     KLAB_TRY(bind(prog, table, "int printk(const char *fmt, ...);", do_printk));

@@ -51,9 +51,6 @@ Result<void> bind_page_alloc(kc::Program& prog, BuiltinTable& table);
 Result<void> bind_errno(kc::Program& prog);
 Result<void> bind_all(kc::Program& prog, BuiltinTable& table);
 
-// How this machine formats printk arguments (long and pointer sizes, the %p hash key).
-PrintfTarget printf_target(const Kernel& k);
-
 inline kc::BuiltinStatus ok(CallCtx& c, uint64_t v) {
     c.ret = v;
     return kc::BuiltinStatus::Ok;

@@ -3,12 +3,11 @@
 
 #include <cctype>
 
+#include "session/complete.h"
+
 namespace klab {
 
 namespace {
-
-const char* const kShellWords[] = {"cat",  "dmesg", "insmod",  "rmmod", "lsmod",
-                                   "help", "reset", "history", "echo",  "ps"};
 
 // Tracks whether accumulated C text is at a point where a new command may start.
 struct CScan {
@@ -65,7 +64,7 @@ bool looks_like_command(std::string_view line) {
         i++;
     std::string_view word = line.substr(b, i - b);
     bool known = false;
-    for (const char* w : kShellWords) known = known || word == w;
+    for (std::string_view w : shell_words()) known = known || word == w;
     if (!known) return false;
     size_t end = line.find_last_not_of(" \t\r");
     if (end != std::string_view::npos && line[end] == ';') return false;

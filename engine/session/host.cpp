@@ -38,7 +38,7 @@ kc::BuiltinStatus KernelHost::call(uint32_t id, const uint64_t* args, uint32_t n
                                    kc::Thread& th, uint64_t& ret, kc::Fault& f) {
     account(th);
     if (id >= table_.fns.size() || !table_.fns[id]) return kc::BuiltinStatus::Kill;
-    CallCtx c{st_, th, *this, args, nargs};
+    CallCtx c{st_, th, *this, args, nargs, 0, {}};
     kc::BuiltinStatus s = table_.fns[id](c);
     ret = c.ret;
     if (s == kc::BuiltinStatus::Fault) f = c.fault;

@@ -6,6 +6,7 @@
 #include "kc/program.h"
 #include "lib/vsprintf.h"
 #include "printk/dump_stack.h"
+#include "printk/pointer.h"
 #include "printk/printk.h"
 #include "session/builtins.h"
 
@@ -13,7 +14,6 @@ namespace klab {
 
 namespace {
 
-constexpr uint32_t kTaintSoftlockup = 14; // TAINT_SOFTLOCKUP, 'L'
 constexpr size_t kMaxTraceFrames = 48;    // a runaway recursion would print thousands
 
 // Fake machine-code geometry: 4 bytes per VM instruction, functions 16-byte aligned.
@@ -139,7 +139,7 @@ std::string simple_die(SessionState& st, const kc::Thread& th, const RunContext&
 
 std::string stack_overflow(SessionState& st, const kc::Thread& th, const RunContext& ctx) {
     Kernel& k = st.kernel;
-    PrintfTarget t = printf_target(k);
+    PrintfTarget t = kernel_printf_target(k);
     auto p = [&](uint64_t v) {
         char b[24];
         std::snprintf(b, sizeof b, "%0*llx", static_cast<int>(2 * t.pointer_bytes),
@@ -166,7 +166,7 @@ std::string soft_lockup(SessionState& st, const kc::Thread& th, const RunContext
     log(k, LogLevel::warning, modules_linked_in(st, ctx));
     cpu_lines(st);
     rip_and_trace(st, th, ctx);
-    add_taint(k, static_cast<TaintFlag>(kTaintSoftlockup));
+    add_taint(k, TAINT_SOFTLOCKUP);
     return "Killed (the lab stops a statement the watchdog reports as a soft lockup)";
 }
 

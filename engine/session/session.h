@@ -12,6 +12,7 @@
 #include "core/result.h"
 #include "kc/compile.h"
 #include "session/builtins.h"
+#include "session/complete.h"
 #include "session/oops.h"
 #include "session/state.h"
 
@@ -55,6 +56,10 @@ public:
     }
     // The kernel log as `dmesg` prints it.
     std::string dmesg() const;
+    // Tab completion of the word before `cursor` in a console line (see complete.h).
+    Completion complete(std::string_view line, size_t cursor) const {
+        return klab::complete(st_, line, cursor);
+    }
 
     struct Snapshot {
         SessionState state;

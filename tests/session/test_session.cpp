@@ -42,10 +42,18 @@ TEST_CASE("values, printk levels, dmesg -c and -n") {
     CHECK(s.exec("p = __get_free_pages(GFP_KERNEL, 0);").output.rfind("$1 = ", 0) == 0);
     CHECK(s.exec("(void *)p").output.find("$2 = (void *) 0xffff888") == 0);
     auto r = s.exec(
-        "printk(KERN_ERR \"err %d\\n\", 5); printk(KERN_INFO \"info\\n\"); pr_cont(\" more\\n\");");
+        "printk(KERN_ERR \"err %d\\n\", 5); printk(KERN_INFO \"info\"); pr_cont(\" more\\n\");");
     CHECK(contains(r.output, "] err 5\n")); // err (3) < console_loglevel 4: echoed
     CHECK(!contains(r.output, "info"));
-    CHECK(contains(s.dmesg(), "] info more\n")); // KERN_CONT continues the line
+    CHECK(contains(s.dmesg(), "] info more\n")); // KERN_CONT continues an open line
+    // A line that ended in a newline is final: a later pr_cont starts a record of its own,
+    // and a printk without KERN_CONT never joins an open line.
+    s.exec("pr_info(\"done\\n\"); pr_cont(\"alone\\n\"); pr_info(\"open\"); pr_info(\"next\\n\");");
+    std::string d = s.dmesg();
+    CHECK(contains(d, "] done\n"));
+    CHECK(contains(d, "] alone\n"));
+    CHECK(contains(d, "] open\n"));
+    CHECK(contains(d, "] next\n"));
     CHECK(s.exec("dmesg -c").output.find("err 5") != std::string::npos);
     CHECK(s.exec("dmesg").output.empty());
     s.exec("dmesg -n 8");
