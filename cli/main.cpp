@@ -10,6 +10,7 @@
 
 #include "core/config.h"
 #include "core/version.h"
+#include "line_editor.h"
 #include "session/console.h"
 #include "session/session.h"
 
@@ -109,16 +110,21 @@ int repl(const MachineOptions& o) {
               << klab::arch_name(config.arch) << ", " << klab::format_mem_size(config.mem_bytes)
               << "). "
               << "Type help; a { block } runs when its braces close; Ctrl-D quits.\n";
+    klab::Session& session = s.value();
+    klab::cli::LineEditor editor([&session](const std::string& line, size_t cursor, size_t& start) {
+        klab::Completion c = session.complete(line, cursor);
+        start = c.start;
+        return c.candidates;
+    });
     std::string block, line;
     int depth = 0;
     while (true) {
-        std::cout << (block.empty() ? "klab> " : "....> ") << std::flush;
-        if (!std::getline(std::cin, line)) break;
+        if (!editor.read(block.empty() ? "klab> " : "....> ", line)) break;
         for (char c : line) depth += c == '{' ? 1 : c == '}' ? -1 : 0;
         block += line + "\n";
         if (depth > 0 && !line.empty()) continue;
         depth = 0;
-        std::cout << s.value().exec(block).output;
+        std::cout << session.exec(block).output;
         block.clear();
     }
     std::cout << "\n";
