@@ -32,7 +32,10 @@ struct Walker {
     bool item_start = false;
     int em = 0, strong = 0, code = 0;
     std::vector<std::string> links;
-    MdBlock* cur = nullptr; // the block receiving text
+    long cur_ = -1;         // index of the block receiving text (-1: none)
+    bool li_fresh = false;  // cur_ is the empty paragraph a list item opened
+    MdBlock* cur() { return cur_ < 0 ? nullptr : &doc.blocks[size_t(cur_)]; }
+    void set_cur(MdBlock& b) { cur_ = long(&b - doc.blocks.data()); }
     bool in_cell = false;
     bool in_head = false;
 
@@ -64,6 +67,7 @@ struct Walker {
         return doc.blocks.back();
     }
     void add_text(std::string_view t) {
+        MdBlock* cur = this->cur();
         if (!cur) return;
         std::vector<MdSpan>* spans = &cur->spans;
         if (cur->kind == MdKind::TableRow) {
@@ -84,6 +88,7 @@ struct Walker {
 
     int enter_block(MD_BLOCKTYPE type, void* detail) {
         depth++;
+        if (type != MD_BLOCK_P) li_fresh = false;
         if (depth == 2) {
             doc.tops.push_back(MdTop{});
             doc.tops.back().first_block = static_cast<uint32_t>(doc.blocks.size());
@@ -101,26 +106,33 @@ struct Walker {
         case MD_BLOCK_LI:
             if (!lists.empty()) lists.back().next++;
             item_start = true;
+            // Tight lists send the item's text without a paragraph block.
+            set_cur(open(MdKind::Paragraph));
+            li_fresh = true;
             break;
         case MD_BLOCK_HR:
             open(MdKind::Rule);
             break;
-        case MD_BLOCK_H:
-            cur = &open(MdKind::Heading);
-            cur->level = static_cast<MD_BLOCK_H_DETAIL*>(detail)->level;
+        case MD_BLOCK_H: {
+            MdBlock& b = open(MdKind::Heading);
+            b.level = static_cast<MD_BLOCK_H_DETAIL*>(detail)->level;
+            set_cur(b);
             break;
+        }
         case MD_BLOCK_CODE: {
             auto* d = static_cast<MD_BLOCK_CODE_DETAIL*>(detail);
-            cur = &open(MdKind::Code);
-            cur->lang.assign(d->lang.text ? d->lang.text : "", d->lang.size);
-            if (d->info.text) note_line(*cur, d->info.text);
+            MdBlock& b = open(MdKind::Code);
+            b.lang.assign(d->lang.text ? d->lang.text : "", d->lang.size);
+            if (d->info.text) note_line(b, d->info.text);
+            set_cur(b);
             break;
         }
         case MD_BLOCK_HTML:
-            cur = &open(MdKind::Html);
+            set_cur(open(MdKind::Html));
             break;
         case MD_BLOCK_P:
-            if (!in_cell) cur = &open(MdKind::Paragraph);
+            if (li_fresh) break; // the item's first paragraph: the block LI opened
+            if (!in_cell) set_cur(open(MdKind::Paragraph));
             break;
         case MD_BLOCK_THEAD:
             in_head = true;
@@ -128,14 +140,16 @@ struct Walker {
         case MD_BLOCK_TBODY:
             in_head = false;
             break;
-        case MD_BLOCK_TR:
-            cur = &open(MdKind::TableRow);
-            cur->header_row = in_head;
+        case MD_BLOCK_TR: {
+            MdBlock& b = open(MdKind::TableRow);
+            b.header_row = in_head;
+            set_cur(b);
             break;
+        }
         case MD_BLOCK_TH:
         case MD_BLOCK_TD:
             in_cell = true;
-            if (cur && cur->kind == MdKind::TableRow) cur->cells.emplace_back();
+            if (cur() && cur()->kind == MdKind::TableRow) cur()->cells.emplace_back();
             break;
         default:
             break;
@@ -154,6 +168,8 @@ struct Walker {
             break;
         case MD_BLOCK_LI:
             item_start = false;
+            li_fresh = false;
+            cur_ = -1;
             break;
         case MD_BLOCK_TH:
         case MD_BLOCK_TD:
@@ -163,10 +179,11 @@ struct Walker {
         case MD_BLOCK_CODE:
         case MD_BLOCK_HTML:
         case MD_BLOCK_TR:
-            cur = nullptr;
+            cur_ = -1;
             break;
         case MD_BLOCK_P:
-            if (!in_cell) cur = nullptr;
+            li_fresh = false;
+            if (!in_cell) cur_ = -1;
             break;
         default:
             break;
@@ -177,7 +194,9 @@ struct Walker {
     }
 
     int text(MD_TEXTTYPE type, const MD_CHAR* t, MD_SIZE n) {
+        MdBlock* cur = this->cur();
         if (!cur) return 0;
+        li_fresh = false;
         // A code block's first text line follows its fence line.
         if (cur->kind == MdKind::Code && !cur->line && line_of(t)) cur->line = line_of(t) - 1;
         else note_line(*cur, t);
@@ -289,8 +308,25 @@ Result<MdDoc> parse_markdown(std::string_view text, uint32_t first_line) {
     if (md_parse(text.data(), static_cast<MD_SIZE>(text.size()), &p, &w) != 0)
         return Error{"the Markdown parser gave up (out of memory?)"};
 
-    // Each top-level block covers the lines up to the next one that has a known line.
     MdDoc& d = w.doc;
+    // Drop the empty paragraphs list items opened for text that never came (an item that
+    // starts with a code block or a nested list).
+    std::vector<uint32_t> new_index(d.blocks.size() + 1);
+    std::vector<MdBlock> kept;
+    for (size_t i = 0; i < d.blocks.size(); i++) {
+        new_index[i] = static_cast<uint32_t>(kept.size());
+        const MdBlock& b = d.blocks[i];
+        bool empty = b.kind == MdKind::Paragraph && b.spans.empty();
+        if (empty && b.list_item_start && i + 1 < d.blocks.size()) {
+            d.blocks[i + 1].list_item_start = true; // the bullet goes on the next block
+            d.blocks[i + 1].number = b.number;
+        }
+        if (!empty) kept.push_back(std::move(d.blocks[i]));
+    }
+    new_index[d.blocks.size()] = static_cast<uint32_t>(kept.size());
+    d.blocks = std::move(kept);
+    for (MdTop& t : d.tops) t.first_block = new_index[t.first_block], t.end_block = new_index[t.end_block];
+    // Each top-level block covers the lines up to the next one that has a known line.
     uint32_t last_line = first_line + static_cast<uint32_t>(w.line_starts.size());
     for (MdTop& t : d.tops) {
         t.first_line = 0;
