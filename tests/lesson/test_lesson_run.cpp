@@ -118,8 +118,25 @@ TEST_CASE("evaluate reports what went wrong") {
     auto pfn = s.evaluate("page_owner(99999999)", bind_goal_helpers);
     REQUIRE(!pfn.ok());
     CHECK(pfn.error().message == "pfn 99999999 is not a page frame of this machine");
+    // Refusals leave no trace in the session's log (they are reported from a copy).
+    CHECK(s.dmesg().find("klab goal") == std::string::npos);
     // Goal helpers are not part of the console's language.
     CHECK(s.exec("nr_free(\"Normal\", 0);").compile_error);
+}
+
+TEST_CASE("a goal that writes kernel memory runs on a copy; one that only reads, on the live state") {
+    Session s = boot_i386();
+    s.exec("p = alloc_pages(GFP_KERNEL, 0);\nint *x = page_address(p);\n*x = 41;");
+    uint64_t hash = s.trace_hash();
+    std::string log = s.dmesg();
+    CHECK(s.evaluate("(*x = 5) == 5").value() == 1);
+    CHECK(s.evaluate("*x").value() == 41);
+    CHECK(s.evaluate("strlen(\"four\") + *x + (page_to_pfn(p) > 0)").value() == 46);
+    auto refused = s.evaluate("zone_free(\"HighMem\") + nr_free(\"Nowhere\", 0)", bind_goal_helpers);
+    CHECK(!refused.ok());
+    CHECK(s.trace_hash() == hash);
+    CHECK(s.dmesg() == log);
+    CHECK(s.exec("*x").output.find(" = 41\n") != std::string::npos);
 }
 
 TEST_CASE("goal helpers read the model") {
