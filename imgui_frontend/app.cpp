@@ -70,15 +70,19 @@ void App::draw_view(ViewSlot& v, ViewContext& c) {
 }
 
 void App::draw_tiled(ViewContext& c) {
+    // Laid out from the viewport itself: WorkPos only learns the menu bar's height a frame
+    // late, and the tiles are placed in the first frame.
     const ImGuiViewport* vp = ImGui::GetMainViewport();
-    float bar_h = ImGui::GetFrameHeight() + ImGui::GetStyle().WindowPadding.y;
-    ImVec2 area_pos(vp->WorkPos.x, vp->WorkPos.y + bar_h);
-    ImVec2 area(vp->WorkSize.x, vp->WorkSize.y - bar_h);
+    float menu_h = ImGui::GetFrameHeight();
+    float bar_h = ImGui::GetTextLineHeight() + 6 * scale_;
+    ImVec2 top(vp->Pos.x, vp->Pos.y + menu_h);
+    ImVec2 area_pos(top.x, top.y + bar_h);
+    ImVec2 area(vp->Size.x, vp->Size.y - menu_h - bar_h);
     ImGuiCond cond = menu_.reset_layout ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
 
-    ImGui::SetNextWindowPos(vp->WorkPos);
-    ImGui::SetNextWindowSize(ImVec2(vp->WorkSize.x, bar_h));
-    ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(ImGui::GetStyle().WindowPadding.x, 2));
+    ImGui::SetNextWindowPos(top);
+    ImGui::SetNextWindowSize(ImVec2(vp->Size.x, bar_h));
+    ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(ImGui::GetStyle().WindowPadding.x, 3 * scale_));
     ImGui::Begin("##cpus", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoSavedSettings |
                                        ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoBringToFrontOnFocus);
     draw_cpu_bar(c);
@@ -89,15 +93,19 @@ void App::draw_tiled(ViewContext& c) {
         if (!v.open || !v.available) continue;
         ImGui::SetNextWindowPos(ImVec2(area_pos.x + v.x * area.x, area_pos.y + v.y * area.y), cond);
         ImGui::SetNextWindowSize(ImVec2(v.w * area.x, v.h * area.y), cond);
-        if (ImGui::Begin(v.title, &v.open)) draw_view(v, c);
+        if (ImGui::Begin(v.title, &v.open)) {
+            c.widgets.track_window(std::string("view/") + v.title);
+            draw_view(v, c);
+        }
         ImGui::End();
     }
 }
 
 void App::draw_tabs(ViewContext& c) {
     const ImGuiViewport* vp = ImGui::GetMainViewport();
-    ImGui::SetNextWindowPos(vp->WorkPos);
-    ImGui::SetNextWindowSize(vp->WorkSize);
+    float menu_h = ImGui::GetFrameHeight();
+    ImGui::SetNextWindowPos(ImVec2(vp->Pos.x, vp->Pos.y + menu_h));
+    ImGui::SetNextWindowSize(ImVec2(vp->Size.x, vp->Size.y - menu_h));
     ImGui::Begin("##tabs", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoSavedSettings |
                                        ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoBringToFrontOnFocus);
     draw_cpu_bar(c);
@@ -108,6 +116,7 @@ void App::draw_tabs(ViewContext& c) {
             c.widgets.track_last_item(std::string("tab/") + v.title);
             if (selected) {
                 ImGui::BeginChild("view");
+                c.widgets.track_window(std::string("view/") + v.title);
                 draw_view(v, c);
                 ImGui::EndChild();
                 ImGui::EndTabItem();

@@ -70,7 +70,7 @@ void draw_kernel_log(ViewContext& c, LogViewState& s) {
     ImGui::BeginChild("dmesg", ImVec2(0, 0), true, ImGuiWindowFlags_HorizontalScrollbar);
     bool at_bottom = ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 2;
     // Filtered indices; the log holds at most KernelLog::kLogCapacity records.
-    static thread_local std::vector<uint32_t> shown;
+    std::vector<uint32_t>& shown = s.shown;
     shown.clear();
     bool report = false;
     for (uint32_t i = 0; i < log.records.size(); ++i) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cmath>
+#include <numeric>
 
 #include "mm/page_alloc.h"
 #include "page_map.h"
@@ -99,12 +100,20 @@ void draw_page_map(ViewContext& c, PageMap& map) {
     avail.x = std::max(avail.x - ImGui::GetStyle().ScrollbarSize, 32.0f);
     avail.y = std::max(avail.y, 32.0f);
     double n = static_cast<double>(std::max<uint64_t>(map.nr_pages(), 1));
+    // Frames per displayed row: a power of two up to 512 or a multiple of 512, so a row is
+    // whole segments of texture rows (seg = gcd(per_row, 1024) frames) and the whole machine
+    // takes at most 2 quads per 1024 frames (ImGui's 16-bit indices allow 16k quads a window).
     float cell = zoom;
-    if (cell <= 0) cell = static_cast<float>(std::sqrt(avail.x * avail.y / n));
-    uint32_t per_row = std::clamp(pow2_floor(avail.x / cell), 16u, 1u << 14);
-    if (zoom <= 0) { // fit: the whole machine in the panel, width a power of two of frames
-        double rows = std::ceil(n / per_row);
-        cell = std::min(avail.x / static_cast<float>(per_row), avail.y / static_cast<float>(rows));
+    uint32_t per_row = 16;
+    if (zoom <= 0) { // fit: the largest cells that show the whole machine in the panel
+        cell = 0;
+        for (uint32_t pr = 16; pr <= (1u << 14); pr = pr < 512 ? pr * 2 : pr + 512) {
+            double rows = std::ceil(n / pr);
+            float c2 = std::min(avail.x / static_cast<float>(pr), avail.y / static_cast<float>(rows));
+            if (c2 > cell) cell = c2, per_row = pr;
+        }
+    } else {
+        per_row = std::clamp(pow2_floor(avail.x / cell), 16u, 1u << 14);
     }
     uint64_t disp_rows = (map.nr_pages() + per_row - 1) / per_row;
 
@@ -120,7 +129,7 @@ void draw_page_map(ViewContext& c, PageMap& map) {
     if (!tex.empty()) {
         uint64_t r0 = static_cast<uint64_t>(std::max(0.0f, (clip_min.y - origin.y) / cell));
         uint64_t r1 = std::min<uint64_t>(disp_rows, static_cast<uint64_t>((clip_max.y - origin.y) / cell) + 1);
-        uint32_t seg = std::min<uint32_t>(per_row, PageMap::kRowPages);
+        uint32_t seg = std::gcd(per_row, PageMap::kRowPages);
         for (uint64_t dr = r0; dr < r1; ++dr) {
             for (uint64_t s = dr * per_row; s < (dr + 1) * per_row && s < map.nr_pages(); s += seg) {
                 uint64_t trow = s / PageMap::kRowPages;

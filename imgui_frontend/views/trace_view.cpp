@@ -92,11 +92,16 @@ void rebuild_groups(const Session& session, TraceViewState& s) {
     const Tracer& t = session.kernel().trace;
     s.groups.clear();
     std::map<uint32_t, size_t> index; // cmd_id -> group
-    for (uint64_t i = t.size(); i-- > 0;) {
+    s.scan_cut = t.size() > TraceViewState::kMaxScan;
+    uint64_t stop = s.scan_cut ? t.size() - TraceViewState::kMaxScan : 0;
+    for (uint64_t i = t.size(); i-- > stop;) {
         const TraceEvent& e = t.at(i);
         auto it = index.find(e.cmd_id);
         if (it == index.end()) {
-            if (s.groups.size() >= TraceViewState::kMaxCommands) break;
+            if (s.groups.size() >= TraceViewState::kMaxCommands) {
+                s.scan_cut = false; // every listed group is complete
+                break;
+            }
             it = index.emplace(e.cmd_id, s.groups.size()).first;
             s.groups.push_back({});
             s.groups.back().cmd_id = e.cmd_id;
@@ -184,6 +189,8 @@ void draw_trace(ViewContext& c, TraceViewState& s) {
                 return g.events[a].id < g.events[b].id;
             });
             for (size_t r : roots) draw_event_tree(g, r, children, f, s.show_raw, 0);
+            if (gi + 1 == s.groups.size() && s.scan_cut)
+                ImGui::TextDisabled("… older events of the ring not scanned");
             if (g.total > g.events.size())
                 ImGui::TextDisabled("… %" PRIu64 " earlier events of this command not listed",
                                     g.total - g.events.size());

@@ -43,6 +43,7 @@ struct LogViewState {
     char filter[128] = {};
     bool follow = true;
     bool show_level[8] = {true, true, true, true, true, true, true, true};
+    std::vector<uint32_t> shown; // indices of the records that pass the filters
 };
 
 // Free blocks per zone and order at the last change, and when each number last changed.
@@ -61,6 +62,7 @@ struct ZonesState {
 
 struct TraceViewState {
     static constexpr size_t kMaxCommands = 40;      // commands listed, newest first
+    static constexpr uint64_t kMaxScan = 16384;     // events looked at per rebuild (frame budget)
     static constexpr size_t kMaxEventsPerCommand = 400; // the rest are counted, not listed
     bool show_raw = false;                          // the ftrace line under the explanation
     // Events grouped by the command that caused them, rebuilt when the trace grows.
@@ -71,6 +73,7 @@ struct TraceViewState {
         std::vector<TraceEvent> events; // oldest first, at most kMaxEventsPerCommand
     };
     std::vector<Group> groups; // newest command first
+    bool scan_cut = false;     // older events were not looked at (the last group may be partial)
     uint64_t built_written = UINT64_MAX;
     uint64_t built_generation = UINT64_MAX;
 };
