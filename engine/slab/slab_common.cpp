@@ -486,6 +486,8 @@ void slab_boot(Kernel& k) {
     m.slab_caches.push_back(node_id);
     m.kmem_cache_id = cache_id;
     m.kmem_cache_node_id = node_id;
+    m.caches[cache_id].refcount = -1; // create_boot_cache(): exempt from merging
+    m.caches[node_id].refcount = -1;
     alloc_cache_structs(k, cache_id, cx);
     alloc_cache_structs(k, node_id, cx);
     char buf[128];
