@@ -4,6 +4,9 @@
 // Constructors are KernelC functions, run on every object of a new slab as a nested call on
 // a stack of their own; a BUG() inside the slab layer or a constructor that dies kills the
 // calling task after the report.
+#include <algorithm>
+#include <cstdio>
+
 #include "kc/vm.h"
 #include "session/builtins.h"
 #include "session/host.h"
@@ -15,6 +18,9 @@ namespace klab {
 namespace {
 
 constexpr uint64_t kCtorBudget = 10'000'000;
+// Console statements have no function of their own: their call sites are given addresses
+// just below the module text and print as console_stmt+off.
+constexpr uint64_t kConsoleText = 0x1000;
 
 // The slab layer's view of the calling KernelC task.
 class KcSlabHooks : public SlabHooks {
@@ -39,7 +45,13 @@ public:
     std::string symbol(uint64_t addr) override {
         std::string s = addr ? symbolize(c_.st, addr, true) : "";
         if (!s.empty()) return s;
-        char buf[32];
+        char buf[48];
+        uint64_t text = c_.st.prog.text_base();
+        if (addr >= text - kConsoleText && addr < text) {
+            std::snprintf(buf, sizeof buf, "console_stmt+0x%llx",
+                          (unsigned long long)(addr - (text - kConsoleText)));
+            return buf;
+        }
         std::snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)addr);
         return buf;
     }
@@ -48,7 +60,12 @@ public:
         std::vector<std::string> out;
         const kc::Program& prog = c_.st.prog;
         for (auto it = c_.th.frames.rbegin(); it != c_.th.frames.rend(); ++it) {
-            if (it->func == kc::kEntryFunc) continue;
+            if (it->func == kc::kEntryFunc) {
+                if (c_.th.entry.name != "<kernel>") // a console statement, not a trampoline
+                    out.push_back(symbol(c_.st.prog.text_base() - kConsoleText +
+                                         std::min<uint64_t>(it->pc * 4, kConsoleText - 1)));
+                continue;
+            }
             std::string s = symbolize(c_.st, prog.function_address(it->func) + it->pc * 4, true);
             if (!s.empty()) out.push_back(s);
         }
@@ -59,7 +76,8 @@ public:
     uint64_t caller() const {
         if (c_.th.frames.empty()) return 0;
         const kc::Frame& fr = c_.th.frames.back();
-        if (fr.func == kc::kEntryFunc) return 0;
+        if (fr.func == kc::kEntryFunc)
+            return c_.st.prog.text_base() - kConsoleText + std::min<uint64_t>(fr.pc * 4, kConsoleText - 1);
         return c_.st.prog.function_address(fr.func) + fr.pc * 4;
     }
 

@@ -137,7 +137,7 @@ void print_trailer(Kernel& k, const kmem_cache& s, const Slab& slab, uint64_t p,
     print_slab_info(k, slab);
     err(k, "Object " + slab_ptr(k, p) + fmt(" @offset=%llu fp=", (unsigned long long)(p - addr)) +
                slab_ptr(k, get_freepointer(k, s, p)));
-    err(k, "");
+    err(k, "\n"); // the format ends in "\n\n": an empty record
     if (s.flags & SLAB_RED_ZONE)
         print_section(k, "Redzone  ", p - s.red_left_pad, s.red_left_pad);
     else if (p > addr + 16)
@@ -352,7 +352,7 @@ void slab_bug_banner(Kernel& k, const kmem_cache& s, const std::string& reason) 
     err(k, "=============================================================================");
     err(k, "BUG " + s.name + " (" + print_tainted(k.tainted) + "): " + reason);
     err(k, "-----------------------------------------------------------------------------");
-    err(k, "");
+    err(k, "\n");
 }
 
 void slab_fix(Kernel& k, const kmem_cache& s, const std::string& what) {
@@ -360,7 +360,11 @@ void slab_fix(Kernel& k, const kmem_cache& s, const std::string& what) {
 }
 
 void slab_dump_stack(Kernel& k, SlabCtx& cx, std::initializer_list<const char*> frames) {
-    if (cx.hooks) k.dump_stack_callers = cx.hooks->caller_frames();
+    k.dump_stack_callers.clear();
+    bool dup = cx.api && frames.size() && std::strcmp(*(frames.end() - 1), cx.api) == 0;
+    if (cx.api && !dup) k.dump_stack_callers.push_back(cx.api);
+    if (cx.hooks)
+        for (std::string& f : cx.hooks->caller_frames()) k.dump_stack_callers.push_back(f);
     dump_stack(k, frames);
     k.dump_stack_callers.clear();
 }
@@ -371,7 +375,10 @@ void slub_bug_at(Kernel& k, int line, const char* func, SlabCtx& cx) {
     printk(k, LogLevel::warning,
            k.config.arch == Arch::x86_64 ? "invalid opcode: 0000 [#1] PREEMPT SMP NOPTI"
                                          : "invalid opcode: 0000 [#1] PREEMPT SMP");
-    slab_dump_stack(k, cx, {func});
+    if (func)
+        slab_dump_stack(k, cx, {func});
+    else
+        slab_dump_stack(k, cx, {});
     printk(k, LogLevel::warning, "---[ end trace 0000000000000000 ]---");
     add_taint(k, TAINT_DIE);
     cx.bug = true;

@@ -190,6 +190,7 @@ struct SlabCtx {
     SlabHooks* hooks = nullptr;
     bool bug = false; // a BUG() fired: the task must be killed
     uint64_t fault_addr = 0; // nonzero: the call faulted at this address (an oops follows)
+    const char* api = nullptr; // the API entry ("kfree"), below the model's frames in traces
 };
 
 // --- boot (slab_common.c kmem_cache_init, create_kmalloc_caches, the early caches) ---

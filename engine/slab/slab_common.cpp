@@ -317,7 +317,7 @@ uint64_t kmalloc_large(Kernel& k, uint64_t size, gfp_t gfp, SlabCtx& cx) {
     while ((4096ull << order) < size && order < 64) ++order;
     if (order >= MAX_ORDER && cx.hooks) {
         // The page allocator's WARN names the path that led to it.
-        k.dump_stack_callers = {"__kmalloc_large_node", "__kmalloc"};
+        k.dump_stack_callers = {"__kmalloc_large_node", cx.api ? cx.api : "__kmalloc"};
         for (std::string& f : cx.hooks->caller_frames()) k.dump_stack_callers.push_back(f);
     }
     pfn_t p = alloc_pages(k, gfp | __GFP_COMP, order);
@@ -543,6 +543,7 @@ uint32_t cache_by_name(const Kernel& k, const std::string& name) {
 
 uint64_t kmem_cache_create(Kernel& k, const std::string& name, uint32_t size, uint32_t align,
                            slab_flags_t flags, uint64_t ctor, SlabCtx& cx) {
+    if (!cx.api) cx.api = "kmem_cache_create";
     SlabModel& m = slabm(k);
     const uint32_t pb = ptr_bytes(k);
     int err = 0;
@@ -594,6 +595,7 @@ uint64_t kmem_cache_create(Kernel& k, const std::string& name, uint32_t size, ui
 }
 
 void kmem_cache_destroy(Kernel& k, uint64_t cachep, SlabCtx& cx) {
+    if (!cx.api) cx.api = "kmem_cache_destroy";
     uint32_t id = cache_by_address(k, cachep);
     if (id == NO_CACHE) return;
     SlabModel& m = slabm(k);
@@ -646,6 +648,7 @@ uint32_t cache_from_obj(Kernel& k, uint32_t cache, uint64_t obj, SlabCtx& cx) {
 // ============================================================================ objects
 
 uint64_t kmem_cache_alloc(Kernel& k, uint64_t cachep, gfp_t gfp, SlabCtx& cx) {
+    if (!cx.api) cx.api = "kmem_cache_alloc";
     uint32_t id = cache_by_address(k, cachep);
     if (id == NO_CACHE) return 0;
     uint64_t tid = k.trace.open();
@@ -657,6 +660,7 @@ uint64_t kmem_cache_alloc(Kernel& k, uint64_t cachep, gfp_t gfp, SlabCtx& cx) {
 }
 
 void kmem_cache_free(Kernel& k, uint64_t cachep, uint64_t obj, SlabCtx& cx) {
+    if (!cx.api) cx.api = "kmem_cache_free";
     uint32_t id = cache_by_address(k, cachep);
     if (id == NO_CACHE || !obj) return;
     uint32_t real = cache_from_obj(k, id, obj, cx);
@@ -690,6 +694,7 @@ uint32_t kmalloc_slab(const Kernel& k, uint64_t size, gfp_t gfp) {
 }
 
 uint64_t kmalloc(Kernel& k, uint64_t size, gfp_t gfp, SlabCtx& cx) {
+    if (!cx.api) cx.api = "__kmalloc";
     uint64_t tid = k.trace.open();
     uint64_t ret;
     uint32_t bytes_alloc;
@@ -716,6 +721,7 @@ uint64_t kmalloc(Kernel& k, uint64_t size, gfp_t gfp, SlabCtx& cx) {
 }
 
 void kfree(Kernel& k, uint64_t obj, SlabCtx& cx) {
+    if (!cx.api) cx.api = "kfree";
     uint64_t tid = k.trace.open();
     emit(k, tid, TraceEventType::kfree, cx.caller, obj, 0, 0, 0, NO_CACHE);
     if (obj <= ZERO_SIZE_PTR) {
@@ -734,6 +740,7 @@ void kfree(Kernel& k, uint64_t obj, SlabCtx& cx) {
 }
 
 uint64_t ksize(Kernel& k, uint64_t obj, SlabCtx& cx) {
+    if (!cx.api) cx.api = "__ksize";
     if (obj == ZERO_SIZE_PTR || !obj) return 0;
     uint32_t sid = slab_of_addr(k, obj);
     if (sid != NO_SLAB) {

@@ -553,7 +553,7 @@ void slab_free(Kernel& k, uint32_t cache, uint32_t id, uint64_t obj, SlabCtx& cx
     if (id == c.slab) {
         // do_slab_free() fast path.
         if (!set_freepointer(k, s, obj, c.freelist)) {
-            slub_bug_at(k, 419, "kmem_cache_free", cx);
+            slub_bug_at(k, 419, nullptr, cx); // do_slab_free() is inlined into the API
             return;
         }
         c.freelist = obj;
@@ -582,7 +582,7 @@ void slab_free(Kernel& k, uint32_t cache, uint32_t id, uint64_t obj, SlabCtx& cx
     Slab& slab = m.slabs[id];
     uint64_t prior = slab.freelist;
     if (!set_freepointer(k, s, obj, prior)) {
-        slub_bug_at(k, 419, "kmem_cache_free", cx);
+        slub_bug_at(k, 419, "__slab_free", cx);
         return;
     }
     slab.freelist = obj;
