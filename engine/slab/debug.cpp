@@ -94,8 +94,11 @@ void print_track(Kernel& k, const kmem_cache& s, uint64_t obj, bool alloc, SlabC
     uint64_t age = (now - when) & (ptr_bytes(k) == 4 ? 0xffffffffull : ~0ull);
     err(k, fmt("%s in %s age=%llu cpu=%u pid=%d", alloc ? "Allocated" : "Freed",
                symbol_of(cx, addr).c_str(), (unsigned long long)age, cpu, int32_t(pid)));
-    if (handle)
-        err(k, " " + symbol_of(cx, addr)); // stack_depot_print(): the saved stack
+    if (handle) {
+        std::string line(1, ' '); // stack_depot_print(): the saved stack
+        line += symbol_of(cx, addr);
+        err(k, line);
+    }
     else
         err(k, "object allocation/free stack trace missing");
 }

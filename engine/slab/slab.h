@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "mm/gfp.h"
@@ -122,6 +123,7 @@ struct SlabCtx;
 struct kmem_cache {
     std::string name;
     uint64_t address = 0; // the struct kmem_cache * (an object of the "kmem_cache" cache)
+    uint64_t node_address = 0; // its struct kmem_cache_node (of "kmem_cache_node")
     slab_flags_t flags = 0;
     uint32_t object_size = 0;
     uint32_t size = 0;  // object + metadata, the slot stride
@@ -156,6 +158,7 @@ struct SlabModel {
     bool up = false;
     std::vector<kmem_cache> caches;  // by cache id; destroyed ones stay (alive = false)
     std::vector<uint32_t> slab_caches; // list order, oldest first (/proc/slabinfo prints newest first)
+    std::unordered_map<uint64_t, uint32_t> cache_index; // struct kmem_cache * -> live cache id
     std::vector<Slab> slabs;         // by slab id
     std::vector<uint32_t> free_slab_ids;
     uint32_t kmalloc_caches[NR_KMALLOC_TYPES][KMALLOC_SHIFT_HIGH + 1] = {};

@@ -215,8 +215,10 @@ bool kmem_cache_open(Kernel& k, kmem_cache& s) {
 void alloc_cache_structs(Kernel& k, uint32_t id, SlabCtx& cx) {
     SlabModel& m = slabm(k);
     if (m.kmem_cache_id == NO_CACHE || m.kmem_cache_node_id == NO_CACHE) return;
-    m.caches[id].address = slab_alloc(k, m.kmem_cache_id, GFP_NOWAIT | __GFP_ZERO, 0, cx);
-    slab_alloc(k, m.kmem_cache_node_id, GFP_NOWAIT | __GFP_ZERO, 0, cx);
+    uint64_t addr = slab_alloc(k, m.kmem_cache_id, GFP_NOWAIT | __GFP_ZERO, 0, cx);
+    m.caches[id].address = addr;
+    if (addr) m.cache_index[addr] = id;
+    m.caches[id].node_address = slab_alloc(k, m.kmem_cache_node_id, GFP_NOWAIT | __GFP_ZERO, 0, cx);
 }
 
 uint32_t create_cache(Kernel& k, const std::string& name, uint32_t object_size, uint32_t align,
@@ -313,6 +315,7 @@ void warn_slab(Kernel& k, SlabCtx& cx, const char* file, int line, const char* f
 }
 
 uint64_t kmalloc_large(Kernel& k, uint64_t size, gfp_t gfp, SlabCtx& cx) {
+    if (gfp & (__GFP_DMA32 | __GFP_HIGHMEM)) gfp = kmalloc_fix_flags(k, gfp, cx);
     uint32_t order = 0;
     while ((4096ull << order) < size && order < 64) ++order;
     if (order >= MAX_ORDER && cx.hooks) {
@@ -358,6 +361,16 @@ void free_large_kmalloc(Kernel& k, uint64_t obj, SlabCtx& cx) {
 }
 
 } // namespace
+
+gfp_t kmalloc_fix_flags(Kernel& k, gfp_t gfp, SlabCtx& cx) {
+    gfp_t invalid = gfp & (__GFP_DMA32 | __GFP_HIGHMEM); // GFP_SLAB_BUG_MASK
+    gfp_t fixed = gfp & ~invalid;
+    printk(k, LogLevel::warning,
+           fmt("Unexpected gfp: %#x (%s). Fixing up to gfp: %#x (%s). Fix your code!", invalid,
+               gfp_names(invalid).c_str(), fixed, gfp_names(fixed).c_str()));
+    slab_dump_stack(k, cx, {"kmalloc_fix_flags"});
+    return fixed;
+}
 
 // ============================================================================ boot
 
@@ -527,11 +540,9 @@ void slab_boot(Kernel& k) {
 // ============================================================================ caches
 
 uint32_t cache_by_address(const Kernel& k, uint64_t cachep) {
-    if (!cachep) return NO_CACHE;
     const SlabModel& m = slabm(k);
-    for (uint32_t id : m.slab_caches)
-        if (m.caches[id].address == cachep && m.caches[id].alive) return id;
-    return NO_CACHE;
+    auto it = m.cache_index.find(cachep);
+    return it == m.cache_index.end() ? NO_CACHE : it->second;
 }
 
 uint32_t cache_by_name(const Kernel& k, const std::string& name) {
@@ -610,12 +621,19 @@ void kmem_cache_destroy(Kernel& k, uint64_t cachep, SlabCtx& cx) {
     m.slab_caches.erase(std::find(m.slab_caches.begin(), m.slab_caches.end(), id));
     uint64_t addr = m.caches[id].address;
     m.caches[id].alive = false;
+    m.cache_index.erase(addr);
     // slab_kmem_cache_release(): the struct goes back to the kmem_cache cache (its node too).
+    uint64_t node = m.caches[id].node_address;
+    if (node) {
+        uint32_t sid = slab_of_addr(k, node);
+        if (sid != NO_SLAB) slab_free(k, m.kmem_cache_node_id, sid, node, cx);
+    }
     if (addr) {
         uint32_t sid = slab_of_addr(k, addr);
         if (sid != NO_SLAB) slab_free(k, m.kmem_cache_id, sid, addr, cx);
     }
     m.caches[id].address = 0;
+    m.caches[id].node_address = 0;
 }
 
 int kmem_cache_shrink(Kernel& k, uint64_t cachep, SlabCtx& cx) {

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "mm/page_alloc.h"
+#include "sched/context.h"
 #include "slab/slub_internal.h"
 
 namespace klab {
@@ -195,6 +196,7 @@ pfn_t alloc_slab_page(Kernel& k, gfp_t gfp, uint32_t order) {
 // allocate_slab(): pages from the buddy allocator, objects set up and linked in address order.
 uint32_t new_slab(Kernel& k, uint32_t cache, gfp_t gfp, SlabCtx& cx) {
     SlabModel& m = slabm(k);
+    if (gfp & (__GFP_DMA32 | __GFP_HIGHMEM)) gfp = kmalloc_fix_flags(k, gfp, cx);
     // GFP_RECLAIM_MASK | GFP_CONSTRAINT_MASK: zone and zeroing come from the cache only.
     const gfp_t keep = __GFP_RECLAIM | __GFP_HIGH | __GFP_IO | __GFP_FS | __GFP_NOWARN |
                        __GFP_RETRY_MAYFAIL | __GFP_NOFAIL | __GFP_NORETRY | __GFP_MEMALLOC |
@@ -530,6 +532,11 @@ void flush_all(Kernel& k, uint32_t cache) {
 
 uint64_t slab_alloc(Kernel& k, uint32_t cache, gfp_t gfp, uint32_t orig_size, SlabCtx& cx) {
     SlabModel& m = slabm(k);
+    // slab_pre_alloc_hook() -> might_alloc(): a blocking mask in atomic context is a bug,
+    // even when the object comes from the CPU slab without touching the page allocator.
+    const CpuContext& ctx = k.cpus[k.current_cpu];
+    if ((ctx.preempt_count || ctx.irqs_disabled) && gfpflags_allow_blocking(gfp) && m.up)
+        might_sleep(k, "include/linux/sched/mm.h", 274);
     kmem_cache& s = m.caches[cache];
     kmem_cache_cpu& c = s.cpu_slab[k.current_cpu];
     uint64_t obj = c.freelist;

@@ -107,6 +107,9 @@ std::string slab_ptr(const Kernel& k, uint64_t p); // "%p" of the model's report
 void slub_bug_at(Kernel& k, int line, const char* func, SlabCtx& cx);
 void slab_dump_stack(Kernel& k, SlabCtx& cx, std::initializer_list<const char*> frames);
 
+// kmalloc_fix_flags(): "Unexpected gfp: ..." with a stack, and the mask without the bad bits.
+gfp_t kmalloc_fix_flags(Kernel& k, gfp_t gfp, SlabCtx& cx);
+
 // Accounting of slab pages in /proc/meminfo.
 void account_slab(Kernel& k, const kmem_cache& s, uint32_t order, int sign);
 

@@ -4,6 +4,7 @@
 #include "helpers.h"
 #include "mm/page_alloc.h"
 #include "proc/proc.h"
+#include "sched/context.h"
 #include "slab/slub_internal.h"
 
 using namespace klab;
@@ -379,5 +380,30 @@ TEST_CASE("random kmalloc/kfree/kmem_cache traffic keeps every invariant") {
     for (auto& [c, o] : live) uniq.insert(o);
     CHECK(uniq.size() == live.size()); // no object handed out twice
     CHECK_FALSE(cx.bug);
+    CHECK_SLAB(k);
+}
+
+TEST_CASE("kmalloc(GFP_KERNEL) in atomic context: might_sleep's BUG even on the fast path") {
+    Kernel k = boot_slab();
+    SlabCtx cx;
+    uint64_t p = kmalloc(k, 64, GFP_KERNEL, cx); // warm the CPU slab
+    kfree(k, p, cx);
+    spin_lock(k);
+    kmalloc(k, 64, GFP_KERNEL, cx);
+    spin_unlock(k);
+    CHECK(contains(k.log.dmesg(), "BUG: sleeping function called from invalid context at include/linux/sched/mm.h:274"));
+    Kernel k2 = boot_slab();
+    spin_lock(k2);
+    kmalloc(k2, 64, GFP_ATOMIC, cx);
+    spin_unlock(k2);
+    CHECK_FALSE(contains(k2.log.dmesg(), "sleeping function"));
+}
+
+TEST_CASE("kmalloc with __GFP_HIGHMEM: kmalloc_fix_flags when a slab must be made") {
+    Kernel k = boot_slab();
+    SlabCtx cx;
+    uint64_t p = kmalloc(k, 512, GFP_KERNEL | __GFP_HIGHMEM, cx);
+    CHECK(p != 0);
+    CHECK(contains(k.log.dmesg(), "Unexpected gfp: 0x2 (__GFP_HIGHMEM). Fixing up to gfp: 0xcc0 (GFP_KERNEL). Fix your code!"));
     CHECK_SLAB(k);
 }
