@@ -759,7 +759,7 @@ void kfree(Kernel& k, uint64_t obj, SlabCtx& cx) {
 
 uint64_t ksize(Kernel& k, uint64_t obj, SlabCtx& cx) {
     if (!cx.api) cx.api = "__ksize";
-    if (obj == ZERO_SIZE_PTR || !obj) return 0;
+    if (obj <= ZERO_SIZE_PTR) return 0; // ZERO_OR_NULL_PTR()
     uint32_t sid = slab_of_addr(k, obj);
     if (sid != NO_SLAB) {
         // slab_ksize(): object_size with debug red zones/poison, else the whole slot.
