@@ -63,7 +63,8 @@ void init_object(Kernel& k, const kmem_cache& s, uint64_t obj, uint8_t val) {
 }
 
 // print_hex_dump(KERN_ERR, text, DUMP_PREFIX_ADDRESS, 16, 1, addr, len, true)
-void print_section(Kernel& k, const char* text, uint64_t addr, uint32_t len) {
+void print_section(Kernel& k, const char* text, uint64_t addr, uint32_t len,
+                   LogLevel level = LogLevel::err) {
     std::vector<uint8_t> b(len);
     mem_read(k, addr, b.data(), len);
     for (uint32_t i = 0; i < len; i += 16) {
@@ -75,7 +76,7 @@ void print_section(Kernel& k, const char* text, uint64_t addr, uint32_t len) {
             uint8_t c = b[i + j];
             line += (c >= 0x20 && c < 0x7f) ? char(c) : '.';
         }
-        err(k, std::string(text) + slab_ptr(k, addr + i).substr(2) + ": " + line);
+        printk(k, level, std::string(text) + slab_ptr(k, addr + i).substr(2) + ": " + line);
     }
 }
 
@@ -342,6 +343,17 @@ bool on_freelist(Kernel& k, uint32_t cache, uint32_t slab_id, uint64_t search, S
     return search == 0;
 }
 
+// trace(): slub_debug=T logs every alloc and free of the cache.
+void trace(Kernel& k, const kmem_cache& s, const Slab& slab, uint64_t obj, bool alloc,
+           SlabCtx& cx) {
+    if (!(s.flags & SLAB_TRACE)) return;
+    printk(k, LogLevel::info,
+           "TRACE " + s.name + (alloc ? " alloc " : " free ") + slab_ptr(k, obj) +
+               fmt(" inuse=%u fp=", slab.inuse) + slab_ptr(k, slab.freelist));
+    if (!alloc) print_section(k, "Object ", obj, s.object_size, LogLevel::info);
+    slab_dump_stack(k, cx, {});
+}
+
 } // namespace
 
 std::string slab_ptr(const Kernel& k, uint64_t p) {
@@ -427,6 +439,7 @@ bool alloc_debug_processing(Kernel& k, uint32_t cache, uint32_t slab_id, uint64_
     }
     kmem_cache& s2 = k.slab.caches[cache];
     if (ok) {
+        trace(k, s2, k.slab.slabs[slab_id], obj, true, cx);
         if ((s2.flags & SLAB_STORE_USER) && (s2.flags & SLAB_KMALLOC))
             mem_write(k, track_addr(k, s2, obj, true) + 2 * track_size(k), &orig_size, 4);
         init_object(k, s2, obj, SLUB_RED_ACTIVE);
@@ -467,6 +480,7 @@ bool free_debug_processing(Kernel& k, uint32_t cache, uint32_t slab_id, uint64_t
         }
         kmem_cache& s2 = k.slab.caches[cache];
         if (s2.flags & SLAB_STORE_USER) set_track(k, s2, obj, false, cx.caller);
+        trace(k, s2, k.slab.slabs[slab_id], obj, false, cx);
         init_object(k, s2, obj, SLUB_RED_INACTIVE);
         ok = true;
     } while (false);

@@ -102,3 +102,15 @@ TEST_CASE("a corrupted free pointer: Freepointer corrupt on the alloc check") {
     CHECK(contains(k.log.dmesg(), "Freepointer corrupt"));
     CHECK_FALSE(cx.bug);
 }
+
+TEST_CASE("slub_debug=T traces every alloc and free of the cache") {
+    Kernel k = boot_slab(Arch::x86_64, 2, "slub_debug=T,kmalloc-32");
+    SlabCtx cx;
+    uint64_t p = kmalloc(k, 20, GFP_KERNEL, cx);
+    kfree(k, p, cx);
+    std::string d = k.log.dmesg();
+    CHECK(contains(d, "TRACE kmalloc-32 alloc 0x"));
+    CHECK(contains(d, "TRACE kmalloc-32 free 0x"));
+    CHECK(contains(d, "Object "));
+    CHECK_SLAB(k);
+}
