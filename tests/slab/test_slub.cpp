@@ -407,3 +407,58 @@ TEST_CASE("kmalloc with __GFP_HIGHMEM: kmalloc_fix_flags when a slab must be mad
     CHECK(contains(k.log.dmesg(), "Unexpected gfp: 0x2 (__GFP_HIGHMEM). Fixing up to gfp: 0xcc0 (GFP_KERNEL). Fix your code!"));
     CHECK_SLAB(k);
 }
+
+TEST_CASE("kmem_cache_create: integrity check, bad flags, SLAB_PANIC") {
+    Kernel k = boot_slab();
+    SlabCtx cx;
+    CHECK(kmem_cache_create(k, "", 32, 0, 0, 0, cx) == 0);
+    CHECK(contains(k.log.dmesg(), "kmem_cache_create((null)) integrity check failed"));
+    CHECK(kmem_cache_create(k, "tiny", 2, 0, 0, 0, cx) == 0); // smaller than a pointer
+    CHECK(contains(k.log.dmesg(), "kmem_cache_create(tiny) integrity check failed"));
+    CHECK(contains(k.log.dmesg(), "kmem_cache_create_usercopy(tiny) failed with error -22"));
+    CHECK(kmem_cache_create(k, "badflags", 64, 0, 0x1, 0, cx) == 0);
+    CHECK(contains(k.log.dmesg(), "kmem_cache_create_usercopy(badflags) failed with error -22"));
+    CHECK_FALSE(cx.bug);
+    CHECK(kmem_cache_create(k, "huge", 8u << 20, 0, SLAB_PANIC, 0, cx) == 0);
+    CHECK(contains(k.log.dmesg(), "Kernel panic - not syncing: kmem_cache_create_usercopy: Failed to create slab 'huge'. Error -22"));
+    CHECK(cx.bug);
+    spin_lock(k);
+    irq_enter(k);
+    SlabCtx cx2;
+    CHECK(kmem_cache_create(k, "in_irq", 64, 0, 0, 0, cx2) == 0);
+    irq_exit(k);
+    spin_unlock(k);
+    CHECK(contains(k.log.dmesg(), "kmem_cache_create(in_irq) integrity check failed"));
+    CHECK_SLAB(k);
+}
+
+TEST_CASE("a cache with a constructor: the hook runs on every object of each new slab") {
+    struct CountingHooks : SlabHooks {
+        int calls = 0;
+        bool run_ctor(Kernel& k, uint64_t, uint64_t obj) override {
+            ++calls;
+            uint32_t v = 0xc0ffee;
+            return !kernel_write(k, obj, &v, 4);
+        }
+        std::string symbol(uint64_t) override { return "ctor"; }
+        std::vector<std::string> caller_frames() override { return {}; }
+    } hooks;
+    Kernel k = boot_slab();
+    SlabCtx cx;
+    cx.hooks = &hooks;
+    uint64_t c = kmem_cache_create(k, "with_ctor", 48, 0, 0, 0xffffffffc0000000ull, cx);
+    uint32_t id = cache_by_address(k, c);
+    REQUIRE(id != NO_CACHE);
+    CHECK(k.slab.caches[id].offset == 48); // the free pointer cannot overlay a constructed object
+    uint64_t o = kmem_cache_alloc(k, c, GFP_KERNEL, cx);
+    CHECK(hooks.calls == int(k.slab.caches[id].objects));
+    uint32_t v = 0;
+    REQUIRE_FALSE(kernel_read(k, o, &v, 4));
+    CHECK(v == 0xc0ffee);
+    kmem_cache_free(k, c, o, cx);
+    uint64_t again = kmem_cache_alloc(k, c, GFP_KERNEL, cx);
+    REQUIRE_FALSE(kernel_read(k, again, &v, 4));
+    CHECK(v == 0xc0ffee); // constructed state survives free and reuse
+    CHECK(hooks.calls == int(k.slab.caches[id].objects));
+    CHECK_SLAB(k);
+}
