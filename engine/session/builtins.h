@@ -58,6 +58,7 @@ Result<void> bind_printk(kc::Program& prog, BuiltinTable& table);
 Result<void> bind_string(kc::Program& prog, BuiltinTable& table);
 Result<void> bind_page_alloc(kc::Program& prog, BuiltinTable& table);
 Result<void> bind_context(kc::Program& prog, BuiltinTable& table);
+Result<void> bind_slab(kc::Program& prog, BuiltinTable& table);
 Result<void> bind_errno(kc::Program& prog);
 Result<void> bind_all(kc::Program& prog, BuiltinTable& table);
 
