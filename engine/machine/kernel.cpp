@@ -197,6 +197,7 @@ Result<Kernel> Kernel::boot(const MachineConfig& config) {
     init_mem_map(k);
     free_all_memory(k);
     init_per_zone_wmark_min(k);
+    vmalloc_init(k);
     print_zone_ranges(k);
     k.trace.enabled = true;
     return k;

@@ -12,6 +12,7 @@
 #include "core/result.h"
 #include "mm/memory.h"
 #include "mm/mmzone.h"
+#include "mm/vmalloc.h"
 #include "printk/printk.h"
 #include "sched/context.h"
 #include "time/clock.h"
@@ -75,6 +76,8 @@ struct Kernel {
     uint32_t current_cpu = 0;            // the CPU the next API call runs on
     uint32_t tainted = 0;                // taint bits (printk/dump_stack.h)
     uint64_t might_sleep_prev_jiffy = 0; // __might_resched()'s static prev_jiffy
+    KernelPageTable kpt;                 // init_mm's ptes outside the direct map (mm/vmalloc.h)
+    VmallocState vmalloc;
     MemoryModel mm;
 
     // Boot a machine: lay out memory, reserve what the kernel uses, free the rest to the

@@ -9,6 +9,7 @@
 
 #include "machine/kernel.h"
 #include "mm/page_alloc.h"
+#include "mm/vmalloc.h"
 #include "proc/proc.h"
 
 namespace klab {
@@ -67,10 +68,10 @@ std::string proc_meminfo(const Kernel& k) {
     // vm_commit_limit(): overcommit_ratio 50% of RAM plus swap (none).
     kb(s, "CommitLimit:    ", total * 50 / 100);
     kb(s, "Committed_AS:   ", 0);
-    // x86_64 4-level: 32 TiB - 1 byte in kB. i386: the textbook 128 MiB window minus the
-    // 8 MiB VMALLOC_OFFSET gap (the exact figure depends on fixmap size; see linux-facts 4).
-    raw_kb(s, "VmallocTotal:   ", x64 ? 34359738367ull : 122880ull);
-    kb(s, "VmallocUsed:    ", 0);
+    // VMALLOC_TOTAL >> 10 (x86_64 4-level: 32 TiB - 1 byte); VmallocUsed counts vmalloc'ed
+    // pages (vmalloc_nr_pages()), VmallocChunk is always 0 since 4.19.
+    raw_kb(s, "VmallocTotal:   ", vmalloc_total_kb(k));
+    kb(s, "VmallocUsed:    ", vmalloc_used_pages(k));
     kb(s, "VmallocChunk:   ", 0);
     kb(s, "Percpu:         ", 0);
     s += "HardwareCorrupted:     0 kB\n";

@@ -56,6 +56,10 @@ void spin_unlock(Kernel& k) {
 }
 
 bool might_sleep(Kernel& k, const char* file, int line) {
+    return might_sleep(k, file, line, {"__might_resched", "__alloc_pages"});
+}
+
+bool might_sleep(Kernel& k, const char* file, int line, std::initializer_list<const char*> frames) {
     CpuContext& c = cur(k);
     if (c.preempt_count == 0 && !c.irqs_disabled) return false;
     // Once per HZ at most, machine-wide (the prev_jiffy check in __might_resched()).
@@ -74,7 +78,7 @@ bool might_sleep(Kernel& k, const char* file, int line) {
     std::snprintf(buf, sizeof buf, "preempt_count: %x, expected: 0", c.preempt_count);
     printk(k, LogLevel::err, buf);
     printk(k, LogLevel::err, "RCU nest depth: 0, expected: 0");
-    dump_stack(k, {"__might_resched", "__alloc_pages"});
+    dump_stack(k, frames);
     add_taint(k, TAINT_WARN);
     return true;
 }

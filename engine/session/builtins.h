@@ -48,6 +48,7 @@ Result<void> bind_prelude(kc::Program& prog); // typedefs and macros of the kern
 Result<void> bind_printk(kc::Program& prog, BuiltinTable& table);
 Result<void> bind_string(kc::Program& prog, BuiltinTable& table);
 Result<void> bind_page_alloc(kc::Program& prog, BuiltinTable& table);
+Result<void> bind_vm(kc::Program& prog, BuiltinTable& table);
 Result<void> bind_errno(kc::Program& prog);
 Result<void> bind_all(kc::Program& prog, BuiltinTable& table);
 

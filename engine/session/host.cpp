@@ -73,6 +73,7 @@ Result<void> bind_all(kc::Program& prog, BuiltinTable& table) {
     KLAB_TRY(bind_printk(prog, table));
     KLAB_TRY(bind_string(prog, table));
     KLAB_TRY(bind_page_alloc(prog, table));
+    KLAB_TRY(bind_vm(prog, table));
     return {};
 }
 

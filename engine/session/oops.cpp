@@ -189,6 +189,12 @@ std::string symbolize(const SessionState& st, uint64_t addr, bool with_offset) {
     return s;
 }
 
+std::string caller_symbol(const SessionState& st, const kc::Thread& th) {
+    for (auto it = th.frames.rbegin(); it != th.frames.rend(); ++it)
+        if (!is_trampoline(th, *it)) return frame_symbol(st, th, *it);
+    return "";
+}
+
 std::string modules_linked_in(const SessionState& st, const RunContext& ctx) {
     std::string s = "Modules linked in:";
     for (const auto& [name, m] : st.modules) {

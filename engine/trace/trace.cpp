@@ -16,6 +16,10 @@ const char* trace_event_name(TraceEventType t) {
     case TraceEventType::mm_page_pcpu_drain: return "kmem:mm_page_pcpu_drain";
     case TraceEventType::mm_page_alloc_extfrag: return "kmem:mm_page_alloc_extfrag";
     case TraceEventType::mm_vmscan_wakeup_kswapd: return "vmscan:mm_vmscan_wakeup_kswapd";
+    case TraceEventType::klab_vmalloc: return "klab:vmalloc";
+    case TraceEventType::klab_vfree: return "klab:vfree";
+    case TraceEventType::klab_kmap: return "klab:kmap";
+    case TraceEventType::klab_kunmap: return "klab:kunmap";
     }
     return "?";
 }
@@ -71,6 +75,18 @@ std::string format_trace_fields(const TraceEvent& e, const TraceFormat& f) {
         // Single node: nid is always 0.
         std::snprintf(buf, sizeof buf, "nid=0 order=%d gfp_flags=", e.order);
         return std::string(buf) + gfp_trace_names(static_cast<uint32_t>(e.gfp));
+    case TraceEventType::klab_vmalloc:
+        std::snprintf(buf, sizeof buf, "addr=0x%0*llx gfp_flags=", w, (unsigned long long)e.pfn);
+        return std::string(buf) + gfp_trace_names(e.gfp);
+    case TraceEventType::klab_vfree:
+        std::snprintf(buf, sizeof buf, "addr=0x%0*llx nr_pages=%u", w, (unsigned long long)e.pfn,
+                      e.gfp);
+        break;
+    case TraceEventType::klab_kmap:
+    case TraceEventType::klab_kunmap:
+        std::snprintf(buf, sizeof buf, "addr=0x%0*llx slot=%u", w, (unsigned long long)e.pfn,
+                      e.gfp);
+        break;
     }
     return buf;
 }

@@ -20,6 +20,12 @@ enum class TraceEventType : uint8_t {
     mm_page_pcpu_drain,        // kmem:mm_page_pcpu_drain
     mm_page_alloc_extfrag,     // kmem:mm_page_alloc_extfrag
     mm_vmscan_wakeup_kswapd,   // vmscan:mm_vmscan_wakeup_kswapd
+    // The lab's own events where 6.1 has no tracepoint (vmalloc's came in 6.2). pfn holds
+    // the address; gfp the gfp mask (vmalloc), the page count (vfree) or the slot (kmap).
+    klab_vmalloc, // klab:vmalloc, parent of the mm_page_alloc events of its pages
+    klab_vfree,   // klab:vfree, parent of the mm_page_free events
+    klab_kmap,    // klab:kmap (pkmap slot or kmap_local fixmap slot)
+    klab_kunmap,  // klab:kunmap
 };
 
 // "kmem:mm_page_alloc" etc.

@@ -73,7 +73,9 @@ TEST_CASE("complete: /proc paths after cat, by full path or by name") {
     // Every path offered is one cat can print.
     c = s.complete("cat /", 5);
     CHECK(c.candidates.size() >= 7);
-    for (const std::string& p : c.candidates) CHECK(!s.proc_text(p).empty());
+    // (/proc/vmallocinfo is empty until something is vmalloc'ed: the model has no boot areas.)
+    for (const std::string& p : c.candidates)
+        if (p != "/proc/vmallocinfo") CHECK(!s.proc_text(p).empty());
 }
 
 TEST_CASE("complete: the student's variables and functions appear once defined") {
