@@ -10,6 +10,7 @@
 
 #include "core/config.h"
 #include "core/result.h"
+#include "mm/highmem.h"
 #include "mm/memory.h"
 #include "mm/mmzone.h"
 #include "mm/vmalloc.h"
@@ -78,6 +79,7 @@ struct Kernel {
     uint64_t might_sleep_prev_jiffy = 0; // __might_resched()'s static prev_jiffy
     KernelPageTable kpt;                 // init_mm's ptes outside the direct map (mm/vmalloc.h)
     VmallocState vmalloc;
+    HighmemState highmem;
     MemoryModel mm;
 
     // Boot a machine: lay out memory, reserve what the kernel uses, free the rest to the

@@ -49,6 +49,8 @@ Result<void> bind_printk(kc::Program& prog, BuiltinTable& table);
 Result<void> bind_string(kc::Program& prog, BuiltinTable& table);
 Result<void> bind_page_alloc(kc::Program& prog, BuiltinTable& table);
 Result<void> bind_vm(kc::Program& prog, BuiltinTable& table);
+Result<void> bind_highmem(kc::Program& prog, BuiltinTable& table);
+Result<void> bind_preempt(kc::Program& prog, BuiltinTable& table);
 Result<void> bind_errno(kc::Program& prog);
 Result<void> bind_all(kc::Program& prog, BuiltinTable& table);
 

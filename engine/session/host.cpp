@@ -74,6 +74,8 @@ Result<void> bind_all(kc::Program& prog, BuiltinTable& table) {
     KLAB_TRY(bind_string(prog, table));
     KLAB_TRY(bind_page_alloc(prog, table));
     KLAB_TRY(bind_vm(prog, table));
+    KLAB_TRY(bind_highmem(prog, table));
+    KLAB_TRY(bind_preempt(prog, table));
     return {};
 }
 
