@@ -199,6 +199,7 @@ Result<Kernel> Kernel::boot(const MachineConfig& config) {
     init_per_zone_wmark_min(k);
     vmalloc_init(k);
     highmem_init(k);
+    percpu_init(k);
     print_zone_ranges(k);
     k.trace.enabled = true;
     return k;

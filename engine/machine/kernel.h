@@ -13,6 +13,7 @@
 #include "mm/highmem.h"
 #include "mm/memory.h"
 #include "mm/mmzone.h"
+#include "mm/percpu.h"
 #include "mm/vmalloc.h"
 #include "printk/printk.h"
 #include "sched/context.h"
@@ -80,6 +81,7 @@ struct Kernel {
     KernelPageTable kpt;                 // init_mm's ptes outside the direct map (mm/vmalloc.h)
     VmallocState vmalloc;
     HighmemState highmem;
+    PercpuState percpu;
     MemoryModel mm;
 
     // Boot a machine: lay out memory, reserve what the kernel uses, free the rest to the

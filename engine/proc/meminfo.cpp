@@ -9,6 +9,7 @@
 
 #include "machine/kernel.h"
 #include "mm/page_alloc.h"
+#include "mm/percpu.h"
 #include "mm/vmalloc.h"
 #include "proc/proc.h"
 
@@ -73,7 +74,7 @@ std::string proc_meminfo(const Kernel& k) {
     raw_kb(s, "VmallocTotal:   ", vmalloc_total_kb(k));
     kb(s, "VmallocUsed:    ", vmalloc_used_pages(k));
     kb(s, "VmallocChunk:   ", 0);
-    kb(s, "Percpu:         ", 0);
+    kb(s, "Percpu:         ", pcpu_nr_pages(k));
     s += "HardwareCorrupted:     0 kB\n";
     s += "HugePages_Total:       0\n";
     s += "HugePages_Free:        0\n";

@@ -32,9 +32,13 @@ Result<void> Session::boot() {
     KLAB_TRY(k);
     SessionState st;
     st.kernel = std::move(k.value());
-    st.prog = kc::Program(target_of(config_));
+    kc::Target target = target_of(config_);
+    target.percpu_base = percpu_module_base(st.kernel); // DEFINE_PER_CPU data of modules
+    target.percpu_size = PERCPU_MODULE_RESERVE;
+    st.prog = kc::Program(target);
     builtins_ = BuiltinTable{};
     KLAB_TRY(bind_all(st.prog, builtins_));
+    KLAB_TRY(bind_machine_constants(st.prog, st.kernel));
     st.echoed_seq = st.kernel.log.next_seq; // boot messages are in dmesg, not echoed
     st_ = std::move(st);
     return {};
