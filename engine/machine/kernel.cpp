@@ -200,6 +200,7 @@ Result<Kernel> Kernel::boot(const MachineConfig& config) {
     vmalloc_init(k);
     highmem_init(k);
     percpu_init(k);
+    kstack_init(k);
     print_zone_ranges(k);
     k.trace.enabled = true;
     return k;

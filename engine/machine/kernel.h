@@ -11,6 +11,7 @@
 #include "core/config.h"
 #include "core/result.h"
 #include "mm/highmem.h"
+#include "mm/kstack.h"
 #include "mm/memory.h"
 #include "mm/mmzone.h"
 #include "mm/percpu.h"
@@ -82,6 +83,7 @@ struct Kernel {
     VmallocState vmalloc;
     HighmemState highmem;
     PercpuState percpu;
+    StackState stacks; // kernel stacks (mm/kstack.h)
     MemoryModel mm;
 
     // Boot a machine: lay out memory, reserve what the kernel uses, free the rest to the

@@ -1,7 +1,8 @@
 // /proc/meminfo: models fs/proc/meminfo.c meminfo_proc_show(), si_mem_available(),
 // vm_commit_limit(), hugetlb_report_meminfo() and x86 arch_report_meminfo() for the
 // modelled config (HIGHMEM on i386, ZSWAP, MEMORY_FAILURE, HUGETLB; no THP, no CMA).
-// Counters of subsystems the lab does not model yet (page cache, slab, vmalloc, percpu,
+// VmallocUsed, Percpu and KernelStack come from mm/vmalloc, mm/percpu and mm/kstack.
+// Counters of subsystems the lab does not model yet (page cache, slab,
 // user memory) print 0. The direct map is split as 4 KiB pages for the first 2 MiB (4 MiB on
 // i386), 1 GiB pages for whole GiBs above 1 GiB on x86_64, and large pages in between.
 #include <cstdio>
@@ -9,6 +10,7 @@
 
 #include "machine/kernel.h"
 #include "mm/page_alloc.h"
+#include "mm/kstack.h"
 #include "mm/percpu.h"
 #include "mm/vmalloc.h"
 #include "proc/proc.h"
@@ -63,7 +65,10 @@ std::string proc_meminfo(const Kernel& k) {
          {"SwapTotal:      ", "SwapFree:       ", "Zswap:          ", "Zswapped:       ",
           "Dirty:          ", "Writeback:      ", "AnonPages:      ", "Mapped:         ",
           "Shmem:          ", "KReclaimable:   ", "Slab:           ", "SReclaimable:   ",
-          "SUnreclaim:     ", "KernelStack:    ", "PageTables:     ", "SecPageTables:  ",
+          "SUnreclaim:     "})
+        kb(s, key, 0);
+    raw_kb(s, "KernelStack:    ", kernel_stack_kb(k));
+    for (const char* key : {"PageTables:     ", "SecPageTables:  ",
           "NFS_Unstable:   ", "Bounce:         ", "WritebackTmp:   "})
         kb(s, key, 0);
     // vm_commit_limit(): overcommit_ratio 50% of RAM plus swap (none).
