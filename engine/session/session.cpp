@@ -13,6 +13,14 @@ namespace {
 constexpr int32_t kConsolePid = 1000;
 const char* kConsoleComm = "klab-sh";
 
+// Work items the model queues (vfree from interrupt context) run when the console's
+// statement is done and the CPU is back in task context; Linux runs them from a kworker soon
+// after.
+void run_deferred_work(Kernel& k) {
+    if (!k.vmalloc.deferred.empty() && !in_interrupt(k.cpus[k.current_cpu].preempt_count))
+        vfree_deferred_work(k);
+}
+
 kc::Target target_of(const MachineConfig& c) {
     return c.arch == Arch::i386 ? kc::Target::i386() : kc::Target::x86_64();
 }
@@ -88,6 +96,7 @@ void Session::run_statement(kc::Step& step, std::string& out) {
     KernelHost host(st_, builtins_);
     kc::run(st_.prog, th, host, opt_.budget);
     host.account(th);
+    run_deferred_work(k);
     if (th.exit == kc::Exit::Done) {
         // Calls whose value is conventionally ignored (printk's length) show nothing.
         static const char* kQuiet[] = {"printk", "snprintf", "sprintf", "scnprintf", "memset",
@@ -118,6 +127,7 @@ bool Session::run_module_function(const std::string& fn, const char* comm, RunCo
     KernelHost host(st_, builtins_);
     kc::run(st_.prog, th, host, opt_.budget);
     host.account(th);
+    run_deferred_work(k);
     if (th.exit == kc::Exit::Done) {
         ret = static_cast<int32_t>(th.result); // module init/exit functions return int
         return true;

@@ -55,3 +55,33 @@ TEST_CASE("i386: an 8 KiB order-1 block from lowmem") {
     CHECK(kernel_stack_kb(k) == 0);
     CHECK_VM(k);
 }
+
+#include "mm/vm_query.h"
+
+TEST_CASE("the views' query API: areas with frames, kmap slots, the percpu chunk") {
+    Kernel k = boot(Arch::i386, 1ull << 30);
+    uint64_t a = vmalloc(k, 8192, "q");
+    vfree(k, vmalloc(k, 4096, "q"));
+    auto areas = vmalloc_areas(k);
+    REQUIRE(areas.size() == 2);
+    CHECK(areas[0].addr == a);
+    CHECK(areas[0].pages.size() == 2);
+    CHECK(areas[0].pages[1] == vmalloc_to_pfn(k, a + 4096));
+    CHECK(areas[1].unpurged);
+    pfn_t p = alloc_page(k, GFP_HIGHUSER);
+    uint64_t va = 0;
+    kmap(k, p, &va);
+    kmap_atomic(k, p, &va);
+    auto pk = pkmap_slots(k);
+    REQUIRE(pk.size() == 1);
+    CHECK(pk[0].pfn == p);
+    CHECK(pk[0].count == 2);
+    auto kl = kmap_local_slots(k);
+    REQUIRE(kl.size() == 1);
+    CHECK(kl[0].vaddr == va);
+    __alloc_percpu(k, 8, 8);
+    PercpuView pc = percpu_chunk(k);
+    CHECK(pc.nr_units == 2);
+    REQUIRE(pc.dyn_allocs.size() == 1);
+    CHECK(pc.dyn_allocs[0].second == 8);
+}
