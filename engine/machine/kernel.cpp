@@ -197,8 +197,8 @@ Result<Kernel> Kernel::boot(const MachineConfig& config) {
     init_mem_map(k);
     free_all_memory(k);
     init_per_zone_wmark_min(k);
-    vmalloc_init(k);
     highmem_init(k);
+    vmalloc_init(k);
     percpu_init(k);
     kstack_init(k);
     print_zone_ranges(k);

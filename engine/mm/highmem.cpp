@@ -39,7 +39,7 @@ void flush_all_zero_pkmaps(Kernel& k) {
     for (uint32_t i = 0; i < LAST_PKMAP; ++i) {
         if (h.pkmap_count[i] != 1) continue;
         h.pkmap_count[i] = 0;
-        k.kpt.clear(pkmap_addr(i));
+        k.kpt.clear(pkmap_addr(k, i));
         h.page_address_map.erase(h.pkmap_page[i]);
         h.pkmap_page[i] = NO_PFN;
     }
@@ -62,7 +62,7 @@ uint32_t map_new_virtual(Kernel& k, pfn_t page) {
         return LAST_PKMAP;
     }
     uint32_t nr = h.last_pkmap_nr;
-    k.kpt.set(pkmap_addr(nr), page);
+    k.kpt.set(pkmap_addr(k, nr), page);
     h.pkmap_page[nr] = page;
     h.pkmap_count[nr] = 1;
     h.page_address_map[page] = nr;
@@ -90,8 +90,8 @@ void report_hung_kmap(Kernel& k) {
     dump_stack(k, {"__schedule", "schedule", "kmap_high"});
 }
 
-bool in_pkmap(uint64_t a) {
-    return a >= pkmap_addr(0) && a < pkmap_addr(LAST_PKMAP);
+bool in_pkmap(const Kernel& k, uint64_t a) {
+    return a >= pkmap_addr(k, 0) && a < pkmap_addr(k, LAST_PKMAP);
 }
 
 uint64_t fix_to_virt(uint32_t idx) {
@@ -100,8 +100,15 @@ uint64_t fix_to_virt(uint32_t idx) {
 
 } // namespace
 
-uint64_t pkmap_addr(uint32_t nr) {
-    return kI386PkmapBase + (uint64_t(nr) << 12);
+uint64_t i386_pkmap_base(uint32_t nr_cpus) {
+    constexpr uint64_t kPmd = 4ull << 20; // non-PAE PMD_SIZE
+    uint64_t fixmap_low =
+        kI386FixaddrTop - (uint64_t(FIX_KMAP_BEGIN + KM_MAX_IDX * nr_cpus) << 12);
+    return ((fixmap_low - kPage) & ~(kPmd - 1)) - kPmd;
+}
+
+uint64_t pkmap_addr(const Kernel& k, uint32_t nr) {
+    return k.highmem.pkmap_base + (uint64_t(nr) << 12);
 }
 
 uint64_t kmap_local_slot_addr(uint32_t cpu, uint32_t idx) {
@@ -112,6 +119,7 @@ void highmem_init(Kernel& k) {
     HighmemState& h = k.highmem;
     h = HighmemState{};
     if (k.config.arch == Arch::i386) {
+        h.pkmap_base = i386_pkmap_base(uint32_t(k.cpus.size()));
         h.pkmap_count.assign(LAST_PKMAP, 0);
         h.pkmap_page.assign(LAST_PKMAP, NO_PFN);
     }
@@ -124,7 +132,7 @@ uint64_t page_address_hm(const Kernel& k, pfn_t page) {
     uint64_t a = page_address(k, page);
     if (a || !has_highmem(k)) return a;
     auto it = k.highmem.page_address_map.find(page);
-    return it == k.highmem.page_address_map.end() ? 0 : pkmap_addr(it->second);
+    return it == k.highmem.page_address_map.end() ? 0 : pkmap_addr(k, it->second);
 }
 
 KmapResult kmap(Kernel& k, pfn_t page, uint64_t* addr) {
@@ -149,7 +157,7 @@ KmapResult kmap(Kernel& k, pfn_t page, uint64_t* addr) {
         }
     }
     h.pkmap_count[nr]++;
-    *addr = pkmap_addr(nr);
+    *addr = pkmap_addr(k, nr);
     trace(k, TraceEventType::klab_kmap, *addr, nr);
     return KmapResult::ok;
 }
@@ -169,7 +177,7 @@ KmapResult kunmap(Kernel& k, pfn_t page) {
         report_vm_bug(k, "mm/highmem.c", 368, "kunmap_high");
         return KmapResult::bug;
     }
-    trace(k, TraceEventType::klab_kunmap, pkmap_addr(nr), nr);
+    trace(k, TraceEventType::klab_kunmap, pkmap_addr(k, nr), nr);
     return KmapResult::ok;
 }
 
@@ -203,7 +211,7 @@ KmapResult kunmap_local(Kernel& k, uint64_t vaddr) {
     uint64_t hi = kmap_local_slot_addr(0, 0);
     if (addr < lo || addr > hi) {
         // A lowmem page's direct-map address: nothing to undo. A user address is a bug.
-        if (!in_pkmap(addr) && addr < k.mm.page_offset)
+        if (!in_pkmap(k, addr) && addr < k.mm.page_offset)
             warn_once(k, kWarnUnmapUser, "mm/highmem.c", 604, "kunmap_local_indexed", 0);
         return KmapResult::ok;
     }
@@ -244,7 +252,7 @@ std::string check_highmem(const Kernel& k) {
         bool mapped = h.pkmap_page[i] != NO_PFN;
         if ((h.pkmap_count[i] > 0) != mapped) return "pkmap count and pte disagree";
         if (mapped) {
-            if (k.kpt.lookup(pkmap_addr(i)) != h.pkmap_page[i]) return "pkmap pte wrong";
+            if (k.kpt.lookup(pkmap_addr(k, i)) != h.pkmap_page[i]) return "pkmap pte wrong";
             auto it = h.page_address_map.find(h.pkmap_page[i]);
             if (it == h.page_address_map.end() || it->second != i)
                 return "page_address_map disagrees with pkmap";

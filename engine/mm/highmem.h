@@ -36,13 +36,19 @@ struct HighmemState {
     std::map<pfn_t, uint32_t> page_address_map; // page_address_htable: page -> pkmap slot
     uint32_t last_pkmap_nr = 0;
     uint64_t pkmap_flushes = 0; // flush_all_zero_pkmaps() runs (one TLB flush each)
+    uint64_t pkmap_base = 0;    // PKMAP_BASE
     std::vector<KmapLocal> local; // per CPU
 };
 
 void highmem_init(Kernel& k);
 
+// PKMAP_BASE: the 4 MiB pkmap window sits in the last whole PMD below the fixmap, whose
+// kmap_local part grows with the CPU count (Linux also leaves room for the LDT and the
+// cpu_entry_area there, which the model does not lay out). 2 CPUs: 0xff800000, as in the
+// classic i386 boot banner "pkmap : 0xff800000 - 0xffc00000".
+uint64_t i386_pkmap_base(uint32_t nr_cpus);
 // Addresses of the pkmap and kmap_local windows (i386).
-uint64_t pkmap_addr(uint32_t nr);
+uint64_t pkmap_addr(const Kernel& k, uint32_t nr);
 uint64_t kmap_local_slot_addr(uint32_t cpu, uint32_t idx);
 
 // page_address() including pkmap'ed highmem pages (0 for an unmapped highmem page).

@@ -36,7 +36,7 @@ std::vector<KmapSlotView> pkmap_slots(const Kernel& k) {
     for (uint32_t i = 0; i < h.pkmap_count.size(); ++i) {
         if (h.pkmap_count[i] <= 0) continue;
         KmapSlotView s;
-        s.vaddr = pkmap_addr(i);
+        s.vaddr = pkmap_addr(k, i);
         s.pfn = h.pkmap_page[i];
         s.count = h.pkmap_count[i];
         s.index = i;

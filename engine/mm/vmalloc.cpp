@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "machine/kernel.h"
+#include "mm/highmem.h"
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
 #include "printk/dump_stack.h"
@@ -179,7 +180,7 @@ void vmalloc_init(Kernel& k) {
     } else {
         uint64_t high_memory = k.mm.page_offset + (uint64_t(k.mm.max_low_pfn) << 12);
         v.start = high_memory + (8ull << 20);          // VMALLOC_OFFSET
-        v.end = kI386PkmapBase - 2 * kPage;            // VMALLOC_END = PKMAP_BASE - 2 pages
+        v.end = i386_pkmap_base(uint32_t(k.cpus.size())) - 2 * kPage; // PKMAP_BASE - 2 pages
     }
     reserve_kc_windows(k);
 }

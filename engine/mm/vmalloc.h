@@ -28,10 +28,8 @@ inline constexpr uint32_t VM_MAP = 0x4;
 inline constexpr uint32_t VM_USERMAP = 0x8;
 inline constexpr uint32_t VM_NO_GUARD = 0x40;
 
-// i386 (non-PAE, 3G/1G) fixed layout above the vmalloc area: the classic boot banner's
-// "pkmap : 0xff800000 - 0xffc00000" and FIXADDR_TOP 0xfffff000 (arch/x86/mm/pgtable_32.c).
-// The exact PKMAP_BASE depends on the fixmap and cpu_entry_area sizes (UNVERIFIED here).
-inline constexpr uint64_t kI386PkmapBase = 0xff800000ull;
+// i386 (non-PAE, 3G/1G): FIXADDR_TOP 0xfffff000 (arch/x86/mm/pgtable_32.c). PKMAP_BASE is
+// i386_pkmap_base() in mm/highmem.h.
 inline constexpr uint64_t kI386FixaddrTop = 0xfffff000ull;
 // A pte that maps device memory (ioremap of a non-RAM address): reads zero, ignores writes.
 inline constexpr pfn_t kIoPfn = 0xfffffffeu;

@@ -70,19 +70,30 @@ TEST_CASE("i386 kmap: wrapping flushes count==1 slots; a full pkmap would sleep 
     // The next scan wraps to 0: the flush frees slot 1, and slot 0 is taken.
     REQUIRE(kmap(k, pages[LAST_PKMAP - 1], &a) == KmapResult::ok);
     CHECK(k.highmem.pkmap_flushes == 1);
-    CHECK(a == pkmap_addr(0));
+    CHECK(a == pkmap_addr(k, 0));
     CHECK(k.highmem.pkmap_count[1] == 0);
     CHECK(page_address_hm(k, pages[0]) == 0);
     CHECK_VM(k);
     // Map one more page into slot 1, and then nothing is left.
     pfn_t extra = high_page(k), last = high_page(k);
     REQUIRE(kmap(k, extra, &a) == KmapResult::ok);
-    CHECK(a == pkmap_addr(1));
+    CHECK(a == pkmap_addr(k, 1));
     uint64_t before = k.clock.ns;
     CHECK(kmap(k, last, &a) == KmapResult::would_sleep_forever);
     CHECK(contains(dmesg(k), "INFO: task insmod:1000 blocked for more than 120 seconds."));
     CHECK(k.clock.ns - before >= 120ull * 1000000000ull);
     CHECK_VM(k);
+}
+
+TEST_CASE("i386 layout: pkmap below the fixmap's kmap_local slots for any CPU count") {
+    CHECK(i386_pkmap_base(2) == 0xff800000ull);
+    for (uint32_t cpus : {1u, 2u, 16u, 64u}) {
+        uint64_t fix_low = kmap_local_slot_addr(cpus - 1, KM_MAX_IDX - 1);
+        CHECK(i386_pkmap_base(cpus) + (uint64_t(LAST_PKMAP) << 12) <= fix_low);
+    }
+    Kernel k = boot(Arch::i386, 1ull << 30, 64);
+    CHECK(k.vmalloc.end == k.highmem.pkmap_base - 2 * 4096);
+    CHECK(k.highmem.pkmap_base == 0xff400000ull);
 }
 
 TEST_CASE("i386 kunmap of a page that is not kmapped is a BUG") {
