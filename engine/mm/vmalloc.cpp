@@ -268,8 +268,8 @@ uint64_t vzalloc(Kernel& k, uint64_t size, const std::string& caller) {
     return __vmalloc_node(k, size, 1, GFP_KERNEL | __GFP_ZERO, 0, caller);
 }
 uint64_t vmalloc_user(Kernel& k, uint64_t size, const std::string& caller) {
-    return __vmalloc_node(k, size, 16384 /* SHMLBA */, GFP_KERNEL | __GFP_ZERO, VM_USERMAP,
-                          caller);
+    return __vmalloc_node(k, size, 4096 /* SHMLBA is PAGE_SIZE on x86 */,
+                          GFP_KERNEL | __GFP_ZERO, VM_USERMAP, caller);
 }
 
 static void vunmap_area(Kernel& k, uint64_t addr, bool deallocate_pages, const char* func) {
@@ -290,7 +290,8 @@ static void vunmap_area(Kernel& k, uint64_t addr, bool deallocate_pages, const c
     (void)func;
     uint64_t id = trace_open(k);
     uint32_t nr = uint32_t(it->second.pages.size());
-    if (deallocate_pages) free_area_pages(k, it->second);
+    // Only VM_ALLOC areas own their pages (a vmap area's nr_pages is 0 in Linux).
+    if (deallocate_pages && (it->second.flags & VM_ALLOC)) free_area_pages(k, it->second);
     remove_vm_area(k, addr);
     trace_close(k, TraceEventType::klab_vfree, id, addr, nr);
 }

@@ -208,3 +208,37 @@ TEST_CASE("vmap maps existing pages at a new address; vunmap keeps the pages") {
     CHECK(page_ref_count(k, p) == 1);
     CHECK_VM(k);
 }
+
+TEST_CASE("vfree of a vmap area frees no pages (they belong to the caller)") {
+    Kernel k = boot(Arch::x86_64, 256ull << 20);
+    pfn_t p = alloc_page(k, GFP_KERNEL);
+    uint64_t a = vmap(k, {p}, 0, "t");
+    vfree(k, a);
+    CHECK(find_vm_area(k, a) == nullptr);
+    CHECK(page_ref_count(k, p) == 1);
+    CHECK(vmalloc_used_pages(k) == 0);
+    CHECK_VM(k);
+}
+
+TEST_CASE("trace: klab:vmalloc is the parent of its pages' mm_page_alloc events") {
+    Kernel k = boot(Arch::x86_64, 256ull << 20);
+    uint64_t first = k.trace.written;
+    uint64_t a = vmalloc(k, 2 * 4096, "t");
+    std::vector<TraceEvent> ev = k.trace.since(first);
+    const TraceEvent* parent = nullptr;
+    for (const TraceEvent& e : ev)
+        if (e.type == TraceEventType::klab_vmalloc) parent = &e;
+    REQUIRE(parent);
+    CHECK(parent->pfn == a);
+    int children = 0;
+    for (const TraceEvent& e : ev)
+        if (e.type == TraceEventType::mm_page_alloc && e.parent == parent->id) children++;
+    CHECK(children == 2);
+    first = k.trace.written;
+    vfree(k, a);
+    ev = k.trace.since(first);
+    REQUIRE(!ev.empty());
+    CHECK(ev.back().type == TraceEventType::klab_vfree);
+    CHECK(format_trace_fields(ev.back(), k.trace_format()) ==
+          "addr=0xffffc90000005000 nr_pages=2");
+}
