@@ -245,7 +245,8 @@ Result<void> Compiler::global_declaration(const DeclSpec& spec, Decl d) {
     if (!init) return {};
     if (spec.is_percpu)
         return err(d.loc, "KernelC does not initialise per-CPU variables: assign each CPU's "
-                          "copy with per_cpu(" + d.name + ", cpu) instead");
+                          "copy with per_cpu(" +
+                              d.name + ", cpu) instead");
     int64_t cv = 0;
     if (t_.is_scalar(d.type) && init->kind != ExprKind::InitList && const_eval(*init, cv) &&
         (t_.is_integer(d.type) || cv == 0)) {

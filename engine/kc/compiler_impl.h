@@ -186,7 +186,7 @@ private:
     std::vector<SwitchCtx*> switches_;
     uint32_t depth_ = 0; // modelled operand stack depth while emitting
     int expr_depth_ = 0;
-    bool percpu_attr_ = false; // a section(".data..percpu") attribute was just skipped
+    bool percpu_attr_ = false;  // a section(".data..percpu") attribute was just skipped
     std::set<uint32_t> called_; // functions this unit calls (checked for a definition)
     std::map<uint32_t, Loc> called_at_;
 

@@ -6,11 +6,11 @@ namespace klab::kc {
 
 namespace {
 const std::set<std::string> kTypeWords = {
-    "void",          "char",       "short",   "int",    "long",     "signed",    "unsigned",
-    "_Bool",         "bool",       "struct",  "union",  "enum",     "const",     "volatile",
-    "static",        "extern",     "typedef", "inline", "register", "__inline",  "__inline__",
-    "__attribute__", "__signed__", "__const", "auto",   "restrict", "__restrict",
-    "typeof",        "__typeof__", "__typeof"};
+    "void",     "char",     "short",      "int",           "long",       "signed",
+    "unsigned", "_Bool",    "bool",       "struct",        "union",      "enum",
+    "const",    "volatile", "static",     "extern",        "typedef",    "inline",
+    "register", "__inline", "__inline__", "__attribute__", "__signed__", "__const",
+    "auto",     "restrict", "__restrict", "typeof",        "__typeof__", "__typeof"};
 }
 
 bool Compiler::starts_type() const {

@@ -102,8 +102,7 @@ uint64_t fix_to_virt(uint32_t idx) {
 
 uint64_t i386_pkmap_base(uint32_t nr_cpus) {
     constexpr uint64_t kPmd = 4ull << 20; // non-PAE PMD_SIZE
-    uint64_t fixmap_low =
-        kI386FixaddrTop - (uint64_t(FIX_KMAP_BEGIN + KM_MAX_IDX * nr_cpus) << 12);
+    uint64_t fixmap_low = kI386FixaddrTop - (uint64_t(FIX_KMAP_BEGIN + KM_MAX_IDX * nr_cpus) << 12);
     return ((fixmap_low - kPage) & ~(kPmd - 1)) - kPmd;
 }
 

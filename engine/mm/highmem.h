@@ -26,17 +26,17 @@ inline constexpr uint32_t KM_MAX_IDX = 16;   // kmap_local slots per CPU (no DEB
 inline constexpr uint32_t FIX_KMAP_BEGIN = 68;
 
 struct KmapLocal {
-    int32_t idx = 0;                       // current->kmap_ctrl.idx
-    std::array<pfn_t, KM_MAX_IDX> pte{};   // the frame in each slot (NO_PFN = pte_none)
+    int32_t idx = 0;                     // current->kmap_ctrl.idx
+    std::array<pfn_t, KM_MAX_IDX> pte{}; // the frame in each slot (NO_PFN = pte_none)
 };
 
 struct HighmemState {
-    std::vector<int32_t> pkmap_count; // LAST_PKMAP entries on i386, empty without HIGHMEM
-    std::vector<pfn_t> pkmap_page;    // the frame each pkmap pte maps (NO_PFN = none)
+    std::vector<int32_t> pkmap_count;           // LAST_PKMAP entries on i386, empty without HIGHMEM
+    std::vector<pfn_t> pkmap_page;              // the frame each pkmap pte maps (NO_PFN = none)
     std::map<pfn_t, uint32_t> page_address_map; // page_address_htable: page -> pkmap slot
     uint32_t last_pkmap_nr = 0;
-    uint64_t pkmap_flushes = 0; // flush_all_zero_pkmaps() runs (one TLB flush each)
-    uint64_t pkmap_base = 0;    // PKMAP_BASE
+    uint64_t pkmap_flushes = 0;   // flush_all_zero_pkmaps() runs (one TLB flush each)
+    uint64_t pkmap_base = 0;      // PKMAP_BASE
     std::vector<KmapLocal> local; // per CPU
 };
 

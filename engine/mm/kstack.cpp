@@ -98,7 +98,8 @@ std::string check_kstack(const Kernel& k) {
             if (!a) continue;
             if (k.stacks.live.count(a)) return "a cached stack is also live";
             const vm_struct* vm = find_vm_area(k, a);
-            if (!vm || vm->addr != a || !vm->kernel_stack) return "cached stack is not a stack area";
+            if (!vm || vm->addr != a || !vm->kernel_stack)
+                return "cached stack is not a stack area";
         }
     for (const auto& [base, s] : k.stacks.live) {
         uint32_t magic = 0;

@@ -26,15 +26,15 @@ inline constexpr uint32_t NR_CACHED_STACKS = 2;
 inline constexpr uint32_t STACK_END_MAGIC = 0x57AC6E9D;
 
 struct KernelStack {
-    uint64_t base = 0;     // lowest address (task->stack)
-    pfn_t pfn = NO_PFN;    // i386: the order-1 block; x86_64: see the vmalloc area
+    uint64_t base = 0;  // lowest address (task->stack)
+    pfn_t pfn = NO_PFN; // i386: the order-1 block; x86_64: see the vmalloc area
     bool vmap = false;
 };
 
 struct StackState {
-    std::map<uint64_t, KernelStack> live;                // by base: stacks in use
+    std::map<uint64_t, KernelStack> live;                       // by base: stacks in use
     std::vector<std::array<uint64_t, NR_CACHED_STACKS>> cached; // per CPU, 0 = empty slot
-    uint64_t nr_kernel_stack_kb = 0;                     // NR_KERNEL_STACK_KB
+    uint64_t nr_kernel_stack_kb = 0;                            // NR_KERNEL_STACK_KB
 };
 
 uint32_t thread_size(const Kernel& k); // THREAD_SIZE of the preset

@@ -68,7 +68,7 @@ void percpu_init(Kernel& k) {
     p.static_size = x64 ? 217088 : 69632;
     p.reserved_size = PERCPU_MODULE_RESERVE;
     p.dyn_size = x64 ? (28u << 10) : (20u << 10); // PERCPU_DYNAMIC_RESERVE
-    p.atom_size = x64 ? (2u << 20) : 4096;         // PMD_SIZE on x86_64, PAGE_SIZE on i386
+    p.atom_size = x64 ? (2u << 20) : 4096;        // PMD_SIZE on x86_64, PAGE_SIZE on i386
     uint32_t size_sum = uint32_t(round_up(p.static_size + p.reserved_size + p.dyn_size, kPage));
     p.dyn_size = size_sum - p.static_size - p.reserved_size;
     p.unit_size = unit_size_for(size_sum, p.atom_size, cpus);
@@ -122,7 +122,8 @@ uint64_t __alloc_percpu(Kernel& k, uint64_t size, uint64_t align) {
         return 0;
     }
     // GFP_KERNEL: pcpu_alloc_mutex is taken with mutex_lock_killable(), which may sleep.
-    might_sleep(k, "kernel/locking/mutex.c", 580, {"__might_resched", "__mutex_lock", "pcpu_alloc"});
+    might_sleep(k, "kernel/locking/mutex.c", 580,
+                {"__might_resched", "__mutex_lock", "pcpu_alloc"});
     uint64_t off = round_up(dyn_start(p), align);
     uint64_t end = dyn_start(p) + p.dyn_size;
     for (const auto& [o, s] : p.alloc) {

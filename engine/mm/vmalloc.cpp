@@ -74,8 +74,8 @@ void warn_msg(Kernel& k, const std::string& msg, int line, const char* func) {
     printk(k, LogLevel::warning, "------------[ cut here ]------------");
     printk(k, LogLevel::err, msg);
     char buf[160];
-    std::snprintf(buf, sizeof buf, "WARNING: CPU: %u PID: %d at mm/vmalloc.c:%d %s",
-                  k.current_cpu, c.pid, line, func);
+    std::snprintf(buf, sizeof buf, "WARNING: CPU: %u PID: %d at mm/vmalloc.c:%d %s", k.current_cpu,
+                  c.pid, line, func);
     printk(k, LogLevel::warning, buf);
     printk(k, LogLevel::warning, "Modules linked in:");
     dump_stack(k, {func, "vfree"});
@@ -175,11 +175,11 @@ void vmalloc_init(Kernel& k) {
     VmallocState& v = k.vmalloc;
     v = VmallocState{};
     if (k.config.arch == Arch::x86_64) {
-        v.start = 0xffffc90000000000ull;               // VMALLOC_START (4-level, no KASLR)
-        v.end = v.start + (32ull << 40) - 1;           // VMALLOC_END = start + 32 TiB - 1
+        v.start = 0xffffc90000000000ull;     // VMALLOC_START (4-level, no KASLR)
+        v.end = v.start + (32ull << 40) - 1; // VMALLOC_END = start + 32 TiB - 1
     } else {
         uint64_t high_memory = k.mm.page_offset + (uint64_t(k.mm.max_low_pfn) << 12);
-        v.start = high_memory + (8ull << 20);          // VMALLOC_OFFSET
+        v.start = high_memory + (8ull << 20);                         // VMALLOC_OFFSET
         v.end = i386_pkmap_base(uint32_t(k.cpus.size())) - 2 * kPage; // PKMAP_BASE - 2 pages
     }
     reserve_kc_windows(k);
@@ -217,11 +217,12 @@ uint64_t __vmalloc_node(Kernel& k, uint64_t size, uint64_t align, gfp_t gfp, uin
     // The vm_struct is kzalloc'ed and the page tables allocated with GFP_KERNEL: the first
     // might_sleep on this path is slab's might_alloc().
     if (gfpflags_allow_blocking(gfp))
-        might_sleep(k, "include/linux/sched/mm.h", 274, {"__might_resched", "__kmem_cache_alloc_node",
-                                                         "__get_vm_area_node", "__vmalloc_node_range"});
+        might_sleep(k, "include/linux/sched/mm.h", 274,
+                    {"__might_resched", "__kmem_cache_alloc_node", "__get_vm_area_node",
+                     "__vmalloc_node_range"});
     uint64_t id = trace_open(k);
-    vm_struct* vm = get_vm_area(k, size, align < kPage ? kPage : align, VM_ALLOC | vm_flags,
-                                caller, gfp);
+    vm_struct* vm =
+        get_vm_area(k, size, align < kPage ? kPage : align, VM_ALLOC | vm_flags, caller, gfp);
     if (!vm) {
         trace_close(k, TraceEventType::klab_vmalloc, id, 0, gfp);
         char buf[128];
@@ -268,8 +269,8 @@ uint64_t vzalloc(Kernel& k, uint64_t size, const std::string& caller) {
     return __vmalloc_node(k, size, 1, GFP_KERNEL | __GFP_ZERO, 0, caller);
 }
 uint64_t vmalloc_user(Kernel& k, uint64_t size, const std::string& caller) {
-    return __vmalloc_node(k, size, 4096 /* SHMLBA is PAGE_SIZE on x86 */,
-                          GFP_KERNEL | __GFP_ZERO, VM_USERMAP, caller);
+    return __vmalloc_node(k, size, 4096 /* SHMLBA is PAGE_SIZE on x86 */, GFP_KERNEL | __GFP_ZERO,
+                          VM_USERMAP, caller);
 }
 
 static void vunmap_area(Kernel& k, uint64_t addr, bool deallocate_pages, const char* func) {
@@ -298,8 +299,7 @@ static void vunmap_area(Kernel& k, uint64_t addr, bool deallocate_pages, const c
 
 void vfree(Kernel& k, uint64_t addr) {
     uint32_t pc = k.cpus[k.current_cpu].preempt_count;
-    if (!in_interrupt(pc))
-        might_sleep(k, "mm/vmalloc.c", 2858, {"__might_resched", "vfree"});
+    if (!in_interrupt(pc)) might_sleep(k, "mm/vmalloc.c", 2858, {"__might_resched", "vfree"});
     if (!addr) return;
     if (in_interrupt(pc)) {
         // __vfree_deferred(): queued on this CPU's list, freed later by a work item.
@@ -343,8 +343,10 @@ uint64_t ioremap(Kernel& k, uint64_t phys, uint64_t size, const std::string& cal
     vm->phys_addr = base;
     for (uint64_t a = 0; a < len; a += kPage) {
         uint64_t pfn = (base + a) >> 12;
-        if (pfn_valid(k, pfn)) k.kpt.set(vm->addr + a, pfn_t(pfn));
-        else k.kpt.set(vm->addr + a, kIoPfn); // device memory: reads zero, ignores writes
+        if (pfn_valid(k, pfn))
+            k.kpt.set(vm->addr + a, pfn_t(pfn));
+        else
+            k.kpt.set(vm->addr + a, kIoPfn); // device memory: reads zero, ignores writes
     }
     return vm->addr + offset;
 }
@@ -355,8 +357,7 @@ void iounmap(Kernel& k, uint64_t addr) {
     const vm_struct* vm = find_vm_area(k, base);
     if (!vm || !(vm->flags & VM_IOREMAP)) {
         char buf[96];
-        std::snprintf(buf, sizeof buf, "iounmap: bad address %s",
-                      ptr_text(k, addr).c_str());
+        std::snprintf(buf, sizeof buf, "iounmap: bad address %s", ptr_text(k, addr).c_str());
         printk(k, LogLevel::err, buf);
         dump_stack(k, {"iounmap"});
         return;

@@ -51,21 +51,21 @@ struct vm_struct {
     uint64_t addr = 0;
     uint64_t size = 0; // includes the guard page unless VM_NO_GUARD
     uint32_t flags = 0;
-    std::vector<pfn_t> pages; // VM_ALLOC/VM_MAP: the frames, in virtual order
-    uint64_t phys_addr = 0;   // VM_IOREMAP
-    std::string caller;       // "%pS" of the caller, e.g. "my_init+0x1c/0x80 [mod]"
+    std::vector<pfn_t> pages;  // VM_ALLOC/VM_MAP: the frames, in virtual order
+    uint64_t phys_addr = 0;    // VM_IOREMAP
+    std::string caller;        // "%pS" of the caller, e.g. "my_init+0x1c/0x80 [mod]"
     bool kernel_stack = false; // allocated by alloc_thread_stack_node (VMAP_STACK)
     uint64_t mapped_bytes() const { return (flags & VM_NO_GUARD) ? size : size - 4096; }
 };
 
 struct VmallocState {
-    uint64_t start = 0, end = 0;    // VMALLOC_START, VMALLOC_END (exclusive)
-    std::map<uint64_t, vm_struct> busy;       // by address (vmap_area_root / vmap_area_list)
-    std::map<uint64_t, uint64_t> purge_list;  // freed, not yet purged: start -> end
-    uint64_t vmap_lazy_nr = 0;                // pages in purge_list (vmap_lazy_nr)
-    uint64_t nr_vmalloc_pages = 0;            // vmalloc_nr_pages(): VmallocUsed
-    std::vector<uint64_t> deferred;           // vfree() from interrupt context (vfree_deferred)
-    uint64_t nr_purges = 0;                   // how often the lazy list was purged
+    uint64_t start = 0, end = 0;             // VMALLOC_START, VMALLOC_END (exclusive)
+    std::map<uint64_t, vm_struct> busy;      // by address (vmap_area_root / vmap_area_list)
+    std::map<uint64_t, uint64_t> purge_list; // freed, not yet purged: start -> end
+    uint64_t vmap_lazy_nr = 0;               // pages in purge_list (vmap_lazy_nr)
+    uint64_t nr_vmalloc_pages = 0;           // vmalloc_nr_pages(): VmallocUsed
+    std::vector<uint64_t> deferred;          // vfree() from interrupt context (vfree_deferred)
+    uint64_t nr_purges = 0;                  // how often the lazy list was purged
     std::vector<std::pair<uint64_t, uint64_t>> reserved; // never handed out (see vmalloc.cpp)
 };
 

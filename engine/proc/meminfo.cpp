@@ -9,8 +9,8 @@
 #include <string>
 
 #include "machine/kernel.h"
-#include "mm/page_alloc.h"
 #include "mm/kstack.h"
+#include "mm/page_alloc.h"
 #include "mm/percpu.h"
 #include "mm/vmalloc.h"
 #include "proc/proc.h"
@@ -68,8 +68,8 @@ std::string proc_meminfo(const Kernel& k) {
           "SUnreclaim:     "})
         kb(s, key, 0);
     raw_kb(s, "KernelStack:    ", kernel_stack_kb(k));
-    for (const char* key : {"PageTables:     ", "SecPageTables:  ",
-          "NFS_Unstable:   ", "Bounce:         ", "WritebackTmp:   "})
+    for (const char* key : {"PageTables:     ", "SecPageTables:  ", "NFS_Unstable:   ",
+                            "Bounce:         ", "WritebackTmp:   "})
         kb(s, key, 0);
     // vm_commit_limit(): overcommit_ratio 50% of RAM plus swap (none).
     kb(s, "CommitLimit:    ", total * 50 / 100);

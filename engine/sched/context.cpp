@@ -23,7 +23,8 @@ void preempt_enable(Kernel& k) {
         // preempt_count_sub() with DEBUG_PREEMPT: DEBUG_LOCKS_WARN_ON(val > preempt_count())
         // refuses the underflow, warning only while debug_locks is still on (a proprietary
         // module's taint or an earlier report turns it off).
-        bool debug_locks = !k.mm.lock_debugging_off && !(k.tainted & (1u << TAINT_PROPRIETARY_MODULE));
+        bool debug_locks =
+            !k.mm.lock_debugging_off && !(k.tainted & (1u << TAINT_PROPRIETARY_MODULE));
         if (!debug_locks) return;
         k.mm.lock_debugging_off = true;
         printk(k, LogLevel::warning, "------------[ cut here ]------------");

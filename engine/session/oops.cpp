@@ -14,7 +14,7 @@ namespace klab {
 
 namespace {
 
-constexpr size_t kMaxTraceFrames = 48;    // a runaway recursion would print thousands
+constexpr size_t kMaxTraceFrames = 48; // a runaway recursion would print thousands
 
 // Fake machine-code geometry: 4 bytes per VM instruction, functions 16-byte aligned.
 uint32_t code_size(const kc::Function& f) {

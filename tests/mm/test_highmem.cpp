@@ -141,16 +141,18 @@ TEST_CASE("i386 kmap_local: out-of-order unmap warns (6.1) and unmaps the newest
     CHECK(kunmap_local(k, a) == KmapResult::ok);
     CHECK(contains(dmesg(k), "WARNING: CPU: 0 PID: 1000 at mm/highmem.c:610 kunmap_local_indexed"));
     uint8_t r;
-    CHECK(!kernel_read(k, a, &r, 1));                                // still mapped
+    CHECK(!kernel_read(k, a, &r, 1));                               // still mapped
     CHECK(kernel_read(k, b, &r, 1).kind == FaultKind::not_present); // the newest went
     CHECK_VM(k);
 }
 
-TEST_CASE("i386 kmap_local: the 16th nested map (idx reaching KM_MAX_IDX) and an unbalanced unmap are BUGs") {
+TEST_CASE("i386 kmap_local: the 16th nested map (idx reaching KM_MAX_IDX) and an unbalanced unmap "
+          "are BUGs") {
     Kernel k = boot(Arch::i386, 1ull << 30);
     pfn_t p = high_page(k);
     uint64_t a = 0;
-    for (uint32_t i = 0; i < KM_MAX_IDX - 1; ++i) REQUIRE(kmap_local_page(k, p, &a) == KmapResult::ok);
+    for (uint32_t i = 0; i < KM_MAX_IDX - 1; ++i)
+        REQUIRE(kmap_local_page(k, p, &a) == KmapResult::ok);
     CHECK(kmap_local_page(k, p, &a) == KmapResult::bug);
     CHECK(contains(dmesg(k), "kernel BUG at mm/highmem.c:467!"));
     CHECK_VM(k);

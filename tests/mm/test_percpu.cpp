@@ -27,9 +27,9 @@ TEST_CASE("alloc_percpu: zeroed copies per CPU, 4-byte granular, lowest fit, reu
     uint64_t a = __alloc_percpu(k, 4, 4);
     uint64_t b = __alloc_percpu(k, 1, 1); // rounded up to 4
     uint64_t c = __alloc_percpu(k, 16, 16);
-    CHECK(a == 217088 + 8192);            // the first byte of the dynamic area
+    CHECK(a == 217088 + 8192); // the first byte of the dynamic area
     CHECK(b == a + 4);
-    CHECK(c == a + 16);                   // aligned to 16
+    CHECK(c == a + 16); // aligned to 16
     uint32_t v = 11, r = 0;
     CHECK(!kernel_write(k, per_cpu_ptr(k, a, 1), &v, 4));
     CHECK(!kernel_read(k, per_cpu_ptr(k, a, 0), &r, 4));

@@ -1,8 +1,8 @@
 // vmalloc: layout per preset, guard pages, page-by-page allocation, the kernel page table,
 // lazy purge, deferred vfree, bad input, /proc/vmallocinfo and meminfo counters.
 #include "mm/memory.h"
-#include "printk/dump_stack.h"
 #include "mm/page_alloc.h"
+#include "printk/dump_stack.h"
 #include "sched/context.h"
 #include "vm_helpers.h"
 
@@ -239,6 +239,5 @@ TEST_CASE("trace: klab:vmalloc is the parent of its pages' mm_page_alloc events"
     ev = k.trace.since(first);
     REQUIRE(!ev.empty());
     CHECK(ev.back().type == TraceEventType::klab_vfree);
-    CHECK(format_trace_fields(ev.back(), k.trace_format()) ==
-          "addr=0xffffc90000005000 nr_pages=2");
+    CHECK(format_trace_fields(ev.back(), k.trace_format()) == "addr=0xffffc90000005000 nr_pages=2");
 }

@@ -10,8 +10,8 @@
 namespace klab::test {
 
 inline std::string check_vm(const Kernel& k) {
-    for (std::string s : {check_page_alloc(k), check_vmalloc(k), check_highmem(k),
-                          check_percpu(k), check_kstack(k)})
+    for (std::string s : {check_page_alloc(k), check_vmalloc(k), check_highmem(k), check_percpu(k),
+                          check_kstack(k)})
         if (!s.empty()) return s;
     return "";
 }
