@@ -201,6 +201,10 @@ Result<Kernel> Kernel::boot(const MachineConfig& config, bool with_slab) {
     init_mem_map(k);
     free_all_memory(k);
     init_per_zone_wmark_min(k);
+    highmem_init(k);
+    vmalloc_init(k);
+    percpu_init(k);
+    kstack_init(k);
     print_zone_ranges(k);
     if (with_slab) slab_boot(k);
     k.trace.enabled = true;

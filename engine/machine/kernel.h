@@ -10,8 +10,12 @@
 
 #include "core/config.h"
 #include "core/result.h"
+#include "mm/highmem.h"
+#include "mm/kstack.h"
 #include "mm/memory.h"
 #include "mm/mmzone.h"
+#include "mm/percpu.h"
+#include "mm/vmalloc.h"
 #include "printk/printk.h"
 #include "sched/context.h"
 #include "slab/slab.h"
@@ -76,6 +80,11 @@ struct Kernel {
     uint32_t current_cpu = 0;            // the CPU the next API call runs on
     uint32_t tainted = 0;                // taint bits (printk/dump_stack.h)
     uint64_t might_sleep_prev_jiffy = 0; // __might_resched()'s static prev_jiffy
+    KernelPageTable kpt;                 // init_mm's ptes outside the direct map (mm/vmalloc.h)
+    VmallocState vmalloc;
+    HighmemState highmem;
+    PercpuState percpu;
+    StackState stacks; // kernel stacks (mm/kstack.h)
     MemoryModel mm;
     SlabModel slab; // the slab caches (slab/slab.h)
     // Frames dump_stack() prints below its own: set by a subsystem around a report so the

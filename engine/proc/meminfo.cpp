@@ -1,7 +1,8 @@
 // /proc/meminfo: models fs/proc/meminfo.c meminfo_proc_show(), si_mem_available(),
 // vm_commit_limit(), hugetlb_report_meminfo() and x86 arch_report_meminfo() for the
 // modelled config (HIGHMEM on i386, ZSWAP, MEMORY_FAILURE, HUGETLB; no THP, no CMA).
-// Counters of subsystems the lab does not model yet (page cache, vmalloc, percpu,
+// VmallocUsed, Percpu and KernelStack come from mm/vmalloc, mm/percpu and mm/kstack, Slab from
+// the slab layer. Counters of subsystems the lab does not model yet (page cache,
 // user memory) print 0. The direct map is split as 4 KiB pages for the first 2 MiB (4 MiB on
 // i386), 1 GiB pages for whole GiBs above 1 GiB on x86_64, and large pages in between.
 #include <algorithm>
@@ -9,7 +10,10 @@
 #include <string>
 
 #include "machine/kernel.h"
+#include "mm/kstack.h"
 #include "mm/page_alloc.h"
+#include "mm/percpu.h"
+#include "mm/vmalloc.h"
 #include "proc/proc.h"
 
 namespace klab {
@@ -74,18 +78,19 @@ std::string proc_meminfo(const Kernel& k) {
     kb(s, "Slab:           ", srec + sunrec);
     kb(s, "SReclaimable:   ", srec);
     kb(s, "SUnreclaim:     ", sunrec);
-    for (const char* key : {"KernelStack:    ", "PageTables:     ", "SecPageTables:  ",
-                            "NFS_Unstable:   ", "Bounce:         ", "WritebackTmp:   "})
+    raw_kb(s, "KernelStack:    ", kernel_stack_kb(k));
+    for (const char* key : {"PageTables:     ", "SecPageTables:  ", "NFS_Unstable:   ",
+                            "Bounce:         ", "WritebackTmp:   "})
         kb(s, key, 0);
     // vm_commit_limit(): overcommit_ratio 50% of RAM plus swap (none).
     kb(s, "CommitLimit:    ", total * 50 / 100);
     kb(s, "Committed_AS:   ", 0);
-    // x86_64 4-level: 32 TiB - 1 byte in kB. i386: the textbook 128 MiB window minus the
-    // 8 MiB VMALLOC_OFFSET gap (the exact figure depends on fixmap size; see linux-facts 4).
-    raw_kb(s, "VmallocTotal:   ", x64 ? 34359738367ull : 122880ull);
-    kb(s, "VmallocUsed:    ", 0);
+    // VMALLOC_TOTAL >> 10 (x86_64 4-level: 32 TiB - 1 byte); VmallocUsed counts vmalloc'ed
+    // pages (vmalloc_nr_pages()), VmallocChunk is always 0 since 4.19.
+    raw_kb(s, "VmallocTotal:   ", vmalloc_total_kb(k));
+    kb(s, "VmallocUsed:    ", vmalloc_used_pages(k));
     kb(s, "VmallocChunk:   ", 0);
-    kb(s, "Percpu:         ", 0);
+    kb(s, "Percpu:         ", pcpu_nr_pages(k));
     s += "HardwareCorrupted:     0 kB\n";
     s += "HugePages_Total:       0\n";
     s += "HugePages_Free:        0\n";

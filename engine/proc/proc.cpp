@@ -8,6 +8,7 @@
 
 #include "machine/kernel.h"
 #include "mm/internal.h"
+#include "mm/vmalloc.h"
 
 namespace klab {
 
@@ -45,6 +46,7 @@ const ProcFile kProcFiles[] = {
     {"/proc/sys/vm/lowmem_reserve_ratio", proc_sys_vm_lowmem_reserve_ratio},
     {"/proc/sys/vm/min_free_kbytes", proc_sys_vm_min_free_kbytes},
     {"/proc/sys/vm/watermark_scale_factor", proc_sys_vm_watermark_scale_factor},
+    {"/proc/vmallocinfo", proc_vmallocinfo},
     {"/proc/zoneinfo", proc_zoneinfo},
 };
 

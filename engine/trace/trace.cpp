@@ -20,6 +20,10 @@ const char* trace_event_name(TraceEventType t) {
     case TraceEventType::kfree: return "kmem:kfree";
     case TraceEventType::kmem_cache_alloc: return "kmem:kmem_cache_alloc";
     case TraceEventType::kmem_cache_free: return "kmem:kmem_cache_free";
+    case TraceEventType::klab_vmalloc: return "klab:vmalloc";
+    case TraceEventType::klab_vfree: return "klab:vfree";
+    case TraceEventType::klab_kmap: return "klab:kmap";
+    case TraceEventType::klab_kunmap: return "klab:kunmap";
     }
     return "?";
 }
@@ -71,7 +75,8 @@ std::string format_slab_fields(const TraceEvent& e, const TraceFormat& f) {
 } // namespace
 
 std::string format_trace_fields(const TraceEvent& e, const TraceFormat& f) {
-    if (e.type >= TraceEventType::kmalloc) return format_slab_fields(e, f);
+    if (e.type >= TraceEventType::kmalloc && e.type <= TraceEventType::kmem_cache_free)
+        return format_slab_fields(e, f);
     char buf[320];
     bool has_page = e.pfn != UINT64_MAX;
     // %p of a NULL struct page prints as zeros of pointer width.
@@ -118,6 +123,18 @@ std::string format_trace_fields(const TraceEvent& e, const TraceFormat& f) {
     case TraceEventType::kfree:
     case TraceEventType::kmem_cache_alloc:
     case TraceEventType::kmem_cache_free: break; // format_slab_fields()
+    case TraceEventType::klab_vmalloc:
+        std::snprintf(buf, sizeof buf, "addr=0x%0*llx gfp_flags=", w, (unsigned long long)e.pfn);
+        return std::string(buf) + gfp_trace_names(e.gfp);
+    case TraceEventType::klab_vfree:
+        std::snprintf(buf, sizeof buf, "addr=0x%0*llx nr_pages=%u", w, (unsigned long long)e.pfn,
+                      e.gfp);
+        break;
+    case TraceEventType::klab_kmap:
+    case TraceEventType::klab_kunmap:
+        std::snprintf(buf, sizeof buf, "addr=0x%0*llx slot=%u", w, (unsigned long long)e.pfn,
+                      e.gfp);
+        break;
     }
     return buf;
 }

@@ -24,6 +24,12 @@ enum class TraceEventType : uint8_t {
     kfree,                     // kmem:kfree
     kmem_cache_alloc,          // kmem:kmem_cache_alloc
     kmem_cache_free,           // kmem:kmem_cache_free
+    // The lab's own events where 6.1 has no tracepoint (vmalloc's came in 6.2). pfn holds
+    // the address; gfp the gfp mask (vmalloc), the page count (vfree) or the slot (kmap).
+    klab_vmalloc, // klab:vmalloc, parent of the mm_page_alloc events of its pages
+    klab_vfree,   // klab:vfree, parent of the mm_page_free events
+    klab_kmap,    // klab:kmap (pkmap slot or kmap_local fixmap slot)
+    klab_kunmap,  // klab:kunmap
 };
 
 // "kmem:mm_page_alloc" etc.
