@@ -155,7 +155,8 @@ struct SlubDebugRule {
 };
 
 struct SlabModel {
-    bool up = false;
+    bool up = false;        // the kmalloc caches exist (slab_state UP)
+    bool boot_done = false; // slab_boot() finished: new caches take their structs from kmem_cache
     std::vector<kmem_cache> caches;  // by cache id; destroyed ones stay (alive = false)
     std::vector<uint32_t> slab_caches; // list order, oldest first (/proc/slabinfo prints newest first)
     std::unordered_map<uint64_t, uint32_t> cache_index; // struct kmem_cache * -> live cache id

@@ -36,7 +36,7 @@ TEST_CASE("kmalloc picks the kmalloc-N cache by size_index and fls") {
     CHECK(name(100, GFP_KERNEL_ACCOUNT | __GFP_DMA) == "dma-kmalloc-128"); // DMA wins
 }
 
-TEST_CASE("objects come from the CPU slab in address order; frees push them back LIFO") {
+TEST_CASE("objects come from the CPU slab in address order, frees push them back LIFO") {
     Kernel k = boot_slab();
     SlabCtx cx;
     uint64_t a = kmalloc(k, 100, GFP_KERNEL, cx);
@@ -69,7 +69,7 @@ TEST_CASE("the free pointer really lives in the object, hardened (ptr ^ random ^
     CHECK(s.offset == 32);
 }
 
-TEST_CASE("a full CPU slab is replaced by a new one; freeing into it puts it on the CPU partial list") {
+TEST_CASE("a full CPU slab is replaced by a new one, freeing into it puts it on the CPU partial list") {
     Kernel k = boot_slab();
     SlabCtx cx;
     std::vector<uint64_t> objs;
@@ -93,7 +93,7 @@ TEST_CASE("a full CPU slab is replaced by a new one; freeing into it puts it on 
     CHECK_SLAB(k);
 }
 
-TEST_CASE("another CPU's frees go to the slab's freelist; slabs move to the node partial list") {
+TEST_CASE("another CPU's frees go to the slab's freelist, slabs move to the node partial list") {
     Kernel k = boot_slab();
     SlabCtx cx;
     std::vector<uint64_t> objs;
@@ -162,7 +162,7 @@ TEST_CASE("kmalloc(0), kfree(NULL), kfree(ZERO_SIZE_PTR), ksize, krealloc, kmall
     CHECK(k.log.dmesg().find("WARNING") == std::string::npos);
 }
 
-TEST_CASE("kmalloc above 8 KiB uses the page allocator; above 4 MiB it fails with the WARN") {
+TEST_CASE("kmalloc above 8 KiB uses the page allocator, above 4 MiB it fails with the WARN") {
     Kernel k = boot_slab();
     SlabCtx cx;
     uint64_t unrec = slab_unreclaimable_pages(k);
@@ -197,7 +197,7 @@ TEST_CASE("/proc/meminfo: Slab = SReclaimable + SUnreclaim, from the slab pages"
     CHECK(field("Slab:") == field("SReclaimable:") + field("SUnreclaim:"));
 }
 
-TEST_CASE("kmem_cache_create merges compatible caches; slab_nomerge and flags prevent it") {
+TEST_CASE("kmem_cache_create merges compatible caches, slab_nomerge and flags prevent it") {
     Kernel k = boot_slab();
     SlabCtx cx;
     size_t before = k.slab.slab_caches.size();
