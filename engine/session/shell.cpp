@@ -1,4 +1,5 @@
-// The console's shell words: cat, dmesg, insmod, rmmod, lsmod, help, reset, history, echo.
+// The console's shell words: cat, dmesg, insmod, rmmod, lsmod, help, reset, history, echo,
+// slabtop.
 // insmod/rmmod model the parts of kernel/module/main.c a student sees: taint messages, the
 // init function's return value convention, and kmod's error messages.
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include "session/console.h"
 #include "session/errno_names.h"
 #include "session/session.h"
+#include "slab/slab_query.h"
 
 namespace klab {
 
@@ -48,6 +50,7 @@ const char* kHelp =
   insmod NAME         load a module defined with module_init() (runs its init function)
   rmmod NAME          unload it (runs its exit function)
   lsmod               list loaded modules
+  slabtop             the slab caches with the most objects (as slabtop -o)
   history             the commands of this session, with their ids
   reset               reboot the machine
   echo TEXT           print TEXT
@@ -114,6 +117,10 @@ void Session::run_shell(std::string_view line, ExecResult& r) {
         return;
     }
     if (cmd == "echo") return cmd_echo(argv, r);
+    if (cmd == "slabtop") { // slabtop -o: one screen of the slab caches, largest first
+        r.output += slabtop_text(st_.kernel);
+        return;
+    }
     r.output += "klab: '" + cmd + "' needs processes, which the lab does not model yet\n";
     r.error = true;
 }

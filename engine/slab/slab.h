@@ -15,7 +15,9 @@
 // address order, so students can follow objects being handed out one after another; no
 // cmpxchg races (one CPU runs at a time); no memcg charging (kmalloc-cg-* caches exist and are
 // used for __GFP_ACCOUNT, nothing is charged); no sysfs; SLAB_TYPESAFE_BY_RCU frees slab pages
-// at once (no RCU grace period yet); remote frees are frees on the current CPU.
+// at once (no RCU grace period yet); remote frees are frees on the current CPU; the boot
+// caches' own struct kmem_cache live at static addresses (Linux copies them into kmem_cache
+// objects), so booting takes no page and a fresh machine's buddy lists stay untouched.
 // Classic SLAB and SLOB are not modelled yet: booting with them is refused by slab_boot().
 #pragma once
 
@@ -155,7 +157,8 @@ struct SlubDebugRule {
 };
 
 struct SlabModel {
-    bool up = false;
+    bool up = false;        // the kmalloc caches exist (slab_state UP)
+    bool boot_done = false; // slab_boot() finished: new caches take their structs from kmem_cache
     std::vector<kmem_cache> caches;  // by cache id; destroyed ones stay (alive = false)
     std::vector<uint32_t> slab_caches; // list order, oldest first (/proc/slabinfo prints newest first)
     std::unordered_map<uint64_t, uint32_t> cache_index; // struct kmem_cache * -> live cache id

@@ -211,14 +211,25 @@ bool kmem_cache_open(Kernel& k, kmem_cache& s) {
     return true;
 }
 
-// A cache's struct kmem_cache and kmem_cache_node are objects of the two boot caches.
+// A cache's struct kmem_cache and kmem_cache_node. Caches created after boot take them from
+// the two bootstrap caches, as Linux does. The boot caches' own structs are given static
+// addresses in the kernel image instead of slab objects (a simplification: booting then takes
+// no page from the buddy allocator, so a fresh machine's free lists stay as the page-allocator
+// lessons describe them; /proc/slabinfo's kmem_cache line counts the caches made later).
 void alloc_cache_structs(Kernel& k, uint32_t id, SlabCtx& cx) {
     SlabModel& m = slabm(k);
-    if (m.kmem_cache_id == NO_CACHE || m.kmem_cache_node_id == NO_CACHE) return;
-    uint64_t addr = slab_alloc(k, m.kmem_cache_id, GFP_NOWAIT | __GFP_ZERO, 0, cx);
+    uint64_t addr, node = 0;
+    if (!m.boot_done) {
+        const uint64_t data = ptr_bytes(k) == 8 ? 0xffffffff82a00000ull
+                                                : k.mm.page_offset + 0x01a00000ull;
+        addr = data + uint64_t(id) * 0x100;
+    } else {
+        addr = slab_alloc(k, m.kmem_cache_id, GFP_KERNEL | __GFP_ZERO, 0, cx);
+        node = slab_alloc(k, m.kmem_cache_node_id, GFP_KERNEL | __GFP_ZERO, 0, cx);
+    }
     m.caches[id].address = addr;
+    m.caches[id].node_address = node;
     if (addr) m.cache_index[addr] = id;
-    m.caches[id].node_address = slab_alloc(k, m.kmem_cache_node_id, GFP_NOWAIT | __GFP_ZERO, 0, cx);
 }
 
 uint32_t create_cache(Kernel& k, const std::string& name, uint32_t object_size, uint32_t align,
@@ -501,8 +512,6 @@ void slab_boot(Kernel& k) {
     m.kmem_cache_node_id = node_id;
     m.caches[cache_id].refcount = -1; // create_boot_cache(): exempt from merging
     m.caches[node_id].refcount = -1;
-    alloc_cache_structs(k, cache_id, cx);
-    alloc_cache_structs(k, node_id, cx);
     char buf[128];
     std::snprintf(buf, sizeof buf, "SLUB: HWalign=64, Order=%u-%u, MinObjects=%u, CPUs=%u, Nodes=1",
                   m.slub_min_order, m.slub_max_order, m.slub_min_objects, k.config.nr_cpus);
@@ -530,10 +539,7 @@ void slab_boot(Kernel& k) {
         uint32_t align = calculate_alignment(b.flags, b.align, size, pb);
         create_cache(k, b.name, size, align, b.flags, 0, b.usercopy ? size : 0, ctor, cx);
     }
-    // The pages the boot caches left on the per-CPU lists go back to the buddy allocator, so
-    // a freshly booted machine starts with empty pcp lists (as the page-allocator lessons
-    // expect); the slab pages themselves stay allocated.
-    drain_all_pages(k);
+    m.boot_done = true;
     k.trace.enabled = was_tracing;
 }
 

@@ -149,6 +149,15 @@ std::string slabtop_text(const Kernel& k, uint32_t max_lines) {
     std::snprintf(buf, sizeof buf, " Active / Total Size (%% used)       : %.2fK / %.2fK (%.1f%%)\n",
                   double(active_size) / 1024.0, double(size) / 1024.0, pct(active_size, size));
     s += buf;
+    double min_obj = 0, max_obj = 0;
+    for (const SlabCacheInfo& i : all) {
+        double kb = double(i.size) / 1024.0;
+        if (min_obj == 0 || kb < min_obj) min_obj = kb;
+        if (kb > max_obj) max_obj = kb;
+    }
+    std::snprintf(buf, sizeof buf, " Minimum / Average / Maximum Object : %.2fK / %.2fK / %.2fK\n",
+                  min_obj, objs ? double(size) / double(objs) / 1024.0 : 0.0, max_obj);
+    s += buf;
     s += "\n  OBJS ACTIVE  USE OBJ SIZE  SLABS OBJ/SLAB CACHE SIZE NAME                   \n";
     std::stable_sort(all.begin(), all.end(),
                      [](const SlabCacheInfo& a, const SlabCacheInfo& b) { return a.num_objs > b.num_objs; });
