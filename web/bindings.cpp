@@ -136,11 +136,17 @@ public:
     }
 
     double frameCount() const { return app() ? static_cast<double>(app()->frame_count()) : 0; }
-    // CPU milliseconds of each frame since the last call (view code + render), oldest first.
+    // Milliseconds of each frame since the last call, oldest first: {ui, gl} arrays (ui: view
+    // code + ImGui draw lists; gl: clear + draw calls, including waits for the GPU).
     val takeFrameTimes() const {
-        val a = val::array();
-        for (double t : klab::ui::web_take_frame_times()) a.call<void>("push", t);
-        return a;
+        std::vector<double> gl;
+        std::vector<double> ui = klab::ui::web_take_frame_times(&gl);
+        val o = val::object(), a = val::array(), b = val::array();
+        for (double t : ui) a.call<void>("push", t);
+        for (double t : gl) b.call<void>("push", t);
+        o.set("ui", a);
+        o.set("gl", b);
+        return o;
     }
     // How the memory map kept up: {pages, fullRebuilds, rowsRecoloured, texelsUploaded}.
     val pageMapStats() const {
@@ -153,6 +159,8 @@ public:
         o.set("texelsUploaded", static_cast<double>(m.texels_uploaded()));
         return o;
     }
+    // Whether the console's input line has the keyboard (typing goes there).
+    bool consoleFocused() const { return app() && app()->console().input_active; }
     // Whether the views are tabs (small screen) rather than tiled windows.
     bool tabs() const { return app() && app()->tabs(); }
     // Opens or closes a view by its title ("Console", "Physical memory", ...).
@@ -212,6 +220,7 @@ EMSCRIPTEN_BINDINGS(klab) {
         .function("takeFrameTimes", &Lab::takeFrameTimes)
         .function("pageMapStats", &Lab::pageMapStats)
         .function("tabs", &Lab::tabs)
+        .function("consoleFocused", &Lab::consoleFocused)
         .function("setViewOpen", &Lab::setViewOpen)
         .function("resetLayout", &Lab::resetLayout)
         .function("setClipboard", &Lab::setClipboard)

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cinttypes>
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -94,8 +95,17 @@ void rebuild_groups(const Session& session, TraceViewState& s) {
     std::map<uint32_t, size_t> index; // cmd_id -> group
     s.scan_cut = t.size() > TraceViewState::kMaxScan;
     uint64_t stop = s.scan_cut ? t.size() - TraceViewState::kMaxScan : 0;
+    size_t cur = SIZE_MAX; // a command's events are contiguous: look the group up only on a change
+    uint32_t cur_cmd = 0;
     for (uint64_t i = t.size(); i-- > stop;) {
         const TraceEvent& e = t.at(i);
+        if (cur != SIZE_MAX && e.cmd_id == cur_cmd) {
+            TraceViewState::Group& g = s.groups[cur];
+            ++g.total;
+            ++g.per_type[static_cast<size_t>(e.type) & 7];
+            if (g.events.size() < TraceViewState::kMaxEventsPerCommand) g.events.push_back(e);
+            continue;
+        }
         auto it = index.find(e.cmd_id);
         if (it == index.end()) {
             if (s.groups.size() >= TraceViewState::kMaxCommands) {
@@ -106,6 +116,8 @@ void rebuild_groups(const Session& session, TraceViewState& s) {
             s.groups.push_back({});
             s.groups.back().cmd_id = e.cmd_id;
         }
+        cur = it->second;
+        cur_cmd = e.cmd_id;
         TraceViewState::Group& g = s.groups[it->second];
         ++g.total;
         ++g.per_type[static_cast<size_t>(e.type) & 7];

@@ -37,10 +37,14 @@ function redCount(png, { x, y, w, h }) {
   return n;
 }
 
+// Types a line into the console and waits until the session has run it.
 async function typeCommand(page, text) {
+  await page.waitForFunction(() => window.klab.consoleFocused(), null, { timeout: 10000 });
+  const n = await page.evaluate(() => window.klab.commands().length);
   await page.keyboard.type(text);
   await waitFrames(page, 2);
   await page.keyboard.press('Enter');
+  await page.waitForFunction((m) => window.klab.commands().length > m, n, { timeout: 10000 });
   await waitFrames(page, 3);
 }
 
@@ -49,6 +53,7 @@ async function openLab(opts = {}) {
   await lab.page.goto(served.url);
   assert.equal(await waitForLab(lab.page), 'ready', lab.logs.join('\n'));
   await waitFrames(lab.page, 3);
+  await lab.page.waitForFunction(() => window.klab.consoleFocused(), null, { timeout: 10000 });
   return lab;
 }
 
