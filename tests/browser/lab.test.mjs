@@ -256,6 +256,7 @@ test('inside an 800x600 iframe the views are tabs and the console takes keyboard
 test('screenshots of the views after a short session (artifacts; the README picture)', async () => {
   const { page, close } = await openLab();
   try {
+    await typeCommand(page, 'unsigned long big[96]; int i; for (i = 0; i < 96; i++) big[i] = __get_free_pages(GFP_KERNEL, 10);');
     await typeCommand(page, 'p = alloc_pages(GFP_KERNEL, 3);');
     await typeCommand(page, 'printk(KERN_INFO "hello from the console\\n");');
     await typeCommand(page, 'cat /proc/buddyinfo');
