@@ -5,6 +5,7 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <algorithm>
 #include <map>
 
 #include "core/version.h"
@@ -91,27 +92,41 @@ public:
             return res;
         };
         if (!app()) return fail("the lab is not running");
+        // Fields that are missing, undefined or null keep the preset's value; numbers may also
+        // come as strings (URL parameters).
+        auto has = [&](const char* k) {
+            return cfg.hasOwnProperty(k) && !cfg[k].isUndefined() && !cfg[k].isNull();
+        };
+        auto text = [&](const char* k) {
+            val v = cfg[k];
+            return v.isString() ? v.as<std::string>() : val::global("String")(v).as<std::string>();
+        };
+        auto number = [&](const char* k) { return val::global("Number")(cfg[k]).as<double>(); };
         klab::Arch arch = app()->machine().arch;
-        if (cfg.hasOwnProperty("preset")) {
-            auto a = klab::parse_arch(cfg["preset"].as<std::string>());
+        if (has("preset")) {
+            auto a = klab::parse_arch(text("preset"));
             if (!a.ok()) return fail(a.error().message);
             arch = a.value();
         }
         klab::MachineConfig m = klab::MachineConfig::preset(arch);
-        if (cfg.hasOwnProperty("mem")) {
-            auto b = klab::parse_mem_size(cfg["mem"].as<std::string>());
+        if (has("mem")) {
+            auto b = klab::parse_mem_size(text("mem"));
             if (!b.ok()) return fail(b.error().message);
             m.mem_bytes = b.value();
         }
-        if (cfg.hasOwnProperty("memBytes")) m.mem_bytes = static_cast<uint64_t>(cfg["memBytes"].as<double>());
-        if (cfg.hasOwnProperty("cpus")) m.nr_cpus = cfg["cpus"].as<uint32_t>();
-        if (cfg.hasOwnProperty("allocator")) {
-            auto a = klab::parse_allocator(cfg["allocator"].as<std::string>());
+        if (has("memBytes")) m.mem_bytes = static_cast<uint64_t>(std::max(0.0, number("memBytes")));
+        if (has("cpus")) {
+            double c = number("cpus");
+            if (!(c >= 1 && c <= klab::kMaxCpus)) return fail("cpus must be a number from 1 to 64");
+            m.nr_cpus = static_cast<uint32_t>(c);
+        }
+        if (has("allocator")) {
+            auto a = klab::parse_allocator(text("allocator"));
             if (!a.ok()) return fail(a.error().message);
             m.allocator = a.value();
         }
-        if (cfg.hasOwnProperty("cmdline")) m.cmdline = cfg["cmdline"].as<std::string>();
-        if (cfg.hasOwnProperty("seed")) m.seed = static_cast<uint64_t>(cfg["seed"].as<double>());
+        if (has("cmdline")) m.cmdline = text("cmdline");
+        if (has("seed")) m.seed = static_cast<uint64_t>(std::max(0.0, number("seed")));
         std::string err;
         if (!app()->boot(m, &err)) return fail(err);
         res.set("ok", true);

@@ -131,6 +131,8 @@ test('the JS API: exec, proc, snapshot/restore, undo, boot', async () => {
       out.undo = k.undo();
       out.gen = k.generation();
       out.bad = k.boot({ preset: 'i386', mem: '1T' });
+      out.badCpus = k.boot({ cpus: 'many' });
+      out.sameBoot = k.boot({ preset: undefined, mem: null }).ok && k.machine().preset === 'x86_64';
       out.boot = k.boot({ preset: 'i386', mem: '256M', cpus: 1 });
       out.machine = k.machine();
       return out;
@@ -145,6 +147,8 @@ test('the JS API: exec, proc, snapshot/restore, undo, boot', async () => {
     assert.ok(r.gen >= 4);
     assert.equal(r.bad.ok, false);
     assert.ok(r.bad.error.length > 0);
+    assert.equal(r.badCpus.ok, false);
+    assert.equal(r.sameBoot, true);
     assert.equal(r.boot.ok, true, r.boot.error);
     assert.equal(r.machine.preset, 'i386');
     assert.equal(r.machine.memBytes, 256 * 1024 * 1024);
