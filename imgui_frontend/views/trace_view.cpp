@@ -27,8 +27,9 @@ const char* linux_function(TraceEventType t) {
     case TraceEventType::mm_page_pcpu_drain: return "free_pcppages_bulk()";
     case TraceEventType::mm_page_alloc_extfrag: return "steal_suitable_fallback()";
     case TraceEventType::mm_vmscan_wakeup_kswapd: return "wakeup_kswapd()";
+    default: break; // events of subsystems this view does not explain yet
     }
-    return "?";
+    return "(see the tracepoint)";
 }
 
 std::string pages_words(uint32_t order) {
@@ -40,7 +41,7 @@ std::string pages_words(uint32_t order) {
 
 // One line in plain words for an event (exported for the tests and the lesson helper).
 std::string explain_trace_event(const TraceEvent& e) {
-    char buf[256];
+    char buf[256] = {};
     unsigned long long pfn = e.pfn;
     const char* mt = migratetype_name(static_cast<uint32_t>(e.migratetype < 0 ? 0 : e.migratetype));
     switch (e.type) {
@@ -83,6 +84,9 @@ std::string explain_trace_event(const TraceEvent& e) {
                       "(order %u)",
                       e.order);
         break;
+    default: // a subsystem's event this view has no words for yet: its tracepoint name
+        std::snprintf(buf, sizeof buf, "%s", trace_event_name(e.type));
+        break;
     }
     return buf;
 }
@@ -102,7 +106,7 @@ void rebuild_groups(const Session& session, TraceViewState& s) {
         if (cur != SIZE_MAX && e.cmd_id == cur_cmd) {
             TraceViewState::Group& g = s.groups[cur];
             ++g.total;
-            ++g.per_type[static_cast<size_t>(e.type) & 7];
+            ++g.per_type[static_cast<size_t>(e.type) & 15];
             if (g.events.size() < TraceViewState::kMaxEventsPerCommand) g.events.push_back(e);
             continue;
         }
@@ -120,7 +124,7 @@ void rebuild_groups(const Session& session, TraceViewState& s) {
         cur_cmd = e.cmd_id;
         TraceViewState::Group& g = s.groups[it->second];
         ++g.total;
-        ++g.per_type[static_cast<size_t>(e.type) & 7];
+        ++g.per_type[static_cast<size_t>(e.type) & 15];
         if (g.events.size() < TraceViewState::kMaxEventsPerCommand) g.events.push_back(e);
     }
     for (auto& g : s.groups) std::reverse(g.events.begin(), g.events.end());

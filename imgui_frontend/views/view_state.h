@@ -71,7 +71,7 @@ struct TraceViewState {
     struct Group {
         uint32_t cmd_id = 0;
         uint64_t total = 0;
-        std::array<uint64_t, 8> per_type{};
+        std::array<uint64_t, 16> per_type{};
         std::vector<TraceEvent> events; // oldest first, at most kMaxEventsPerCommand
     };
     std::vector<Group> groups; // newest command first
