@@ -25,7 +25,7 @@ const char* linux_function(TraceEventType t) {
     case TraceEventType::mm_page_free: return "free_pages_prepare()";
     case TraceEventType::mm_page_alloc_zone_locked: return "__rmqueue_smallest()";
     case TraceEventType::mm_page_pcpu_drain: return "free_pcppages_bulk()";
-    case TraceEventType::mm_page_alloc_extfrag: return "steal_suitable_fallback()";
+    case TraceEventType::mm_page_alloc_extfrag: return "__rmqueue_fallback()";
     case TraceEventType::mm_vmscan_wakeup_kswapd: return "wakeup_kswapd()";
     default: break; // events of subsystems this view does not explain yet
     }
