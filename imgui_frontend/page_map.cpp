@@ -172,7 +172,14 @@ void PageMap::sync(const Session& s, bool rebooted, uint64_t trace_from, uint64_
         else
             for (uint64_t i = t.size() - (trace_to - trace_from); i < t.size(); ++i) {
                 const TraceEvent& e = t.at(i);
-                if (e.pfn == UINT64_MAX || e.type == TraceEventType::mm_vmscan_wakeup_kswapd) continue;
+                // Only page allocator events carry a pfn (kmem:kmalloc and friends carry a
+                // pointer in that field).
+                bool page_event = e.type == TraceEventType::mm_page_alloc ||
+                                  e.type == TraceEventType::mm_page_free ||
+                                  e.type == TraceEventType::mm_page_alloc_zone_locked ||
+                                  e.type == TraceEventType::mm_page_pcpu_drain ||
+                                  e.type == TraceEventType::mm_page_alloc_extfrag;
+                if (!page_event || e.pfn == UINT64_MAX) continue;
                 uint64_t row = e.pfn / kRowPages;
                 if (row < nr_rows_) dirty_[row] |= kRecolour;
             }

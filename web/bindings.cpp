@@ -5,6 +5,7 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <algorithm>
 #include <map>
 
 #include "core/version.h"
@@ -91,27 +92,41 @@ public:
             return res;
         };
         if (!app()) return fail("the lab is not running");
+        // Fields that are missing, undefined or null keep the preset's value; numbers may also
+        // come as strings (URL parameters).
+        auto has = [&](const char* k) {
+            return cfg.hasOwnProperty(k) && !cfg[k].isUndefined() && !cfg[k].isNull();
+        };
+        auto text = [&](const char* k) {
+            val v = cfg[k];
+            return v.isString() ? v.as<std::string>() : val::global("String")(v).as<std::string>();
+        };
+        auto number = [&](const char* k) { return val::global("Number")(cfg[k]).as<double>(); };
         klab::Arch arch = app()->machine().arch;
-        if (cfg.hasOwnProperty("preset")) {
-            auto a = klab::parse_arch(cfg["preset"].as<std::string>());
+        if (has("preset")) {
+            auto a = klab::parse_arch(text("preset"));
             if (!a.ok()) return fail(a.error().message);
             arch = a.value();
         }
         klab::MachineConfig m = klab::MachineConfig::preset(arch);
-        if (cfg.hasOwnProperty("mem")) {
-            auto b = klab::parse_mem_size(cfg["mem"].as<std::string>());
+        if (has("mem")) {
+            auto b = klab::parse_mem_size(text("mem"));
             if (!b.ok()) return fail(b.error().message);
             m.mem_bytes = b.value();
         }
-        if (cfg.hasOwnProperty("memBytes")) m.mem_bytes = static_cast<uint64_t>(cfg["memBytes"].as<double>());
-        if (cfg.hasOwnProperty("cpus")) m.nr_cpus = cfg["cpus"].as<uint32_t>();
-        if (cfg.hasOwnProperty("allocator")) {
-            auto a = klab::parse_allocator(cfg["allocator"].as<std::string>());
+        if (has("memBytes")) m.mem_bytes = static_cast<uint64_t>(std::max(0.0, number("memBytes")));
+        if (has("cpus")) {
+            double c = number("cpus");
+            if (!(c >= 1 && c <= klab::kMaxCpus)) return fail("cpus must be a number from 1 to 64");
+            m.nr_cpus = static_cast<uint32_t>(c);
+        }
+        if (has("allocator")) {
+            auto a = klab::parse_allocator(text("allocator"));
             if (!a.ok()) return fail(a.error().message);
             m.allocator = a.value();
         }
-        if (cfg.hasOwnProperty("cmdline")) m.cmdline = cfg["cmdline"].as<std::string>();
-        if (cfg.hasOwnProperty("seed")) m.seed = static_cast<uint64_t>(cfg["seed"].as<double>());
+        if (has("cmdline")) m.cmdline = text("cmdline");
+        if (has("seed")) m.seed = static_cast<uint64_t>(std::max(0.0, number("seed")));
         std::string err;
         if (!app()->boot(m, &err)) return fail(err);
         res.set("ok", true);
@@ -136,11 +151,17 @@ public:
     }
 
     double frameCount() const { return app() ? static_cast<double>(app()->frame_count()) : 0; }
-    // CPU milliseconds of each frame since the last call (view code + render), oldest first.
+    // Milliseconds of each frame since the last call, oldest first: {ui, gl} arrays (ui: view
+    // code + ImGui draw lists; gl: clear + draw calls, including waits for the GPU).
     val takeFrameTimes() const {
-        val a = val::array();
-        for (double t : klab::ui::web_take_frame_times()) a.call<void>("push", t);
-        return a;
+        std::vector<double> gl;
+        std::vector<double> ui = klab::ui::web_take_frame_times(&gl);
+        val o = val::object(), a = val::array(), b = val::array();
+        for (double t : ui) a.call<void>("push", t);
+        for (double t : gl) b.call<void>("push", t);
+        o.set("ui", a);
+        o.set("gl", b);
+        return o;
     }
     // How the memory map kept up: {pages, fullRebuilds, rowsRecoloured, texelsUploaded}.
     val pageMapStats() const {
@@ -153,6 +174,8 @@ public:
         o.set("texelsUploaded", static_cast<double>(m.texels_uploaded()));
         return o;
     }
+    // Whether the console's input line has the keyboard (typing goes there).
+    bool consoleFocused() const { return app() && app()->console().input_active; }
     // Whether the views are tabs (small screen) rather than tiled windows.
     bool tabs() const { return app() && app()->tabs(); }
     // Opens or closes a view by its title ("Console", "Physical memory", ...).
@@ -212,6 +235,7 @@ EMSCRIPTEN_BINDINGS(klab) {
         .function("takeFrameTimes", &Lab::takeFrameTimes)
         .function("pageMapStats", &Lab::pageMapStats)
         .function("tabs", &Lab::tabs)
+        .function("consoleFocused", &Lab::consoleFocused)
         .function("setViewOpen", &Lab::setViewOpen)
         .function("resetLayout", &Lab::resetLayout)
         .function("setClipboard", &Lab::setClipboard)

@@ -9,9 +9,10 @@
 
 namespace klab::ui {
 App* web_app();
-// CPU time of the last frames (view code + ImGui render + GL submission), in milliseconds,
-// oldest first; cleared by the call.
-std::vector<double> web_take_frame_times();
+// Milliseconds of the last frames, oldest first, cleared by the call: the UI's CPU time (view
+// code + ImGui building its draw lists) and, in `gl`, the GL submission (clear + draw calls,
+// including any wait for the GPU, which is software SwiftShader in the tests).
+std::vector<double> web_take_frame_times(std::vector<double>* gl = nullptr);
 // Text the browser's paste event delivered, for ImGui's Ctrl+V.
 void web_set_clipboard(const std::string& text);
 // Window positions as ImGui ini text (persisted in localStorage by the page).

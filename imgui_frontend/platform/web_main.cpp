@@ -12,7 +12,10 @@
 #include <imgui_internal.h> // ClearIniSettings
 #include <imgui_impl_opengl3.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -55,7 +58,8 @@ struct WebPlatform {
     std::string clipboard;
     bool first_frame_reported = false;
     double scale = 0; // devicePixelRatio the fonts were built for
-    std::vector<double> frame_ms;
+    std::vector<double> frame_ms; // NewFrame .. Render: view code and ImGui's draw lists
+    std::vector<double> gl_ms;    // clear + RenderDrawData: GL submission (and any wait on the GPU)
     double last_layout_save = 0;
     std::string saved_views;
 };
@@ -64,6 +68,33 @@ struct WebPlatform {
 constexpr const char* kFontDir = "/fonts";
 
 std::unique_ptr<WebPlatform> g_platform; // emscripten_set_main_loop needs one reachable instance
+
+// ImGui 1.86's GLFW backend keeps only "is the key down" per key, so a press and release that
+// both arrive between two frames are never seen (a quick tap while software GL makes frames
+// slow, or a test's keyboard.press). A release of a key pressed since the last frame is held
+// back until that frame has seen the key down.
+struct KeyTaps {
+    std::vector<int> fresh;                        // keys pressed since the last frame
+    std::vector<std::array<int, 3>> held_releases; // key, scancode, mods
+} g_taps;
+
+void key_callback(GLFWwindow* w, int key, int scancode, int action, int mods) {
+    if (action == GLFW_PRESS) g_taps.fresh.push_back(key);
+    if (action == GLFW_RELEASE &&
+        std::find(g_taps.fresh.begin(), g_taps.fresh.end(), key) != g_taps.fresh.end()) {
+        g_taps.held_releases.push_back({key, scancode, mods});
+        return;
+    }
+    ImGui_ImplGlfw_KeyCallback(w, key, scancode, action, mods);
+}
+
+// After a frame has read the keys: deliver the held releases.
+void release_held_keys(GLFWwindow* w) {
+    g_taps.fresh.clear();
+    std::vector<std::array<int, 3>> held;
+    held.swap(g_taps.held_releases);
+    for (auto& k : held) ImGui_ImplGlfw_KeyCallback(w, k[0], k[1], GLFW_RELEASE, k[2]);
+}
 
 // JavaScript inside EM_JS: keep the C++ formatter away (it would split `===`).
 // clang-format off
@@ -160,6 +191,8 @@ void frame(void* arg) {
     ImGui::NewFrame();
     p->app.frame();
     ImGui::Render();
+    double t1 = emscripten_get_now();
+    release_held_keys(p->window);
 
     int fw = 0, fh = 0;
     glfwGetFramebufferSize(p->window, &fw, &fh);
@@ -167,7 +200,10 @@ void frame(void* arg) {
     glClearColor(0.07f, 0.08f, 0.09f, 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-    if (p->frame_ms.size() < 100000) p->frame_ms.push_back(emscripten_get_now() - t0);
+    if (p->frame_ms.size() < 100000) {
+        p->frame_ms.push_back(t1 - t0);
+        p->gl_ms.push_back(emscripten_get_now() - t1);
+    }
 
     std::string title = p->app.title();
     if (title != p->title) {
@@ -187,9 +223,12 @@ namespace klab::ui {
 App* web_app() {
     return g_platform ? &g_platform->app : nullptr;
 }
-std::vector<double> web_take_frame_times() {
+std::vector<double> web_take_frame_times(std::vector<double>* gl) {
     std::vector<double> out;
-    if (g_platform) out.swap(g_platform->frame_ms);
+    if (!g_platform) return out;
+    out.swap(g_platform->frame_ms);
+    if (gl) gl->swap(g_platform->gl_ms);
+    g_platform->gl_ms.clear();
     return out;
 }
 void web_set_clipboard(const std::string& text) {
@@ -231,6 +270,7 @@ int main() {
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
     ImGui_ImplGlfw_InitForOpenGL(window, true);
+    glfwSetKeyCallback(window, key_callback); // replaces the backend's, which it then calls
     ImGui_ImplOpenGL3_Init("#version 300 es");
 
     g_platform = std::make_unique<WebPlatform>();

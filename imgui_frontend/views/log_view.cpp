@@ -69,10 +69,22 @@ void draw_kernel_log(ViewContext& c, LogViewState& s) {
     ImGui::PushFont(c.fonts.mono);
     ImGui::BeginChild("dmesg", ImVec2(0, 0), true, ImGuiWindowFlags_HorizontalScrollbar);
     bool at_bottom = ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 2;
+    // Which records belong to a report: from its first line to "---[ end trace" (or the next
+    // report), so the whole oops reads as one block in the error colour.
+    if (s.report_seq != log.next_seq || s.in_report.size() != log.records.size()) {
+        s.report_seq = log.next_seq;
+        s.in_report.assign(log.records.size(), 0);
+        bool in = false;
+        for (size_t i = 0; i < log.records.size(); ++i) {
+            const std::string& t = log.records[i].text;
+            if (is_report_line(t)) in = true;
+            s.in_report[i] = in;
+            if (t.rfind("---[ end", 0) == 0) in = false;
+        }
+    }
     // Filtered indices; the log holds at most KernelLog::kLogCapacity records.
     std::vector<uint32_t>& shown = s.shown;
     shown.clear();
-    bool report = false;
     for (uint32_t i = 0; i < log.records.size(); ++i) {
         const LogRecord& r = log.records[i];
         auto lv = static_cast<uint8_t>(r.level);
@@ -86,7 +98,7 @@ void draw_kernel_log(ViewContext& c, LogViewState& s) {
         for (int i = clip.DisplayStart; i < clip.DisplayEnd; ++i) {
             const LogRecord& r = log.records[shown[static_cast<size_t>(i)]];
             auto lv = static_cast<uint8_t>(r.level);
-            report = is_report_line(r.text);
+            bool report = s.in_report[shown[static_cast<size_t>(i)]] != 0;
             std::string prefix = format_log_prefix(r.ts_ns);
             ImGui::TextDisabled("%s", prefix.c_str());
             ImGui::SameLine(0, 0);

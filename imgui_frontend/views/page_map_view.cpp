@@ -88,7 +88,7 @@ void draw_page_map(ViewContext& c, PageMap& map) {
     if (ImGui::SmallButton("Fit")) zoom = 0;
     c.widgets.track_last_item("pagemap/fit");
     ImGui::SameLine();
-    if (ImGui::SmallButton("−")) zoom = std::max(zoom > 0 ? zoom / 2 : 0.5f, 1.0f / 16);
+    if (ImGui::SmallButton("-")) zoom = std::max(zoom > 0 ? zoom / 2 : 0.5f, 1.0f / 16);
     ImGui::SameLine();
     if (ImGui::SmallButton("+")) zoom = std::min(zoom > 0 ? zoom * 2 : 2.0f, 32.0f);
     c.widgets.track_last_item("pagemap/zoom_in");

@@ -43,7 +43,9 @@ struct LogViewState {
     char filter[128] = {};
     bool follow = true;
     bool show_level[8] = {true, true, true, true, true, true, true, true};
-    std::vector<uint32_t> shown; // indices of the records that pass the filters
+    std::vector<uint32_t> shown;     // indices of the records that pass the filters
+    std::vector<uint8_t> in_report;  // per record: part of an oops/BUG/WARNING report
+    uint64_t report_seq = UINT64_MAX; // next_seq when in_report was computed
 };
 
 // Free blocks per zone and order at the last change, and when each number last changed.
@@ -69,7 +71,7 @@ struct TraceViewState {
     struct Group {
         uint32_t cmd_id = 0;
         uint64_t total = 0;
-        std::array<uint64_t, 8> per_type{};
+        std::array<uint64_t, 16> per_type{};
         std::vector<TraceEvent> events; // oldest first, at most kMaxEventsPerCommand
     };
     std::vector<Group> groups; // newest command first

@@ -37,10 +37,14 @@ function redCount(png, { x, y, w, h }) {
   return n;
 }
 
+// Types a line into the console and waits until the session has run it.
 async function typeCommand(page, text) {
+  await page.waitForFunction(() => window.klab.consoleFocused(), null, { timeout: 10000 });
+  const n = await page.evaluate(() => window.klab.commands().length);
   await page.keyboard.type(text);
   await waitFrames(page, 2);
   await page.keyboard.press('Enter');
+  await page.waitForFunction((m) => window.klab.commands().length > m, n, { timeout: 10000 });
   await waitFrames(page, 3);
 }
 
@@ -49,6 +53,7 @@ async function openLab(opts = {}) {
   await lab.page.goto(served.url);
   assert.equal(await waitForLab(lab.page), 'ready', lab.logs.join('\n'));
   await waitFrames(lab.page, 3);
+  await lab.page.waitForFunction(() => window.klab.consoleFocused(), null, { timeout: 10000 });
   return lab;
 }
 
@@ -126,6 +131,8 @@ test('the JS API: exec, proc, snapshot/restore, undo, boot', async () => {
       out.undo = k.undo();
       out.gen = k.generation();
       out.bad = k.boot({ preset: 'i386', mem: '1T' });
+      out.badCpus = k.boot({ cpus: 'many' });
+      out.sameBoot = k.boot({ preset: undefined, mem: null }).ok && k.machine().preset === 'x86_64';
       out.boot = k.boot({ preset: 'i386', mem: '256M', cpus: 1 });
       out.machine = k.machine();
       return out;
@@ -140,6 +147,8 @@ test('the JS API: exec, proc, snapshot/restore, undo, boot', async () => {
     assert.ok(r.gen >= 4);
     assert.equal(r.bad.ok, false);
     assert.ok(r.bad.error.length > 0);
+    assert.equal(r.badCpus.ok, false);
+    assert.equal(r.sameBoot, true);
     assert.equal(r.boot.ok, true, r.boot.error);
     assert.equal(r.machine.preset, 'i386');
     assert.equal(r.machine.memBytes, 256 * 1024 * 1024);
@@ -251,6 +260,7 @@ test('inside an 800x600 iframe the views are tabs and the console takes keyboard
 test('screenshots of the views after a short session (artifacts; the README picture)', async () => {
   const { page, close } = await openLab();
   try {
+    await typeCommand(page, 'unsigned long big[96]; int i; for (i = 0; i < 96; i++) big[i] = __get_free_pages(GFP_KERNEL, 10);');
     await typeCommand(page, 'p = alloc_pages(GFP_KERNEL, 3);');
     await typeCommand(page, 'printk(KERN_INFO "hello from the console\\n");');
     await typeCommand(page, 'cat /proc/buddyinfo');
