@@ -123,6 +123,11 @@ TEST_CASE("a lesson's header, steps and machine blocks") {
     CHECK(t.goal.empty());
 }
 
+TEST_CASE("a rule in prose stays with the prose around it") {
+    Lesson l = parse_ok(kHead + "## Step 1: a\nabove\n\n---\n\nbelow\n");
+    CHECK(l.steps[0].prose == "above\n\n---\n\nbelow\n");
+}
+
 TEST_CASE("mem and cpus may come before the preset") {
     Lesson l = parse_ok("---\nid: x\ntitle: X\nmem: 256M\npreset: i386\n---\n## Step 1: a\ntext\n");
     CHECK(l.machine.arch == Arch::i386);
