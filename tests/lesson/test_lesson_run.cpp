@@ -124,7 +124,7 @@ TEST_CASE("evaluate reports what went wrong") {
     CHECK(s.exec("nr_free(\"Normal\", 0);").compile_error);
 }
 
-TEST_CASE("a goal that writes kernel memory runs on a copy; one that only reads, on the live state") {
+TEST_CASE("a goal that writes kernel memory runs on a copy, one that only reads on the live state") {
     Session s = boot_i386();
     s.exec("p = alloc_pages(GFP_KERNEL, 0);\nint *x = page_address(p);\n*x = 41;");
     uint64_t hash = s.trace_hash();
@@ -222,7 +222,7 @@ TEST_CASE("jumping to a step replays the reference path") {
     CHECK(r.goal().met);
 }
 
-TEST_CASE("progress survives a JSON round trip; corrupt records are refused") {
+TEST_CASE("progress survives a JSON round trip, and corrupt records are refused") {
     LessonRunner r = start();
     r.next_hint();
     r.exec("big = alloc_pages(GFP_KERNEL, 4);");

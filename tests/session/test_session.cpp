@@ -100,7 +100,7 @@ TEST_CASE("modules: insmod runs init, errno on failure, rmmod runs exit") {
     CHECK(contains(s.exec("insmod nosuch").output, "could not load module nosuch"));
 }
 
-TEST_CASE("an oops kills the statement, not the session; taint D afterwards") {
+TEST_CASE("an oops kills the statement, not the session, with taint D afterwards") {
     Session s = boot();
     auto r = s.exec("int *q = (int *)0x10;\n*q = 1;\ny = 7;\n");
     CHECK(contains(r.output, "BUG: kernel NULL pointer dereference, address: 0000000000000010"));
@@ -193,7 +193,7 @@ TEST_CASE("history, help, reset, unknown commands") {
     CHECK(s.exec("a").compile_error); // the program went with the old machine
 }
 
-TEST_CASE("cat /proc files of the model; echo into a vm sysctl") {
+TEST_CASE("cat /proc files of the model, and echo into a vm sysctl") {
     Session s = boot();
     std::string before = s.exec("cat /proc/buddyinfo").output;
     CHECK(contains(before, "Node 0, zone   Normal"));
