@@ -369,7 +369,16 @@
         if (m.memBytes > 0) st.mem = `${Math.round(m.memBytes / 1048576)}M`;
         if (m.cpus) st.cpus = m.cpus;
       }
-      return `${this.baseUrl}#log=${await encodeShare(st)}`;
+      // The fragment carries the machine, the lesson and the commands: parameters that would
+      // change or repeat them (a start script) are left out of the link.
+      let base = this.baseUrl;
+      try {
+        const u = new URL(this.baseUrl);
+        for (const k of ['lesson', 'step', 'preset', 'mem', 'cpus', 'script']) u.searchParams.delete(k);
+        u.hash = '';
+        base = u.href;
+      } catch (e) { /* a relative base (tests): use it as it is */ }
+      return `${base}#log=${await encodeShare(st)}`;
     }
 
     post(msg) {
