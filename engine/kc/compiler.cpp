@@ -237,12 +237,16 @@ Result<void> Compiler::global_declaration(const DeclSpec& spec, Decl d) {
             // "int x;" again at the console resets nothing, as in C.
         }
     } else {
-        auto a = new_global(d.type, d.loc);
+        auto a = spec.is_percpu ? new_percpu_global(d.type, d.loc) : new_global(d.type, d.loc);
         KLAB_TRY(a);
         addr = a.value();
         p_.globals[d.name] = Global{d.type, addr};
     }
     if (!init) return {};
+    if (spec.is_percpu)
+        return err(d.loc, "KernelC does not initialise per-CPU variables: assign each CPU's "
+                          "copy with per_cpu(" +
+                              d.name + ", cpu) instead");
     int64_t cv = 0;
     if (t_.is_scalar(d.type) && init->kind != ExprKind::InitList && const_eval(*init, cv) &&
         (t_.is_integer(d.type) || cv == 0)) {

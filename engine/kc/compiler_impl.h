@@ -31,6 +31,7 @@ struct DeclSpec {
     bool is_typedef = false;
     bool is_static = false;
     bool is_extern = false;
+    bool is_percpu = false; // __attribute__((section(".data..percpu"))): DEFINE_PER_CPU
     Loc loc;
 };
 
@@ -76,6 +77,7 @@ public:
     Result<TypeId> record_spec(bool is_union);
     Result<TypeId> enum_spec();
     Result<void> skip_attributes();
+    Result<TypeId> typeof_spec();
 
     // --- expressions (parse_expr) ---
     Result<ExprPtr> expr();
@@ -154,6 +156,7 @@ public:
     uint32_t new_slot() { return fn_->nslots++; }
     uint64_t new_frame_bytes(TypeId t);
     Result<uint64_t> new_global(TypeId t, Loc loc);
+    Result<uint64_t> new_percpu_global(TypeId t, Loc loc);
     uint64_t intern_string(const std::string& bytes);
 
 private:
@@ -183,6 +186,7 @@ private:
     std::vector<SwitchCtx*> switches_;
     uint32_t depth_ = 0; // modelled operand stack depth while emitting
     int expr_depth_ = 0;
+    bool percpu_attr_ = false;  // a section(".data..percpu") attribute was just skipped
     std::set<uint32_t> called_; // functions this unit calls (checked for a definition)
     std::map<uint32_t, Loc> called_at_;
 

@@ -467,6 +467,23 @@ uint64_t Compiler::intern_string(const std::string& bytes) {
     return p_.rodata_base() + off;
 }
 
+// A DEFINE_PER_CPU variable: its address is a __percpu pointer into the area the kernel
+// reserves for modules' static per-CPU data (Target::percpu_base, PERCPU_MODULE_RESERVE).
+// Each CPU's copy is at that address plus the CPU's __per_cpu_offset, in kernel memory.
+Result<uint64_t> Compiler::new_percpu_global(TypeId t, Loc loc) {
+    if (!t_.is_complete(t)) return err(loc, "variable has incomplete type '" + t_.name(t) + "'");
+    const Target& tg = p_.target();
+    if (tg.percpu_size == 0) return err(loc, "this machine has no per-CPU area for modules");
+    uint64_t align = t_.align_of(t), size = t_.size_of(t);
+    uint64_t off = (p_.percpu_used + align - 1) / align * align;
+    if (off + size > tg.percpu_size)
+        return err(loc, "could not allocate " + std::to_string(size) +
+                            " bytes of per-CPU data: the modules' reserve (" +
+                            std::to_string(tg.percpu_size) + " bytes) is full");
+    p_.percpu_used = off + size;
+    return tg.percpu_base + off;
+}
+
 Result<uint64_t> Compiler::new_global(TypeId t, Loc loc) {
     if (!t_.is_complete(t)) return err(loc, "variable has incomplete type '" + t_.name(t) + "'");
     uint64_t align = t_.align_of(t), size = t_.size_of(t);

@@ -6,10 +6,11 @@ namespace klab::kc {
 
 namespace {
 const std::set<std::string> kTypeWords = {
-    "void",          "char",       "short",   "int",    "long",     "signed",    "unsigned",
-    "_Bool",         "bool",       "struct",  "union",  "enum",     "const",     "volatile",
-    "static",        "extern",     "typedef", "inline", "register", "__inline",  "__inline__",
-    "__attribute__", "__signed__", "__const", "auto",   "restrict", "__restrict"};
+    "void",     "char",     "short",      "int",           "long",       "signed",
+    "unsigned", "_Bool",    "bool",       "struct",        "union",      "enum",
+    "const",    "volatile", "static",     "extern",        "typedef",    "inline",
+    "register", "__inline", "__inline__", "__attribute__", "__signed__", "__const",
+    "auto",     "restrict", "__restrict", "typeof",        "__typeof__", "__typeof"};
 }
 
 bool Compiler::starts_type() const {
@@ -30,12 +31,50 @@ Result<void> Compiler::skip_attributes() {
         int depth = 1;
         while (depth > 0) {
             if (tok().kind == Tok::End) return err_here("unterminated __attribute__");
+            // section(".data..percpu"): DEFINE_PER_CPU's section, the one attribute with a
+            // meaning here (the variable lives in the per-CPU area, see global_declaration).
+            if (tok().is_ident("section") && peek().is("(") && peek(2).kind == Tok::String &&
+                peek(2).text.rfind(".data..percpu", 0) == 0)
+                percpu_attr_ = true;
             if (at("(")) depth++;
             if (at(")")) depth--;
             pos_++;
         }
     }
     return {};
+}
+
+// typeof(expression) or typeof(type-name), as GNU C.
+Result<TypeId> Compiler::typeof_spec() {
+    pos_++;
+    KLAB_TRY(expect("(", "after typeof"));
+    // A type name inside has its own specifiers: keep the outer declaration's attribute.
+    bool percpu = percpu_attr_;
+    percpu_attr_ = false;
+    struct Restore {
+        bool& flag;
+        bool value;
+        ~Restore() { flag = value; }
+    } restore{percpu_attr_, percpu};
+    TypeId t;
+    if (starts_type()) {
+        auto r = type_name();
+        KLAB_TRY(r);
+        t = r.value();
+    } else {
+        auto e = expr();
+        KLAB_TRY(e);
+        // type_of() generates code and discards it: outside a function it needs a scratch one.
+        Function scratch;
+        Function* outer = fn_;
+        if (!fn_) fn_ = &scratch;
+        auto r = type_of(*e.value(), false);
+        fn_ = outer;
+        KLAB_TRY(r);
+        t = r.value();
+    }
+    KLAB_TRY(expect(")", "to close typeof"));
+    return t;
 }
 
 Result<DeclSpec> Compiler::decl_specs() {
@@ -80,6 +119,12 @@ Result<DeclSpec> Compiler::decl_specs() {
             base = r.value();
             saw_base = true;
             continue;
+        } else if ((w == "typeof" || w == "__typeof__" || w == "__typeof") && !saw_base) {
+            auto r = typeof_spec();
+            KLAB_TRY(r);
+            base = r.value();
+            saw_base = true;
+            continue;
         } else if (w == "enum" && !saw_base) {
             pos_++;
             auto r = enum_spec();
@@ -96,6 +141,8 @@ Result<DeclSpec> Compiler::decl_specs() {
         }
         pos_++;
     }
+    s.is_percpu = percpu_attr_;
+    percpu_attr_ = false;
     bool any_int = saw_int || saw_char || longs || shorts || sign;
     if (saw_base && any_int) return err(s.loc, "cannot combine these type specifiers");
     if (saw_base) {

@@ -54,6 +54,7 @@ struct Program {
     std::vector<uint8_t> data;   // globals (read-write)
     std::vector<uint8_t> rodata; // string literals (a write faults, as on Linux)
     uint32_t unit_counter = 0;
+    uint64_t percpu_used = 0; // bytes of DEFINE_PER_CPU data placed so far
 
     const Target& target() const { return types.target(); }
     uint64_t text_base() const { return target().module_base + Layout::kTextOffset; }

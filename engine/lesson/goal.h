@@ -17,10 +17,9 @@ struct Kernel;
 
 Result<void> bind_goal_helpers(kc::Program& prog, BuiltinTable& table);
 
-// The slab layer as goal helpers see it (cache_objects, slab_count). slab_hook.cpp answers
-// "no slab layer in this build" until the slab subsystem is connected there.
+// The slab layer as goal helpers see it (cache_objects, slab_count), from slab_hook.cpp.
 struct SlabCacheCounts {
-    uint64_t active_objs = 0; // /proc/slabinfo <active_objs>
+    uint64_t active_objs = 0; // objects handed out (exact, unlike slabinfo's <active_objs>)
     uint64_t num_objs = 0;    // <num_objs>
     uint64_t num_slabs = 0;   // <num_slabs>
 };

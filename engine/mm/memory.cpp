@@ -7,6 +7,7 @@
 
 #include "machine/kernel.h"
 #include "mm/page_alloc.h"
+#include "mm/vmalloc.h"
 
 namespace klab {
 
@@ -59,13 +60,13 @@ template <typename Fn>
 MemFault for_each_chunk(const Kernel& k, uint64_t vaddr, uint32_t len, bool write, Fn fn) {
     // Check the whole range first so that a faulting access changes nothing.
     for (uint64_t a = vaddr; a < vaddr + len; a = (a | 0xfff) + 1)
-        if (!virt_addr_valid(k, a)) return classify(k, a, write);
+        if (kernel_translate(k, a) == NO_PFN) return classify(k, a, write);
     uint32_t done = 0;
     while (done < len) {
         uint64_t a = vaddr + done;
         uint32_t off = uint32_t(a & 0xfff);
         uint32_t chunk = std::min<uint32_t>(len - done, 4096 - off);
-        fn(virt_to_page(k, a), off, chunk, done);
+        fn(kernel_translate(k, a), off, chunk, done);
         done += chunk;
     }
     return {};
@@ -76,14 +77,17 @@ MemFault for_each_chunk(const Kernel& k, uint64_t vaddr, uint32_t len, bool writ
 MemFault kernel_read(const Kernel& k, uint64_t vaddr, void* out, uint32_t len) {
     auto* dst = static_cast<uint8_t*>(out);
     return for_each_chunk(k, vaddr, len, false, [&](pfn_t p, uint32_t off, uint32_t n, uint32_t d) {
-        k.mm.contents.read(p, off, dst + d, n);
+        if (p == kIoPfn)
+            std::memset(dst + d, 0, n); // device memory behind ioremap: nothing modelled
+        else
+            k.mm.contents.read(p, off, dst + d, n);
     });
 }
 
 MemFault kernel_write(Kernel& k, uint64_t vaddr, const void* in, uint32_t len) {
     const auto* src = static_cast<const uint8_t*>(in);
     return for_each_chunk(k, vaddr, len, true, [&](pfn_t p, uint32_t off, uint32_t n, uint32_t d) {
-        k.mm.contents.write(p, off, src + d, n);
+        if (p != kIoPfn) k.mm.contents.write(p, off, src + d, n);
     });
 }
 

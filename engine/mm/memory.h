@@ -2,7 +2,8 @@
 // (arch/x86/include/asm/page.h __va/__pa, virt_to_page) and what a load or store through it
 // sees. Contents are stored sparsely, one 4 KiB buffer per page that was ever written, shared
 // copy-on-write between snapshots. Simplifications: no page tables (the direct map is a
-// fixed offset), no kmap/vmalloc areas yet, no DEBUG_PAGEALLOC (free pages stay readable).
+// fixed offset; vmalloc/pkmap/fixmap addresses use the page table of mm/vmalloc.h), no
+// DEBUG_PAGEALLOC (free pages stay readable).
 #pragma once
 
 #include <array>

@@ -20,9 +20,24 @@ void preempt_disable(Kernel& k) {
 void preempt_enable(Kernel& k) {
     CpuContext& c = cur(k);
     if ((c.preempt_count & PREEMPT_MASK) == 0) {
-        // Linux's DEBUG_PREEMPT warns about the underflow; without it the count just wraps.
-        // The model refuses, so that the context stays meaningful.
-        printk(k, LogLevel::err, "BUG: preempt_enable() without preempt_disable(): ignored");
+        // preempt_count_sub() with DEBUG_PREEMPT: DEBUG_LOCKS_WARN_ON(val > preempt_count())
+        // refuses the underflow, warning only while debug_locks is still on (a proprietary
+        // module's taint or an earlier report turns it off).
+        bool debug_locks =
+            !k.mm.lock_debugging_off && !(k.tainted & (1u << TAINT_PROPRIETARY_MODULE));
+        if (!debug_locks) return;
+        k.mm.lock_debugging_off = true;
+        printk(k, LogLevel::warning, "------------[ cut here ]------------");
+        printk(k, LogLevel::warning, "DEBUG_LOCKS_WARN_ON(val > preempt_count())");
+        char buf[128];
+        std::snprintf(buf, sizeof buf,
+                      "WARNING: CPU: %u PID: %d at kernel/sched/core.c:5750 preempt_count_sub",
+                      k.current_cpu, c.pid);
+        printk(k, LogLevel::warning, buf);
+        printk(k, LogLevel::warning, "Modules linked in:");
+        dump_stack(k, {"preempt_count_sub"});
+        printk(k, LogLevel::warning, "---[ end trace 0000000000000000 ]---");
+        add_taint(k, TAINT_WARN);
         return;
     }
     c.preempt_count -= PREEMPT_OFFSET;
@@ -56,6 +71,10 @@ void spin_unlock(Kernel& k) {
 }
 
 bool might_sleep(Kernel& k, const char* file, int line) {
+    return might_sleep(k, file, line, {"__might_resched", "__alloc_pages"});
+}
+
+bool might_sleep(Kernel& k, const char* file, int line, std::initializer_list<const char*> frames) {
     CpuContext& c = cur(k);
     if (c.preempt_count == 0 && !c.irqs_disabled) return false;
     // Once per HZ at most, machine-wide (the prev_jiffy check in __might_resched()).
@@ -74,7 +93,7 @@ bool might_sleep(Kernel& k, const char* file, int line) {
     std::snprintf(buf, sizeof buf, "preempt_count: %x, expected: 0", c.preempt_count);
     printk(k, LogLevel::err, buf);
     printk(k, LogLevel::err, "RCU nest depth: 0, expected: 0");
-    dump_stack(k, {"__might_resched", "__alloc_pages"});
+    dump_stack(k, frames);
     add_taint(k, TAINT_WARN);
     return true;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 
 namespace klab {
@@ -76,5 +77,8 @@ void spin_unlock(Kernel& k);
 // context" report if the current CPU is in atomic context or has interrupts disabled.
 // Returns true if the context was invalid (whether or not the report was rate-limited).
 bool might_sleep(Kernel& k, const char* file, int line);
+// The same with the call trace to print (innermost first), for callers other than the page
+// allocator.
+bool might_sleep(Kernel& k, const char* file, int line, std::initializer_list<const char*> frames);
 
 } // namespace klab

@@ -2,6 +2,7 @@
 // flag constants. A "struct page *" in KernelC is the address of the page's struct page in
 // mem_map/vmemmap, as in Linux; NULL stands for a failed allocation.
 #include "mm/gfp.h"
+#include "mm/highmem.h"
 #include "mm/page_alloc.h"
 #include "session/builtins.h"
 
@@ -57,7 +58,7 @@ kc::BuiltinStatus do_free_page(CallCtx& c) {
 }
 kc::BuiltinStatus do_page_address(CallCtx& c) {
     pfn_t p = page_arg(c, 0);
-    return ok(c, p == NO_PFN ? 0 : page_address(c.k(), p));
+    return ok(c, p == NO_PFN ? 0 : page_address_hm(c.k(), p)); // pkmap'ed highmem too
 }
 kc::BuiltinStatus do_virt_to_page(CallCtx& c) {
     return ok(c, page_ptr(c, virt_to_page(c.k(), c.arg(0))));

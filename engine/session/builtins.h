@@ -58,6 +58,12 @@ Result<void> bind_printk(kc::Program& prog, BuiltinTable& table);
 Result<void> bind_string(kc::Program& prog, BuiltinTable& table);
 Result<void> bind_page_alloc(kc::Program& prog, BuiltinTable& table);
 Result<void> bind_context(kc::Program& prog, BuiltinTable& table);
+Result<void> bind_slab(kc::Program& prog, BuiltinTable& table);
+Result<void> bind_vm(kc::Program& prog, BuiltinTable& table);
+Result<void> bind_highmem(kc::Program& prog, BuiltinTable& table);
+Result<void> bind_preempt(kc::Program& prog, BuiltinTable& table);
+// Constants that depend on the booted machine (NR_CPUS); called after bind_all().
+Result<void> bind_machine_constants(kc::Program& prog, const Kernel& k);
 Result<void> bind_errno(kc::Program& prog);
 Result<void> bind_all(kc::Program& prog, BuiltinTable& table);
 

@@ -91,6 +91,11 @@ Result<void> bind_all(kc::Program& prog, BuiltinTable& table) {
     KLAB_TRY(bind_printk(prog, table));
     KLAB_TRY(bind_string(prog, table));
     KLAB_TRY(bind_page_alloc(prog, table));
+    KLAB_TRY(bind_slab(prog, table));
+    KLAB_TRY(bind_vm(prog, table));
+    KLAB_TRY(bind_highmem(prog, table));
+    KLAB_TRY(bind_preempt(prog, table));
+    // preempt_disable/enable, local_bh_*, local_irq_*, in_atomic ... (include/linux/preempt.h).
     KLAB_TRY(bind_context(prog, table));
     return {};
 }

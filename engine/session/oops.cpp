@@ -14,7 +14,7 @@ namespace klab {
 
 namespace {
 
-constexpr size_t kMaxTraceFrames = 48;    // a runaway recursion would print thousands
+constexpr size_t kMaxTraceFrames = 48; // a runaway recursion would print thousands
 
 // Fake machine-code geometry: 4 bytes per VM instruction, functions 16-byte aligned.
 uint32_t code_size(const kc::Function& f) {
@@ -187,6 +187,12 @@ std::string symbolize(const SessionState& st, uint64_t addr, bool with_offset) {
         if (m != st.function_module.end()) s += " [" + m->second + "]";
     }
     return s;
+}
+
+std::string caller_symbol(const SessionState& st, const kc::Thread& th) {
+    for (auto it = th.frames.rbegin(); it != th.frames.rend(); ++it)
+        if (!is_trampoline(th, *it)) return frame_symbol(st, th, *it);
+    return "";
 }
 
 std::string modules_linked_in(const SessionState& st, const RunContext& ctx) {

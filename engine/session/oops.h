@@ -32,6 +32,10 @@ std::string report_death(SessionState& st, const kc::Thread& th, const RunContex
 // dump_stack() from KernelC: CPU/Hardware lines and the call trace of th.
 void print_call_trace_report(SessionState& st, const kc::Thread& th, const char* innermost);
 
+// %pS of the innermost KernelC frame ("my_init+0x1c/0x80 [my_mod]"): the caller an API such
+// as vmalloc records (__builtin_return_address(0)).
+std::string caller_symbol(const SessionState& st, const kc::Thread& th);
+
 // "Modules linked in: a(O) b(PO)".
 std::string modules_linked_in(const SessionState& st, const RunContext& ctx);
 

@@ -13,6 +13,14 @@ namespace {
 constexpr int32_t kConsolePid = 1000;
 const char* kConsoleComm = "klab-sh";
 
+// Work items the model queues (vfree from interrupt context) run when the console's
+// statement is done and the CPU is back in task context; Linux runs them from a kworker soon
+// after.
+void run_deferred_work(Kernel& k) {
+    if (!k.vmalloc.deferred.empty() && !in_interrupt(k.cpus[k.current_cpu].preempt_count))
+        vfree_deferred_work(k);
+}
+
 kc::Target target_of(const MachineConfig& c) {
     return c.arch == Arch::i386 ? kc::Target::i386() : kc::Target::x86_64();
 }
@@ -32,9 +40,13 @@ Result<void> Session::boot() {
     KLAB_TRY(k);
     SessionState st;
     st.kernel = std::move(k.value());
-    st.prog = kc::Program(target_of(config_));
+    kc::Target target = target_of(config_);
+    target.percpu_base = percpu_module_base(st.kernel); // DEFINE_PER_CPU data of modules
+    target.percpu_size = PERCPU_MODULE_RESERVE;
+    st.prog = kc::Program(target);
     builtins_ = BuiltinTable{};
     KLAB_TRY(bind_all(st.prog, builtins_));
+    KLAB_TRY(bind_machine_constants(st.prog, st.kernel));
     st.echoed_seq = st.kernel.log.next_seq; // boot messages are in dmesg, not echoed
     st_ = std::move(st);
     return {};
@@ -84,6 +96,7 @@ void Session::run_statement(kc::Step& step, std::string& out) {
     KernelHost host(st_, builtins_);
     kc::run(st_.prog, th, host, opt_.budget);
     host.account(th);
+    run_deferred_work(k);
     if (th.exit == kc::Exit::Done) {
         // Calls whose value is conventionally ignored (printk's length) show nothing.
         static const char* kQuiet[] = {"printk", "snprintf", "sprintf", "scnprintf", "memset",
@@ -114,6 +127,7 @@ bool Session::run_module_function(const std::string& fn, const char* comm, RunCo
     KernelHost host(st_, builtins_);
     kc::run(st_.prog, th, host, opt_.budget);
     host.account(th);
+    run_deferred_work(k);
     if (th.exit == kc::Exit::Done) {
         ret = static_cast<int32_t>(th.result); // module init/exit functions return int
         return true;
@@ -180,6 +194,11 @@ uint64_t Session::trace_hash() const {
                         static_cast<uint64_t>(e.arg1),
                         e.arg2};
         mix(f, sizeof f);
+        if (e.type >= TraceEventType::kmalloc &&
+            e.type <= TraceEventType::kmem_cache_free) { // the slab events' own fields
+            uint64_t g[] = {e.call_site, e.bytes_req, e.bytes_alloc};
+            mix(g, sizeof g);
+        }
     }
     for (const LogRecord& r : st_.kernel.log.records) {
         mix(&r.ts_ns, sizeof r.ts_ns);

@@ -1,0 +1,464 @@
+// vmalloc areas, the kernel page table outside the direct map and /proc/vmallocinfo (see
+// vmalloc.h for what is modelled and simplified).
+#include "mm/vmalloc.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "machine/kernel.h"
+#include "mm/highmem.h"
+#include "mm/internal.h"
+#include "mm/page_alloc.h"
+#include "printk/dump_stack.h"
+#include "printk/pointer.h"
+#include "sched/context.h"
+
+namespace klab {
+
+namespace {
+
+constexpr uint64_t kPage = 4096;
+
+// %p of a kernel pointer: hashed unless no_hash_pointers.
+std::string ptr_text(const Kernel& k, uint64_t v) {
+    PrintfTarget t = kernel_printf_target(k);
+    char b[24];
+    std::snprintf(b, sizeof b, "%0*llx", int(2 * t.pointer_bytes),
+                  (unsigned long long)(t.no_hash_pointers ? v : hashed_pointer(v, t)));
+    return b;
+}
+
+uint64_t page_align(uint64_t v) {
+    return (v + kPage - 1) & ~(kPage - 1);
+}
+
+// Virtual ranges the KernelC VM serves itself (kc::Target): the console task's kernel stack
+// at VMALLOC_START on x86_64 (16 KiB + guard, as VMAP_STACK would place the first stack), and
+// on i386 the stack and module text/data window 0xf7800000 .. 0xf8c00000, which a small
+// machine puts inside its vmalloc range. vmalloc never hands these out.
+void reserve_kc_windows(Kernel& k) {
+    VmallocState& v = k.vmalloc;
+    if (k.config.arch == Arch::x86_64)
+        v.reserved.push_back({v.start, v.start + 16384 + kPage});
+    else
+        v.reserved.push_back({0xf7800000ull, 0xf8c00000ull});
+}
+
+// warn_alloc(gfp, NULL, fmt, ...) for vmalloc's own failures: same rate limit as the page
+// allocator's, the message instead of "page allocation failure".
+void vmalloc_warn(Kernel& k, gfp_t gfp, const std::string& msg) {
+    if (gfp & __GFP_NOWARN) return;
+    uint64_t now = k.clock.jiffies();
+    if (k.mm.warn_alloc_any && now - k.mm.warn_alloc_last < 10ull * k.clock.hz) {
+        k.mm.warn_alloc_missed++;
+        return;
+    }
+    if (k.mm.warn_alloc_missed) {
+        printk(k, LogLevel::warning,
+               "warn_alloc: " + std::to_string(k.mm.warn_alloc_missed) + " callbacks suppressed");
+    }
+    k.mm.warn_alloc_missed = 0;
+    k.mm.warn_alloc_any = true;
+    k.mm.warn_alloc_last = now;
+    const CpuContext& c = k.cpus[k.current_cpu];
+    printk(k, LogLevel::warning,
+           c.comm + ": " + msg + ", mode:" + gfp_mode_string(gfp) +
+               ", nodemask=(null),cpuset=/,mems_allowed=0");
+    dump_stack(k, {"warn_alloc", "__vmalloc_node_range", "vmalloc"});
+    show_mem(k);
+}
+
+// A WARN(1, fmt) report: the message, then __warn()'s lines.
+void warn_msg(Kernel& k, const std::string& msg, int line, const char* func) {
+    const CpuContext& c = k.cpus[k.current_cpu];
+    printk(k, LogLevel::warning, "------------[ cut here ]------------");
+    printk(k, LogLevel::err, msg);
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "WARNING: CPU: %u PID: %d at mm/vmalloc.c:%d %s", k.current_cpu,
+                  c.pid, line, func);
+    printk(k, LogLevel::warning, buf);
+    printk(k, LogLevel::warning, "Modules linked in:");
+    dump_stack(k, {func, "vfree"});
+    printk(k, LogLevel::warning, "---[ end trace 0000000000000000 ]---");
+    add_taint(k, TAINT_WARN);
+}
+
+// Lowest free range of `size` bytes aligned to `align` (alloc_vmap_area's lowest-fit
+// search); busy and lazily freed areas both hold their virtual space.
+uint64_t find_free_va(const Kernel& k, uint64_t size, uint64_t align) {
+    const VmallocState& v = k.vmalloc;
+    std::vector<std::pair<uint64_t, uint64_t>> used;
+    used.reserve(v.busy.size() + v.purge_list.size() + 1);
+    for (const auto& [a, vm] : v.busy) used.push_back({a, a + vm.size});
+    for (const auto& [s, e] : v.purge_list) used.push_back({s, e});
+    for (const auto& r : v.reserved) used.push_back(r);
+    std::sort(used.begin(), used.end());
+    uint64_t cand = (v.start + align - 1) & ~(align - 1);
+    for (const auto& [s, e] : used) {
+        if (e <= cand) continue;
+        if (s >= cand + size) break;
+        cand = (e + align - 1) & ~(align - 1);
+    }
+    if (cand + size > v.end || cand + size < cand) return 0;
+    return cand;
+}
+
+// alloc_vmap_area() + setup_vmalloc_vm(): a busy area, or 0 after one purge-and-retry.
+vm_struct* get_vm_area(Kernel& k, uint64_t size, uint64_t align, uint32_t flags,
+                       const std::string& caller, gfp_t gfp) {
+    size = page_align(size);
+    if (size == 0) return nullptr;
+    if (!(flags & VM_NO_GUARD)) size += kPage;
+    uint64_t addr = find_free_va(k, size, align);
+    if (!addr && !k.vmalloc.purge_list.empty()) {
+        purge_vmap_area_lazy(k);
+        addr = find_free_va(k, size, align);
+    }
+    if (!addr) {
+        if (!(gfp & __GFP_NOWARN)) {
+            char buf[128];
+            std::snprintf(buf, sizeof buf,
+                          "vmap allocation for size %llu failed: use vmalloc=<size> to increase "
+                          "size",
+                          (unsigned long long)size);
+            printk(k, LogLevel::warning, buf);
+        }
+        return nullptr;
+    }
+    vm_struct& vm = k.vmalloc.busy[addr];
+    vm = vm_struct{};
+    vm.addr = addr;
+    vm.size = size;
+    vm.flags = flags;
+    vm.caller = caller;
+    return &vm;
+}
+
+// remove_vm_area(): unmap, take the area off the busy tree and put its range on the lazy
+// purge list; purge when more than lazy_max_pages() are waiting.
+void remove_vm_area(Kernel& k, uint64_t addr) {
+    VmallocState& v = k.vmalloc;
+    auto it = v.busy.find(addr);
+    if (it == v.busy.end()) return;
+    for (uint64_t a = it->second.addr; a < it->second.addr + it->second.size; a += kPage)
+        k.kpt.clear(a);
+    uint64_t end = it->second.addr + it->second.size;
+    v.purge_list[addr] = end;
+    v.vmap_lazy_nr += (end - addr) >> 12;
+    v.busy.erase(it);
+    if (v.vmap_lazy_nr > lazy_max_pages(k)) purge_vmap_area_lazy(k);
+}
+
+void free_area_pages(Kernel& k, vm_struct& vm) {
+    for (pfn_t p : vm.pages) __free_pages(k, p, 0);
+    k.vmalloc.nr_vmalloc_pages -= vm.pages.size();
+    vm.pages.clear();
+}
+
+uint64_t trace_open(Kernel& k) {
+    return k.trace.open();
+}
+
+void trace_close(Kernel& k, TraceEventType type, uint64_t id, uint64_t addr, uint32_t value) {
+    k.trace.close();
+    TraceEvent e;
+    e.id = id;
+    e.type = type;
+    e.pfn = addr; // klab events carry the address in the pfn field
+    e.gfp = value;
+    k.trace.emit(e, k.clock.ns, k.current_cpu);
+}
+
+} // namespace
+
+void vmalloc_init(Kernel& k) {
+    VmallocState& v = k.vmalloc;
+    v = VmallocState{};
+    if (k.config.arch == Arch::x86_64) {
+        v.start = 0xffffc90000000000ull;     // VMALLOC_START (4-level, no KASLR)
+        v.end = v.start + (32ull << 40) - 1; // VMALLOC_END = start + 32 TiB - 1
+    } else {
+        uint64_t high_memory = k.mm.page_offset + (uint64_t(k.mm.max_low_pfn) << 12);
+        v.start = high_memory + (8ull << 20);                         // VMALLOC_OFFSET
+        v.end = i386_pkmap_base(uint32_t(k.cpus.size())) - 2 * kPage; // PKMAP_BASE - 2 pages
+    }
+    reserve_kc_windows(k);
+}
+
+uint64_t lazy_max_pages(const Kernel& k) {
+    uint32_t cpus = uint32_t(k.cpus.size()), log = 0;
+    while (cpus) {
+        ++log;
+        cpus >>= 1;
+    }
+    return uint64_t(log) * (32ull * 1024 * 1024 / kPage);
+}
+
+void purge_vmap_area_lazy(Kernel& k) {
+    if (k.vmalloc.purge_list.empty()) return;
+    k.vmalloc.purge_list.clear();
+    k.vmalloc.vmap_lazy_nr = 0;
+    k.vmalloc.nr_purges++;
+}
+
+uint64_t __vmalloc_node(Kernel& k, uint64_t size, uint64_t align, gfp_t gfp, uint32_t vm_flags,
+                        const std::string& caller) {
+    uint64_t real_size = size;
+    uint64_t nr_pages = page_align(size) >> 12;
+    if (size == 0 || nr_pages > totalram_pages(k)) {
+        if (size) {
+            char buf[96];
+            std::snprintf(buf, sizeof buf, "vmalloc error: size %llu, exceeds total pages",
+                          (unsigned long long)real_size);
+            vmalloc_warn(k, gfp, buf);
+        }
+        return 0;
+    }
+    // The vm_struct is kzalloc'ed and the page tables allocated with GFP_KERNEL: the first
+    // might_sleep on this path is slab's might_alloc().
+    if (gfpflags_allow_blocking(gfp))
+        might_sleep(k, "include/linux/sched/mm.h", 274,
+                    {"__might_resched", "__kmem_cache_alloc_node", "__get_vm_area_node",
+                     "__vmalloc_node_range"});
+    uint64_t id = trace_open(k);
+    vm_struct* vm =
+        get_vm_area(k, size, align < kPage ? kPage : align, VM_ALLOC | vm_flags, caller, gfp);
+    if (!vm) {
+        trace_close(k, TraceEventType::klab_vmalloc, id, 0, gfp);
+        char buf[128];
+        std::snprintf(buf, sizeof buf, "vmalloc error: size %llu, vm_struct allocation failed",
+                      (unsigned long long)real_size);
+        vmalloc_warn(k, gfp, buf);
+        return 0;
+    }
+    uint64_t addr = vm->addr;
+    // __vmalloc_area_node(): highmem is fine unless a DMA zone was asked for; one page at a
+    // time, so the frames are wherever the allocator finds them.
+    gfp_t page_gfp = gfp | __GFP_NOWARN;
+    if (!(gfp & (__GFP_DMA | __GFP_DMA32))) page_gfp |= __GFP_HIGHMEM;
+    std::vector<pfn_t> pages;
+    for (uint64_t i = 0; i < nr_pages; ++i) {
+        pfn_t p = alloc_pages(k, page_gfp, 0);
+        if (p == NO_PFN) break;
+        set_page_owner(k, p, PageOwner::vmalloc);
+        pages.push_back(p);
+    }
+    vm = &k.vmalloc.busy[addr]; // alloc_pages() cannot touch the map, but stay explicit
+    vm->pages = pages;
+    k.vmalloc.nr_vmalloc_pages += pages.size();
+    if (pages.size() < nr_pages) {
+        char buf[128];
+        std::snprintf(buf, sizeof buf,
+                      "vmalloc error: size %llu, page order 0, failed to allocate pages",
+                      (unsigned long long)(nr_pages << 12));
+        vmalloc_warn(k, gfp, buf);
+        free_area_pages(k, *vm);
+        remove_vm_area(k, addr);
+        trace_close(k, TraceEventType::klab_vmalloc, id, 0, gfp);
+        return 0;
+    }
+    for (uint64_t i = 0; i < nr_pages; ++i) k.kpt.set(addr + i * kPage, pages[i]);
+    trace_close(k, TraceEventType::klab_vmalloc, id, addr, gfp);
+    return addr;
+}
+
+uint64_t vmalloc(Kernel& k, uint64_t size, const std::string& caller) {
+    return __vmalloc_node(k, size, 1, GFP_KERNEL, 0, caller);
+}
+uint64_t vzalloc(Kernel& k, uint64_t size, const std::string& caller) {
+    return __vmalloc_node(k, size, 1, GFP_KERNEL | __GFP_ZERO, 0, caller);
+}
+uint64_t vmalloc_user(Kernel& k, uint64_t size, const std::string& caller) {
+    return __vmalloc_node(k, size, 4096 /* SHMLBA is PAGE_SIZE on x86 */, GFP_KERNEL | __GFP_ZERO,
+                          VM_USERMAP, caller);
+}
+
+static void vunmap_area(Kernel& k, uint64_t addr, bool deallocate_pages, const char* func) {
+    char buf[128];
+    if (addr & (kPage - 1)) {
+        std::snprintf(buf, sizeof buf, "Trying to vfree() bad address (%s)",
+                      ptr_text(k, addr).c_str());
+        warn_msg(k, buf, 2752, "__vunmap");
+        return;
+    }
+    auto it = k.vmalloc.busy.find(addr);
+    if (it == k.vmalloc.busy.end()) {
+        std::snprintf(buf, sizeof buf, "Trying to vfree() nonexistent vm area (%s)",
+                      ptr_text(k, addr).c_str());
+        warn_msg(k, buf, 2758, "__vunmap");
+        return;
+    }
+    (void)func;
+    uint64_t id = trace_open(k);
+    uint32_t nr = uint32_t(it->second.pages.size());
+    // Only VM_ALLOC areas own their pages (a vmap area's nr_pages is 0 in Linux).
+    if (deallocate_pages && (it->second.flags & VM_ALLOC)) free_area_pages(k, it->second);
+    remove_vm_area(k, addr);
+    trace_close(k, TraceEventType::klab_vfree, id, addr, nr);
+}
+
+void vfree(Kernel& k, uint64_t addr) {
+    uint32_t pc = k.cpus[k.current_cpu].preempt_count;
+    if (!in_interrupt(pc)) might_sleep(k, "mm/vmalloc.c", 2858, {"__might_resched", "vfree"});
+    if (!addr) return;
+    if (in_interrupt(pc)) {
+        // __vfree_deferred(): queued on this CPU's list, freed later by a work item.
+        k.vmalloc.deferred.push_back(addr);
+        return;
+    }
+    vunmap_area(k, addr, true, "vfree");
+}
+
+void vfree_deferred_work(Kernel& k) {
+    std::vector<uint64_t> todo;
+    todo.swap(k.vmalloc.deferred);
+    for (uint64_t a : todo) vunmap_area(k, a, true, "free_work");
+}
+
+uint64_t vmap(Kernel& k, const std::vector<pfn_t>& pages, uint32_t flags,
+              const std::string& caller) {
+    might_sleep(k, "mm/vmalloc.c", 2907, {"__might_resched", "vmap"});
+    if (pages.empty() || pages.size() > totalram_pages(k)) return 0;
+    vm_struct* vm = get_vm_area(k, pages.size() * kPage, kPage, flags | VM_MAP, caller, GFP_KERNEL);
+    if (!vm) return 0;
+    // VM_MAP areas print no pages= (nr_pages stays 0 unless VM_MAP_PUT_PAGES).
+    for (size_t i = 0; i < pages.size(); ++i) k.kpt.set(vm->addr + i * kPage, pages[i]);
+    vm->pages = pages;
+    return vm->addr;
+}
+
+void vunmap(Kernel& k, uint64_t addr) {
+    might_sleep(k, "mm/vmalloc.c", 2879, {"__might_resched", "vunmap"});
+    if (addr) vunmap_area(k, addr, false, "vunmap");
+}
+
+uint64_t ioremap(Kernel& k, uint64_t phys, uint64_t size, const std::string& caller) {
+    if (!size) return 0;
+    uint64_t last = phys + size - 1;
+    uint64_t offset = phys & (kPage - 1);
+    uint64_t base = phys & ~(kPage - 1);
+    uint64_t len = page_align(last + 1) - base;
+    vm_struct* vm = get_vm_area(k, len, kPage, VM_IOREMAP, caller, GFP_KERNEL);
+    if (!vm) return 0;
+    vm->phys_addr = base;
+    for (uint64_t a = 0; a < len; a += kPage) {
+        uint64_t pfn = (base + a) >> 12;
+        if (pfn_valid(k, pfn))
+            k.kpt.set(vm->addr + a, pfn_t(pfn));
+        else
+            k.kpt.set(vm->addr + a, kIoPfn); // device memory: reads zero, ignores writes
+    }
+    return vm->addr + offset;
+}
+
+void iounmap(Kernel& k, uint64_t addr) {
+    uint64_t base = addr & ~(kPage - 1);
+    if (!is_vmalloc_addr(k, base)) return; // iounmap of a non-vmalloc address is ignored
+    const vm_struct* vm = find_vm_area(k, base);
+    if (!vm || !(vm->flags & VM_IOREMAP)) {
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "iounmap: bad address %s", ptr_text(k, addr).c_str());
+        printk(k, LogLevel::err, buf);
+        dump_stack(k, {"iounmap"});
+        return;
+    }
+    vunmap_area(k, vm->addr, false, "iounmap");
+}
+
+bool is_vmalloc_addr(const Kernel& k, uint64_t addr) {
+    return addr >= k.vmalloc.start && addr < k.vmalloc.end;
+}
+
+const vm_struct* find_vm_area(const Kernel& k, uint64_t addr) {
+    const auto& busy = k.vmalloc.busy;
+    auto it = busy.upper_bound(addr);
+    if (it == busy.begin()) return nullptr;
+    --it;
+    if (addr >= it->second.addr + it->second.size) return nullptr;
+    return &it->second;
+}
+
+pfn_t vmalloc_to_pfn(const Kernel& k, uint64_t addr) {
+    return k.kpt.lookup(addr);
+}
+
+pfn_t kernel_translate(const Kernel& k, uint64_t vaddr) {
+    pfn_t p = virt_to_page(k, vaddr);
+    if (p != NO_PFN) return p;
+    if (k.kpt.pte.empty()) return NO_PFN;
+    return k.kpt.lookup(vaddr);
+}
+
+uint64_t vmalloc_total_kb(const Kernel& k) {
+    return (k.vmalloc.end - k.vmalloc.start) >> 10;
+}
+
+uint64_t vmalloc_used_pages(const Kernel& k) {
+    return k.vmalloc.nr_vmalloc_pages;
+}
+
+std::string proc_vmallocinfo(const Kernel& k) {
+    PrintfTarget t = kernel_printf_target(k);
+    int w = int(k.config.pointer_bytes() * 2);
+    // %pK with kptr_restrict 0 hashes like %p (the reference machine shows hashed values).
+    auto pk = [&](uint64_t v) {
+        char b[24];
+        std::snprintf(b, sizeof b, "%0*llx", w,
+                      (unsigned long long)(t.no_hash_pointers ? v : hashed_pointer(v, t)));
+        return std::string(b);
+    };
+    std::string s;
+    char buf[96];
+    for (const auto& [addr, vm] : k.vmalloc.busy) {
+        std::snprintf(buf, sizeof buf, " %7lld", (long long)vm.size);
+        s += "0x" + pk(vm.addr) + "-0x" + pk(vm.addr + vm.size) + buf;
+        if (!vm.caller.empty()) s += " " + vm.caller;
+        uint32_t nr_pages = (vm.flags & VM_ALLOC) ? uint32_t(vm.pages.size()) : 0;
+        if (nr_pages) s += " pages=" + std::to_string(nr_pages);
+        if (vm.phys_addr) {
+            std::snprintf(buf, sizeof buf, " phys=0x%0*llx", w, (unsigned long long)vm.phys_addr);
+            s += buf;
+        }
+        if (vm.flags & VM_IOREMAP) s += " ioremap";
+        if (vm.flags & VM_ALLOC) s += " vmalloc";
+        if (vm.flags & VM_MAP) s += " vmap";
+        if (vm.flags & VM_USERMAP) s += " user";
+        // show_numa_info(): CONFIG_NUMA on the x86_64 preset only; one node.
+        if (k.config.arch == Arch::x86_64 && nr_pages) s += " N0=" + std::to_string(nr_pages);
+        s += "\n";
+    }
+    for (const auto& [start, end] : k.vmalloc.purge_list) {
+        std::snprintf(buf, sizeof buf, " %7lld unpurged vm_area\n", (long long)(end - start));
+        s += "0x" + pk(start) + "-0x" + pk(end) + buf;
+    }
+    return s;
+}
+
+std::string check_vmalloc(const Kernel& k) {
+    const VmallocState& v = k.vmalloc;
+    uint64_t prev_end = 0, pages = 0;
+    for (const auto& [addr, vm] : v.busy) {
+        if (addr != vm.addr) return "area keyed at the wrong address";
+        if (addr < v.start || addr + vm.size > v.end) return "area outside the vmalloc range";
+        if (addr < prev_end) return "overlapping areas";
+        prev_end = addr + vm.size;
+        if (vm.flags & VM_ALLOC) {
+            pages += vm.pages.size();
+            for (size_t i = 0; i < vm.pages.size(); ++i) {
+                if (k.kpt.lookup(addr + i * kPage) != vm.pages[i]) return "pte does not match";
+                if (page_owner_at(k, vm.pages[i]) != PageOwner::vmalloc &&
+                    page_owner_at(k, vm.pages[i]) != PageOwner::kernel_stack)
+                    return "vmalloc page not owned by vmalloc";
+            }
+        }
+        if (!(vm.flags & VM_NO_GUARD) && k.kpt.lookup(addr + vm.size - kPage) != NO_PFN)
+            return "guard page is mapped";
+    }
+    for (const auto& [s, e] : v.purge_list)
+        for (uint64_t a = s; a < e; a += kPage)
+            if (k.kpt.lookup(a) != NO_PFN) return "lazily freed area still mapped";
+    if (pages != v.nr_vmalloc_pages) return "nr_vmalloc_pages does not match the areas";
+    return "";
+}
+
+} // namespace klab

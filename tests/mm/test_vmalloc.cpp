@@ -1,0 +1,243 @@
+// vmalloc: layout per preset, guard pages, page-by-page allocation, the kernel page table,
+// lazy purge, deferred vfree, bad input, /proc/vmallocinfo and meminfo counters.
+#include "mm/memory.h"
+#include "mm/page_alloc.h"
+#include "printk/dump_stack.h"
+#include "sched/context.h"
+#include "vm_helpers.h"
+
+using namespace klab;
+using namespace klab::test;
+
+TEST_CASE("vmalloc ranges: x86_64 32 TiB at 0xffffc90000000000, i386 8 MiB above high_memory") {
+    Kernel k = boot(Arch::x86_64, 256ull << 20);
+    CHECK(k.vmalloc.start == 0xffffc90000000000ull);
+    CHECK(vmalloc_total_kb(k) == 34359738367ull);
+    Kernel i = boot(Arch::i386, 1ull << 30);
+    CHECK(i.vmalloc.start == 0xf8800000ull); // high_memory 0xf8000000 + VMALLOC_OFFSET
+    CHECK(i.vmalloc.end == 0xff7fe000ull);   // PKMAP_BASE - 2 pages
+    CHECK(vmalloc_total_kb(i) == (0xff7fe000ull - 0xf8800000ull) >> 10);
+    Kernel small = boot(Arch::i386, 512ull << 20);
+    CHECK(small.vmalloc.start == 0xe0800000ull);
+}
+
+TEST_CASE("an area is its pages plus a guard page, loads and stores go through the ptes") {
+    Kernel k = boot(Arch::x86_64, 256ull << 20);
+    uint64_t free0 = nr_free_pages(k) + nr_free_pcp_pages(k);
+    uint64_t a = vmalloc(k, 3 * 4096 + 10, "t");
+    REQUIRE(a);
+    const vm_struct* vm = find_vm_area(k, a);
+    REQUIRE(vm);
+    CHECK(vm->size == 5 * 4096); // 4 pages + guard
+    CHECK(vm->pages.size() == 4);
+    CHECK(free0 - (nr_free_pages(k) + nr_free_pcp_pages(k)) == 4);
+    CHECK(vmalloc_used_pages(k) == 4);
+    uint32_t v = 0xdeadbeef, r = 0;
+    CHECK(!kernel_write(k, a + 4 * 4096 - 4, &v, 4));
+    CHECK(!kernel_read(k, a + 4 * 4096 - 4, &r, 4));
+    CHECK(r == v);
+    // The bytes live in the frame the pte names.
+    uint32_t direct = 0;
+    CHECK(!kernel_read(k, page_address(k, vm->pages[3]) + 4092, &direct, 4));
+    CHECK(direct == v);
+    // The guard page faults.
+    MemFault f = kernel_read(k, a + 4 * 4096, &r, 4);
+    CHECK(f.kind == FaultKind::not_present);
+    // The next area starts after the guard page.
+    uint64_t b = vmalloc(k, 1, "t");
+    CHECK(b == a + 5 * 4096);
+    CHECK_VM(k);
+}
+
+TEST_CASE("pages come one at a time: a fragmented free list gives scattered frames") {
+    Kernel k = boot(Arch::x86_64, 256ull << 20);
+    pfn_t p[8];
+    for (pfn_t& x : p) x = alloc_page(k, GFP_KERNEL);
+    for (int i = 0; i < 8; i += 2) __free_page(k, p[i]);
+    uint64_t a = vmalloc(k, 4 * 4096, "t");
+    const vm_struct* vm = find_vm_area(k, a);
+    REQUIRE(vm);
+    bool contiguous = true;
+    for (size_t i = 1; i < vm->pages.size(); ++i)
+        if (vm->pages[i] != vm->pages[i - 1] + 1) contiguous = false;
+    CHECK_FALSE(contiguous);
+    CHECK_VM(k);
+}
+
+TEST_CASE("i386 vmalloc takes HighMem pages") {
+    Kernel k = boot(Arch::i386, 1ull << 30);
+    uint64_t a = vmalloc(k, 4096, "t");
+    REQUIRE(a);
+    CHECK(PageHighMem(k, vmalloc_to_pfn(k, a)));
+    uint8_t b = 7;
+    CHECK(!kernel_write(k, a, &b, 1));
+    CHECK_VM(k);
+}
+
+TEST_CASE("vfree unmaps at once, keeps the range until the lazy purge, frees the pages") {
+    Kernel k = boot(Arch::x86_64, 256ull << 20);
+    uint64_t a = vmalloc(k, 8192, "t");
+    uint64_t used = vmalloc_used_pages(k);
+    vfree(k, a);
+    CHECK(vmalloc_used_pages(k) == used - 2);
+    uint8_t b;
+    CHECK(kernel_read(k, a, &b, 1).kind == FaultKind::not_present);
+    CHECK(k.vmalloc.purge_list.count(a) == 1);
+    CHECK(contains(proc_vmallocinfo(k), "   12288 unpurged vm_area"));
+    uint64_t c = vmalloc(k, 8192, "t");
+    CHECK(c > a); // the lazily freed range is not reused yet
+    purge_vmap_area_lazy(k);
+    CHECK(k.vmalloc.purge_list.empty());
+    CHECK(vmalloc(k, 4096, "t") == a); // lowest fit again
+    CHECK_VM(k);
+}
+
+TEST_CASE("lazy_max_pages: fls(cpus) * 32 MiB, more lazily freed pages trigger a purge") {
+    Kernel k = boot(Arch::x86_64, 1ull << 30, 2);
+    CHECK(lazy_max_pages(k) == 2 * 8192);
+    Kernel k4 = boot(Arch::x86_64, 1ull << 30, 4);
+    CHECK(lazy_max_pages(k4) == 3 * 8192);
+    // vmap areas cost address space, not memory: map one page many times over.
+    pfn_t p = alloc_page(k, GFP_KERNEL);
+    std::vector<pfn_t> pages(1024, p);
+    for (int i = 0; i < 17; ++i) vunmap(k, vmap(k, pages, 0, "t"));
+    CHECK(k.vmalloc.nr_purges == 1);
+    CHECK_VM(k);
+}
+
+TEST_CASE("bad vfree: unaligned, nonexistent, double, NULL is fine") {
+    Kernel k = boot(Arch::x86_64, 256ull << 20);
+    uint64_t a = vmalloc(k, 100, "t");
+    std::string boot_log = dmesg(k);
+    vfree(k, 0);
+    CHECK(dmesg(k) == boot_log);
+    vfree(k, a + 8);
+    CHECK(contains(dmesg(k), "Trying to vfree() bad address ("));
+    vfree(k, a);
+    vfree(k, a);
+    CHECK(contains(dmesg(k), "Trying to vfree() nonexistent vm area ("));
+    CHECK(contains(dmesg(k), "WARNING: CPU: 0 PID: 1000 at mm/vmalloc.c:2758 __vunmap"));
+    CHECK((k.tainted & (1u << TAINT_WARN)) != 0);
+    CHECK_VM(k);
+}
+
+TEST_CASE("vmalloc in atomic context is a sleeping-in-atomic bug, vfree in softirq is deferred") {
+    Kernel k = boot(Arch::x86_64, 256ull << 20);
+    preempt_disable(k);
+    uint64_t a = vmalloc(k, 100, "t");
+    preempt_enable(k);
+    CHECK(a); // Linux goes on after the report
+    CHECK(contains(dmesg(k), "BUG: sleeping function called from invalid context at "
+                             "include/linux/sched/mm.h:274"));
+    local_bh_disable(k); // in_interrupt() is true with bottom halves disabled
+    vfree(k, a);
+    CHECK(find_vm_area(k, a) != nullptr);
+    CHECK(k.vmalloc.deferred.size() == 1);
+    local_bh_enable(k);
+    vfree_deferred_work(k);
+    CHECK(find_vm_area(k, a) == nullptr);
+    CHECK_VM(k);
+}
+
+TEST_CASE("sizes vmalloc refuses: 0, more than RAM, more than the range") {
+    Kernel k = boot(Arch::i386, 1ull << 30);
+    std::string boot_log = dmesg(k);
+    CHECK(vmalloc(k, 0, "t") == 0);
+    CHECK(dmesg(k) == boot_log);
+    CHECK(vmalloc(k, 2ull << 30, "t") == 0);
+    CHECK(contains(dmesg(k), "vmalloc error: size 2147483648, exceeds total pages"));
+    k.clock.advance_ns(60ull * 1000000000ull); // past warn_alloc's rate limit
+    CHECK(vmalloc(k, 200ull << 20, "t") == 0); // 200 MiB > the ~112 MiB i386 range
+    CHECK(contains(dmesg(k), "vmap allocation for size 209719296 failed: use vmalloc=<size> "
+                             "to increase size"));
+    CHECK(contains(dmesg(k), "vmalloc error: size 209715200, vm_struct allocation failed"));
+    CHECK_VM(k);
+}
+
+TEST_CASE("vmalloc fails cleanly when memory runs out") {
+    Kernel k = boot(Arch::x86_64, 64ull << 20);
+    uint64_t total = 0;
+    for (int i = 0; i < 64; ++i) {
+        uint64_t a = vmalloc(k, 1 << 20, "t");
+        if (!a) break;
+        total++;
+    }
+    CHECK(total < 64);
+    CHECK(contains(dmesg(k), "failed to allocate pages"));
+    CHECK_VM(k);
+}
+
+TEST_CASE("/proc/vmallocinfo lines: range, size with guard, caller, pages, kind, node") {
+    Kernel k = boot(Arch::x86_64, 256ull << 20);
+    vmalloc(k, 8192, "my_init+0x14/0x60 [m]");
+    vmalloc_user(k, 4096, "u+0x0/0x10");
+    ioremap(k, 0xfed00000, 0x400, "hpet+0x1/0x2");
+    std::string s = proc_vmallocinfo(k);
+    CHECK(contains(s, "   12288 my_init+0x14/0x60 [m] pages=2 vmalloc N0=2\n"));
+    CHECK(contains(s, "    8192 u+0x0/0x10 pages=1 vmalloc user N0=1\n"));
+    CHECK(contains(s, "    8192 hpet+0x1/0x2 phys=0x00000000fed00000 ioremap\n"));
+    CHECK(s.rfind("0x", 0) == 0);
+    Kernel i = boot(Arch::i386, 1ull << 30);
+    vmalloc(i, 4096, "f+0x0/0x4");
+    CHECK(contains(proc_vmallocinfo(i), "    8192 f+0x0/0x4 pages=1 vmalloc\n")); // no NUMA
+}
+
+TEST_CASE("ioremap of device memory reads zero, iounmap removes the area") {
+    Kernel k = boot(Arch::x86_64, 256ull << 20);
+    uint64_t a = ioremap(k, 0xfed00010, 16, "t");
+    CHECK((a & 0xfff) == 0x10);
+    uint32_t v = 5, r = 9;
+    CHECK(!kernel_write(k, a, &v, 4));
+    CHECK(!kernel_read(k, a, &r, 4));
+    CHECK(r == 0);
+    iounmap(k, a);
+    CHECK(find_vm_area(k, a) == nullptr);
+    CHECK_VM(k);
+}
+
+TEST_CASE("vmap maps existing pages at a new address, vunmap keeps the pages") {
+    Kernel k = boot(Arch::x86_64, 256ull << 20);
+    pfn_t p = alloc_page(k, GFP_KERNEL), q = alloc_page(k, GFP_KERNEL);
+    uint64_t a = vmap(k, {q, p}, 0, "t");
+    uint32_t v = 77, r = 0;
+    CHECK(!kernel_write(k, a + 4096, &v, 4));
+    CHECK(!kernel_read(k, page_address(k, p), &r, 4));
+    CHECK(r == 77);
+    CHECK(contains(proc_vmallocinfo(k), "   12288 t vmap\n"));
+    vunmap(k, a);
+    CHECK(page_ref_count(k, p) == 1);
+    CHECK_VM(k);
+}
+
+TEST_CASE("vfree of a vmap area frees no pages (they belong to the caller)") {
+    Kernel k = boot(Arch::x86_64, 256ull << 20);
+    pfn_t p = alloc_page(k, GFP_KERNEL);
+    uint64_t a = vmap(k, {p}, 0, "t");
+    vfree(k, a);
+    CHECK(find_vm_area(k, a) == nullptr);
+    CHECK(page_ref_count(k, p) == 1);
+    CHECK(vmalloc_used_pages(k) == 0);
+    CHECK_VM(k);
+}
+
+TEST_CASE("trace: klab:vmalloc is the parent of its pages' mm_page_alloc events") {
+    Kernel k = boot(Arch::x86_64, 256ull << 20);
+    uint64_t first = k.trace.written;
+    uint64_t a = vmalloc(k, 2 * 4096, "t");
+    std::vector<TraceEvent> ev = k.trace.since(first);
+    const TraceEvent* parent = nullptr;
+    for (const TraceEvent& e : ev)
+        if (e.type == TraceEventType::klab_vmalloc) parent = &e;
+    REQUIRE(parent);
+    CHECK(parent->pfn == a);
+    int children = 0;
+    for (const TraceEvent& e : ev)
+        if (e.type == TraceEventType::mm_page_alloc && e.parent == parent->id) children++;
+    CHECK(children == 2);
+    first = k.trace.written;
+    vfree(k, a);
+    ev = k.trace.since(first);
+    REQUIRE(!ev.empty());
+    CHECK(ev.back().type == TraceEventType::klab_vfree);
+    CHECK(format_trace_fields(ev.back(), k.trace_format()) == "addr=0xffffc90000005000 nr_pages=2");
+}

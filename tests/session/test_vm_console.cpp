@@ -1,0 +1,57 @@
+// The vmalloc, highmem and per-CPU API as students reach it from the console.
+#include <doctest/doctest.h>
+
+#include "session/session.h"
+
+using namespace klab;
+
+namespace {
+
+Session boot(Arch arch) {
+    auto s = Session::create(MachineConfig::preset(arch));
+    REQUIRE(s.ok());
+    return std::move(s.value());
+}
+
+bool contains(const std::string& s, const char* w) {
+    return s.find(w) != std::string::npos;
+}
+
+} // namespace
+
+TEST_CASE("console: vfree with bottom halves disabled is deferred until task context") {
+    Session s = boot(Arch::x86_64);
+    s.exec("char *p; p = vmalloc(100);");
+    s.exec("local_bh_disable(); vfree(p);");
+    CHECK(contains(s.proc_text("/proc/vmallocinfo"), " pages=1 vmalloc"));
+    s.exec("local_bh_enable();");
+    CHECK(contains(s.proc_text("/proc/vmallocinfo"), "unpurged vm_area"));
+    CHECK_FALSE(contains(s.proc_text("/proc/vmallocinfo"), " pages=1 vmalloc"));
+}
+
+TEST_CASE("console: vmalloc'ed memory is usable through its pointer, the caller is recorded") {
+    Session s = boot(Arch::x86_64);
+    s.exec("int *v; int fill(void) { int i; v = vmalloc(8 * PAGE_SIZE); "
+           "for (i = 0; i < 8 * 1024; i++) v[i] = i; return v[8191]; }");
+    ExecResult r = s.exec("fill();");
+    CHECK(contains(r.output, "= 8191"));
+    CHECK(contains(s.proc_text("/proc/vmallocinfo"), "   36864 fill+0x"));
+    CHECK(contains(s.proc_text("/proc/meminfo"), "VmallocUsed:          32 kB"));
+}
+
+TEST_CASE("console: per-CPU variables and alloc_percpu on i386") {
+    Session s = boot(Arch::i386);
+    s.exec("DEFINE_PER_CPU(long, hits); int *d;");
+    s.exec("per_cpu(hits, 1) = 5; get_cpu_var(hits) += 2; put_cpu_var(hits);");
+    ExecResult r = s.exec("per_cpu(hits, 0) * 100 + per_cpu(hits, 1);");
+    CHECK(contains(r.output, "= 205"));
+    r = s.exec(
+        "d = alloc_percpu(int); *per_cpu_ptr(d, 1) = 3; *per_cpu_ptr(d, 0) + *per_cpu_ptr(d, 1);");
+    CHECK(contains(r.output, "= 3"));
+    r = s.exec("preempt_count();");
+    CHECK(contains(r.output, "= 0"));
+    r = s.exec("this_cpu_ptr(d);");
+    CHECK(contains(r.output, "BUG: using smp_processor_id() in preemptible [00000000] code: "
+                             "klab-sh/1000"));
+    CHECK(contains(s.proc_text("/proc/meminfo"), "Percpu:              192 kB"));
+}
