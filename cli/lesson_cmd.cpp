@@ -8,6 +8,7 @@
 #include "lesson/builtin.h"
 #include "lesson/check.h"
 #include "lesson/runner.h"
+#include "line_editor.h"
 
 namespace klab::cli {
 
@@ -52,6 +53,109 @@ int lesson_list() {
     for (const Lesson& l : builtin_lessons())
         std::cout << l.id << "\t" << l.title << " (" << l.steps.size() << " steps, " << l.minutes
                   << " min)\n";
+    return 0;
+}
+
+namespace {
+
+void show_step(LessonRunner& r) {
+    const LessonStep& s = r.step();
+    std::cout << "\n== Step " << s.number << " of " << r.step_count() << ": " << s.title << " ==\n\n"
+              << s.prose;
+    if (s.has_predict) {
+        std::cout << "\nPredict first: " << s.predict.question << "\n";
+        for (size_t i = 0; i < s.predict.choices.size(); i++)
+            std::cout << "  " << i + 1 << ". " << s.predict.choices[i] << "\n";
+        std::cout << "(answer with :predict ANSWER before running anything)\n";
+    }
+    if (!r.setup_output().empty()) std::cout << "\n" << r.setup_output();
+    std::cout << "\n";
+}
+
+void after_command(LessonRunner& r, bool was_met) {
+    const StepProgress& p = r.progress()[r.step_index()];
+    GoalStatus g = r.goal();
+    if (p.predict.resolved && !was_met && p.met)
+        std::cout << (p.predict.correct ? "Your prediction was right: " : "Your prediction was ")
+                  << (p.predict.correct ? "" : "not right: the model gives ") << p.predict.actual
+                  << "\n";
+    if (g.met && !was_met) {
+        std::cout << "\n** Goal met. **\n";
+        if (!r.step().explanation.empty()) std::cout << "\n" << r.step().explanation;
+        std::cout << (r.lesson_done() ? "\nThat was the last step: lesson complete.\n"
+                                      : "\nType :next for the next step.\n");
+    }
+}
+
+} // namespace
+
+int lesson_play(const std::string& id_or_file, int step) {
+    Result<Lesson> lesson = Error{""};
+    std::ifstream in(id_or_file, std::ios::binary);
+    if (in) {
+        std::ostringstream ss;
+        ss << in.rdbuf();
+        lesson = parse_lesson(ss.str(), id_or_file);
+    } else {
+        lesson = builtin_lesson(id_or_file);
+    }
+    if (!lesson.ok()) {
+        std::cerr << "klab: " << lesson.error().message << "\n";
+        return 2;
+    }
+    auto started = LessonRunner::start(std::move(lesson.value()), step > 0 ? uint32_t(step - 1) : 0);
+    if (!started.ok()) {
+        std::cerr << "klab: " << started.error().message << "\n";
+        return 2;
+    }
+    LessonRunner& r = started.value();
+    std::cout << r.lesson().title << "\n\n" << r.lesson().introduction;
+    show_step(r);
+    LessonRunner* rp = &r;
+    LineEditor editor([rp](const std::string& line, size_t cursor, size_t& start) {
+        Completion c = rp->session().complete(line, cursor);
+        start = c.start;
+        return c.candidates;
+    });
+    std::string line, block;
+    int depth = 0;
+    while (editor.read(block.empty() ? "lesson> " : "....> ", line)) {
+        if (!block.empty() || line.find('{') != std::string::npos) { // a { block } runs when it closes
+            for (char c : line) depth += c == '{' ? 1 : c == '}' ? -1 : 0;
+            block += line + "\n";
+            if (depth > 0) continue;
+            line = block;
+            line.pop_back();
+            block.clear();
+            depth = 0;
+        }
+        if (line == ":quit" || line == ":q") break;
+        if (line == ":hint") {
+            std::string h = r.next_hint();
+            std::cout << (h.empty() ? "No more hints." : "Hint: " + h) << "\n";
+        } else if (line == ":solution") {
+            std::cout << r.solution();
+        } else if (line.rfind(":predict ", 0) == 0) {
+            auto p = r.predict(line.substr(9));
+            std::cout << (p.ok() ? "Noted. Now do it." : p.error().message) << "\n";
+        } else if (line == ":reset") {
+            r.reset_step();
+            std::cout << "Back to the start of the step.\n";
+        } else if (line == ":next") {
+            auto n = r.next();
+            if (!n.ok()) std::cout << n.error().message << "\n";
+            else if (!n.value()) std::cout << "This is the last step.\n";
+            else show_step(r);
+        } else if (line == ":goal") {
+            GoalStatus g = r.goal();
+            std::cout << (g.met ? "met" : g.error ? "not yet (" + g.message + ")" : "not yet") << "\n";
+        } else {
+            bool was = r.progress()[r.step_index()].met;
+            std::cout << r.exec(line + "\n").output;
+            after_command(r, was);
+        }
+    }
+    std::cout << "\n" << r.progress_json() << "\n";
     return 0;
 }
 

@@ -11,5 +11,8 @@ namespace klab::cli {
 int lesson_check(const std::vector<std::string>& files);
 // Lists the lessons built into the binary.
 int lesson_list();
+// Follows a lesson in the terminal (a built-in id or a file): the step's text, then a console
+// whose commands are checked against the goal; :hint :solution :predict :reset :next :quit.
+int lesson_play(const std::string& id_or_file, int step);
 
 } // namespace klab::cli

@@ -155,6 +155,12 @@ int main(int argc, char** argv) {
                  "reaches its goal, hints are present");
     check->add_option("files", lesson_files, "Lesson files (lessons/*.md)")->required();
     CLI::App* list = les->add_subcommand("list", "List the lessons built into klab");
+    std::string play_what;
+    int play_step = 1;
+    CLI::App* play = les->add_subcommand(
+        "play", "Follow a lesson in the terminal (:hint :solution :predict X :reset :next :quit)");
+    play->add_option("lesson", play_what, "A built-in lesson id or a lesson file")->required();
+    play->add_option("--step", play_step, "Start at this step (1-based)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -164,5 +170,6 @@ int main(int argc, char** argv) {
     if (run->parsed()) return run_script(o, file);
     if (check->parsed()) return klab::cli::lesson_check(lesson_files);
     if (list->parsed()) return klab::cli::lesson_list();
+    if (play->parsed()) return klab::cli::lesson_play(play_what, play_step);
     return repl(o);
 }

@@ -233,7 +233,10 @@ Result<void> Parser::body(uint32_t first_line) {
             step->hints.push_back(h);
             continue;
         }
-        std::string text = slice(t.first_line ? t.first_line : line, t.end_line);
+        // A block without text (a rule) has no line of its own; the block before it took its
+        // lines into its own range.
+        if (!t.first_line) continue;
+        std::string text = slice(t.first_line, t.end_line);
         std::string& target = !step ? lesson.introduction
                               : in_explanation ? step->explanation
                                                : step->prose;

@@ -337,3 +337,27 @@ test('share links reproduce the state; a damaged one is reported and ignored', {
     await close();
   }
 });
+
+test('outside a lesson, a share link reboots the same machine and replays the console', { skip: !haveBundle && 'no wasm bundle' }, async () => {
+  const { page, logs, close } = await launch();
+  try {
+    const script = 'addr = __get_free_pages(GFP_KERNEL, 3);\nb = alloc_pages(GFP_KERNEL, 5);';
+    await page.goto(url(lab, `index.html?preset=i386&mem=512M&script=${encodeURIComponent(script)}`));
+    await page.waitForFunction(() => window.klabEmbed && window.klabEmbed.started, null, { timeout: 60000 });
+    const before = await page.evaluate(() => ({ m: window.klab.machine(), b: window.klab.proc('buddyinfo') }));
+    assert.equal(before.m.preset, 'i386', logs.join('\n'));
+    assert.equal(before.m.memBytes, 512 * 1048576);
+    const link = await page.evaluate(() => window.klabEmbed.shareLink());
+    await page.goto('about:blank');
+    await page.goto(link);
+    await page.waitForFunction(() => window.klabEmbed && window.klabEmbed.started, null, { timeout: 60000 });
+    const after = await page.evaluate(() => ({ m: window.klab.machine(), b: window.klab.proc('buddyinfo'),
+      c: window.klab.commands().map((c) => c.text) }));
+    assert.equal(after.m.preset, 'i386');
+    assert.equal(after.m.memBytes, 512 * 1048576);
+    assert.deepEqual(after.c, [script]);
+    assert.equal(after.b, before.b);
+  } finally {
+    await close();
+  }
+});

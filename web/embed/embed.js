@@ -7,8 +7,9 @@
 // Protocol and snippets for instructors: web/embed/README.md.
 //
 // The layer talks to two adapters, so it does not depend on how the page is built:
-//   lab     - the lab's session (window.klab, a Module.Lab): exec(text), commands(), boot(config),
-//             machine(), setEmbedMode(on): all optional, missing ones are reported, not fatal.
+//   lab     - the lab's session (window.klab, a Module.Lab, docs/frontend.md): run(text, source)
+//             or exec(text), commands(), boot({preset, mem, cpus}) -> {ok, error}, machine(),
+//             setEmbedMode(on): all optional, missing ones are reported, not fatal.
 //   lessons - a Module.LessonSession (web/lesson_bindings.cpp): start, exec, state, progressJson...
 // The pure parts (parseParams, encodeShare/decodeShare, validateMessage) are exported for tests.
 (function (root) {
@@ -242,8 +243,13 @@
       const cpus = share ? share.cpus : this.params.cpus;
       if (preset || mem || cpus) {
         if (typeof this.lab.boot === 'function') {
-          const r = this.lab.boot({ preset: preset || undefined, mem: mem || undefined, cpus: cpus || undefined });
-          if (typeof r === 'string' && r) this.problem(`The machine could not be configured: ${r}`);
+          const cfg = {};
+          if (preset) cfg.preset = preset;
+          if (mem) cfg.mem = mem;
+          if (cpus) cfg.cpus = cpus;
+          const r = this.lab.boot(cfg);
+          const why = typeof r === 'string' ? r : r && r.ok === false ? String(r.error || 'refused') : '';
+          if (why) this.problem(`The machine could not be configured: ${why}`);
         } else {
           this.problem('This build of the lab cannot change the machine (no boot()).');
         }
@@ -303,6 +309,8 @@
         this.saveProgress();
         return outputOf(r);
       }
+      // run(text, source) gives {output, error}; exec(text) only the output.
+      if (typeof this.lab.run === 'function') return outputOf(this.lab.run(text, 'console'));
       if (typeof this.lab.exec !== 'function') return { output: 'this build of the lab cannot run commands\n', error: true };
       return outputOf(this.lab.exec(text));
     }
@@ -361,7 +369,16 @@
         if (m.memBytes > 0) st.mem = `${Math.round(m.memBytes / 1048576)}M`;
         if (m.cpus) st.cpus = m.cpus;
       }
-      return `${this.baseUrl}#log=${await encodeShare(st)}`;
+      // The fragment carries the machine, the lesson and the commands: parameters that would
+      // change or repeat them (a start script) are left out of the link.
+      let base = this.baseUrl;
+      try {
+        const u = new URL(this.baseUrl);
+        for (const k of ['lesson', 'step', 'preset', 'mem', 'cpus', 'script']) u.searchParams.delete(k);
+        u.hash = '';
+        base = u.href;
+      } catch (e) { /* a relative base (tests): use it as it is */ }
+      return `${base}#log=${await encodeShare(st)}`;
     }
 
     post(msg) {
