@@ -1,5 +1,5 @@
-// The slab API (include/linux/slab.h) bound to slab/slab.h: kmalloc and friends, the
-// kmem_cache_* calls and the SLAB_* flags. A "struct kmem_cache *" is the address of the
+// The slab API (include/linux/slab.h) bound to slab/slab.h: kmalloc and friends, kvmalloc/kvfree
+// (mm/util.c, falling back to mm/vmalloc.h), the kmem_cache_* calls and the SLAB_* flags. A "struct kmem_cache *" is the address of the
 // cache's struct kmem_cache (an object of the kmem_cache cache), opaque to KernelC.
 // Constructors are KernelC functions, run on every object of a new slab as a nested call on
 // a stack of their own; a BUG() inside the slab layer or a constructor that dies kills the
@@ -12,6 +12,8 @@
 #include "session/host.h"
 #include "session/oops.h"
 #include "slab/slab.h"
+#include "mm/vmalloc.h"
+#include "session/oops.h"
 #include "slab/slab_query.h"
 
 namespace klab {
@@ -198,6 +200,48 @@ kc::BuiltinStatus do_cache_shrink(CallCtx& c) {
     });
 }
 
+// kvmalloc (mm/util.c kvmalloc_node): kmalloc first, quietly and without retrying hard when
+// the request is above a page, then vmalloc for blocking requests above a page. kvfree frees
+// either kind. Simplification: the 6.1 WARN_ON_ONCE for sizes above INT_MAX is not printed
+// (the request just fails), and the vmalloc area does not use huge mappings (x86 vmalloc
+// huge pages are off by default in 6.1 anyway).
+kc::BuiltinStatus kvmalloc_call(CallCtx& c, uint64_t size, gfp_t flags) {
+    const uint64_t page = c.k().config.page_size();
+    gfp_t kflags = flags;
+    if (size > page) {
+        kflags |= __GFP_NOWARN;
+        if (!(kflags & __GFP_RETRY_MAYFAIL)) kflags |= __GFP_NORETRY;
+        kflags &= ~__GFP_NOFAIL;
+    }
+    kc::BuiltinStatus st = with_ctx(c, [&](SlabCtx& cx) { return kmalloc(c.k(), size, kflags, cx); });
+    if (st != kc::BuiltinStatus::Ok || c.ret || size <= page) return st;
+    if (!(flags & __GFP_DIRECT_RECLAIM)) return ok(c, 0); // vmalloc may sleep
+    if (size > 0x7fffffffull) return ok(c, 0);
+    return ok(c, __vmalloc_node(c.k(), size, 1, flags, 0, caller_symbol(c.st, c.th)));
+}
+kc::BuiltinStatus do_kvmalloc(CallCtx& c) {
+    return kvmalloc_call(c, c.arg(0), gfp_arg(c, 1));
+}
+kc::BuiltinStatus do_kvzalloc(CallCtx& c) {
+    return kvmalloc_call(c, c.arg(0), gfp_arg(c, 1) | __GFP_ZERO);
+}
+// kvmalloc_array()/kvcalloc(): n * size, or NULL when the product overflows size_t.
+kc::BuiltinStatus kvmalloc_array_call(CallCtx& c, gfp_t extra) {
+    const uint64_t n = c.arg(0), size = c.arg(1);
+    const uint64_t max = c.k().config.pointer_bytes() == 4 ? 0xffffffffull : ~0ull;
+    if (size && n > max / size) return ok(c, 0);
+    return kvmalloc_call(c, n * size, gfp_arg(c, 2) | extra);
+}
+kc::BuiltinStatus do_kvmalloc_array(CallCtx& c) { return kvmalloc_array_call(c, 0); }
+kc::BuiltinStatus do_kvcalloc(CallCtx& c) { return kvmalloc_array_call(c, __GFP_ZERO); }
+kc::BuiltinStatus do_kvfree(CallCtx& c) {
+    if (is_vmalloc_addr(c.k(), c.arg(0))) {
+        vfree(c.k(), c.arg(0));
+        return ok(c, 0);
+    }
+    return do_kfree(c);
+}
+
 struct Flag {
     const char* name;
     slab_flags_t value;
@@ -227,6 +271,12 @@ Result<void> bind_slab(kc::Program& prog, BuiltinTable& t) {
     KLAB_TRY(bind_constant(prog, "KMALLOC_MAX_SIZE", "unsigned long", KMALLOC_MAX_SIZE));
     KLAB_TRY(bind(prog, t, "void *kmalloc(size_t size, gfp_t flags);", do_kmalloc));
     KLAB_TRY(bind(prog, t, "void *kzalloc(size_t size, gfp_t flags);", do_kzalloc));
+    KLAB_TRY(bind(prog, t, "void *kvmalloc(size_t size, gfp_t flags);", do_kvmalloc));
+    KLAB_TRY(bind(prog, t, "void *kvzalloc(size_t size, gfp_t flags);", do_kvzalloc));
+    KLAB_TRY(bind(prog, t, "void *kvmalloc_array(size_t n, size_t size, gfp_t flags);",
+                  do_kvmalloc_array));
+    KLAB_TRY(bind(prog, t, "void *kvcalloc(size_t n, size_t size, gfp_t flags);", do_kvcalloc));
+    KLAB_TRY(bind(prog, t, "void kvfree(const void *addr);", do_kvfree));
     KLAB_TRY(bind(prog, t, "void *kmalloc_array(size_t n, size_t size, gfp_t flags);",
                   do_kmalloc_array));
     KLAB_TRY(bind(prog, t, "void *kcalloc(size_t n, size_t size, gfp_t flags);", do_kcalloc));
