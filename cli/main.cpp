@@ -1,7 +1,7 @@
 // klab: Kernel Lab in a terminal. `klab run FILE` boots a machine and runs a KernelC script
 // statement by statement (the same Session the browser uses); `klab repl` is the console.
 // Exit codes: 0 the script ran (even if the simulated kernel oopsed), 1 KernelC errors,
-// 2 bad usage.
+// 2 bad usage. `klab lesson check FILE...` validates lessons (exit 1 if one fails).
 #include <CLI/CLI.hpp>
 
 #include <fstream>
@@ -10,6 +10,7 @@
 
 #include "core/config.h"
 #include "core/version.h"
+#include "lesson_cmd.h"
 #include "line_editor.h"
 #include "session/console.h"
 #include "session/session.h"
@@ -146,6 +147,14 @@ int main(int argc, char** argv) {
     run->add_option("file", file, "Script to run, or - for standard input")->required();
     CLI::App* rep = app.add_subcommand("repl", "Interactive console");
     add_machine_options(rep, o);
+    CLI::App* les = app.add_subcommand("lesson", "Tools for lesson authors (lessons/README.md)");
+    les->require_subcommand(1);
+    std::vector<std::string> lesson_files;
+    CLI::App* check = les->add_subcommand(
+        "check", "Validate lessons: they parse, every block compiles, each reference solution "
+                 "reaches its goal, hints are present");
+    check->add_option("files", lesson_files, "Lesson files (lessons/*.md)")->required();
+    CLI::App* list = les->add_subcommand("list", "List the lessons built into klab");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -153,5 +162,7 @@ int main(int argc, char** argv) {
         return code == 0 ? 0 : 2;
     }
     if (run->parsed()) return run_script(o, file);
+    if (check->parsed()) return klab::cli::lesson_check(lesson_files);
+    if (list->parsed()) return klab::cli::lesson_list();
     return repl(o);
 }

@@ -7,31 +7,159 @@
 namespace klab::ui {
 
 App::App(MachineConfig config) {
-    boot(config);
+    if (!boot(config)) boot(MachineConfig::preset(Arch::x86_64));
 }
 
-void App::boot(const MachineConfig& config) {
-    if (!config.validate().ok()) return; // the menus only offer valid machines
-    machine_ = config;
+bool App::boot(const MachineConfig& config, std::string* error) {
+    auto s = Session::create(config);
+    if (!s.ok()) {
+        if (error) *error = s.error().message;
+        return false;
+    }
+    session_ = std::make_unique<Session>(std::move(s.value()));
     ++boot_count_;
+    changed(true);
+    return true;
+}
+
+ExecResult App::submit(std::string_view text, std::string_view source) {
+    ExecResult r = session_->exec(text, source);
+    changed(false);
+    return r;
+}
+
+void App::restore(const Session::Snapshot& s) {
+    session_->restore(s);
+    changed(true);
+}
+
+bool App::undo() {
+    bool ok = session_->undo();
+    if (ok) changed(true);
+    return ok;
+}
+
+void App::changed(bool reboot) {
+    rebooted_ = rebooted_ || reboot;
+    ++change_count_;
+    if (on_change_) on_change_(change_count_);
 }
 
 std::string App::title() const {
-    return std::string("Kernel Lab — ") + arch_name(machine_.arch) + ", " +
-           format_mem_size(machine_.mem_bytes);
+    const MachineConfig& m = session_->config();
+    std::string t = std::string("Kernel Lab — ") + arch_name(m.arch) + ", " +
+                    format_mem_size(m.mem_bytes);
+    size_t n = session_->log().size();
+    if (n > 0) t += " · " + std::to_string(n) + (n == 1 ? " command" : " commands");
+    if (session_->kernel().tainted) t += " · tainted";
+    return t;
+}
+
+void App::draw_view(ViewSlot& v, ViewContext& c) {
+    switch (v.id) {
+    case ViewId::console: draw_console(c, console_); break;
+    case ViewId::log: draw_kernel_log(c, log_); break;
+    case ViewId::zones: draw_zones(c, zones_); break;
+    case ViewId::trace: draw_trace(c, trace_); break;
+    case ViewId::page_map: draw_page_map(c, map_); break;
+    case ViewId::machine: draw_machine(c); break;
+    case ViewId::slab:
+    case ViewId::vm:
+    case ViewId::count: ImGui::TextDisabled("Not yet: %s", v.note); break;
+    }
+}
+
+void App::draw_tiled(ViewContext& c) {
+    // Laid out from the viewport itself: WorkPos only learns the menu bar's height a frame
+    // late, and the tiles are placed in the first frame.
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    float menu_h = ImGui::GetFrameHeight();
+    float bar_h = ImGui::GetTextLineHeight() + 6 * scale_;
+    ImVec2 top(vp->Pos.x, vp->Pos.y + menu_h);
+    ImVec2 area_pos(top.x, top.y + bar_h);
+    ImVec2 area(vp->Size.x, vp->Size.y - menu_h - bar_h);
+    ImGuiCond cond = menu_.reset_layout ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
+
+    ImGui::SetNextWindowPos(top);
+    ImGui::SetNextWindowSize(ImVec2(vp->Size.x, bar_h));
+    ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(ImGui::GetStyle().WindowPadding.x, 3 * scale_));
+    ImGui::Begin("##cpus", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoSavedSettings |
+                                       ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoBringToFrontOnFocus);
+    draw_cpu_bar(c);
+    ImGui::End();
+    ImGui::PopStyleVar();
+
+    for (ViewSlot& v : views_) {
+        if (!v.open || !v.available) continue;
+        ImGui::SetNextWindowPos(ImVec2(area_pos.x + v.x * area.x, area_pos.y + v.y * area.y), cond);
+        ImGui::SetNextWindowSize(ImVec2(v.w * area.x, v.h * area.y), cond);
+        if (ImGui::Begin(v.title, &v.open)) {
+            c.widgets.track_window(std::string("view/") + v.title);
+            draw_view(v, c);
+        }
+        ImGui::End();
+    }
+}
+
+void App::draw_tabs(ViewContext& c) {
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    float menu_h = ImGui::GetFrameHeight();
+    ImGui::SetNextWindowPos(ImVec2(vp->Pos.x, vp->Pos.y + menu_h));
+    ImGui::SetNextWindowSize(ImVec2(vp->Size.x, vp->Size.y - menu_h));
+    ImGui::Begin("##tabs", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoSavedSettings |
+                                       ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoBringToFrontOnFocus);
+    draw_cpu_bar(c);
+    if (ImGui::BeginTabBar("views", ImGuiTabBarFlags_FittingPolicyScroll)) {
+        for (ViewSlot& v : views_) {
+            if (!v.open || !v.available) continue;
+            bool selected = ImGui::BeginTabItem(v.title);
+            c.widgets.track_last_item(std::string("tab/") + v.title);
+            if (selected) {
+                ImGui::BeginChild("view");
+                c.widgets.track_window(std::string("view/") + v.title);
+                draw_view(v, c);
+                ImGui::EndChild();
+                ImGui::EndTabItem();
+            }
+        }
+        ImGui::EndTabBar();
+    }
+    ImGui::End();
 }
 
 void App::frame() {
     widgets_.begin_frame();
     ++frame_count_;
 
-    MainMenuActions act = draw_main_menu(machine_, views_);
-    if (act.boot) boot(*act.boot);
+    const Session& s = *session_;
+    FrameChanges ch;
+    ch.rebooted = rebooted_;
+    ch.kernel_changed = rebooted_ || s.generation() != seen_generation_ || change_count_ != seen_changes_;
+    ch.trace_from = seen_trace_;
+    ch.trace_to = s.kernel().trace.written;
+    ch.time = ImGui::GetTime();
+    map_.sync(s, ch.rebooted, ch.trace_from, ch.trace_to, ch.kernel_changed);
 
-    if (views_.machine) {
-        if (auto cfg = draw_machine_view(machine_, widgets_, &views_.machine)) boot(*cfg);
-    }
-    if (views_.imgui_metrics) ImGui::ShowMetricsWindow(&views_.imgui_metrics);
+    if (menu_.reset_layout) views_ = default_views();
+    ViewRequests req;
+    ViewContext c{s, ch, widgets_, fonts_, req, scale_};
+    draw_main_menu(c, menu_, views_);
+    ImVec2 css(ImGui::GetIO().DisplaySize.x / scale_, ImGui::GetIO().DisplaySize.y / scale_);
+    tabs_ = use_tabs(menu_.mode, css.x, css.y);
+    if (tabs_)
+        draw_tabs(c);
+    else
+        draw_tiled(c);
+    menu_.reset_layout = false;
+
+    rebooted_ = false;
+    seen_generation_ = s.generation();
+    seen_trace_ = s.kernel().trace.written;
+    seen_changes_ = change_count_;
+
+    // Requests run after drawing, so a view never sees the kernel change under it mid-frame.
+    for (const std::string& text : req.submit) submit(text);
+    if (req.boot) boot(*req.boot);
 }
 
 } // namespace klab::ui

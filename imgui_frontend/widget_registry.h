@@ -17,6 +17,8 @@ public:
     void begin_frame() { rects_.clear(); }
     // Records the rectangle of the last ImGui item under `id` (call right after the widget).
     void track_last_item(const std::string& id);
+    // Records the current window's rectangle under `id` (call between Begin and End).
+    void track_window(const std::string& id);
     std::optional<Rect> find(const std::string& id) const;
 
 private:

@@ -1,7 +1,11 @@
-// Embind bindings: the JavaScript face of the lab. `new Module.Lab()` is a handle on the page's
-// one App; the browser tests and (later) the embed API call through it.
+// Embind bindings: the JavaScript face of the lab (documented in docs/frontend.md). `new
+// Module.Lab()` is a handle on the page's one App; the lessons helper, course-site embedding and
+// the browser tests call through it. Everything that changes the kernel goes through App (exec,
+// boot, restore, undo), so the views and the `klab-change` event see every change.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
+
+#include <map>
 
 #include "core/version.h"
 #include "platform/web_app.h"
@@ -10,17 +14,115 @@ using emscripten::val;
 
 namespace {
 
+klab::ui::App* app() {
+    return klab::ui::web_app();
+}
+
+val command_object(const klab::CommandRecord& r) {
+    val o = val::object();
+    o.set("id", r.id);
+    o.set("source", r.source);
+    o.set("text", r.text);
+    o.set("output", r.output);
+    o.set("error", r.error);
+    return o;
+}
+
 class Lab {
 public:
     std::string version() const { return klab::kLabVersion; }
     std::string linuxRelease() const { return klab::kLinuxRelease; }
 
+    // Runs console text (shell words and KernelC) and returns what the console printed.
+    std::string exec(const std::string& text) {
+        return app() ? app()->submit(text).output : std::string();
+    }
+    // Like exec, with the details: {id, output, error, compileError}. `source` names where the
+    // text came from in the command log ("console" when omitted; a lesson id, a file name).
+    val run(const std::string& text, const std::string& source) {
+        if (!app()) return val::null();
+        klab::ExecResult r = app()->submit(text, source.empty() ? "console" : source);
+        val o = val::object();
+        o.set("id", r.id);
+        o.set("output", r.output);
+        o.set("error", r.error);
+        o.set("compileError", r.compile_error);
+        return o;
+    }
+    // A /proc file as `cat` prints it, or null if there is no such file.
+    val proc(const std::string& path) const {
+        std::string out;
+        if (!app() || !app()->session().proc(path, out)) return val::null();
+        return val(out);
+    }
+    std::string dmesg() const { return app() ? app()->session().dmesg() : std::string(); }
+    // The command log: [{id, source, text, output, error}], oldest first.
+    val commands() const {
+        val a = val::array();
+        if (!app()) return a;
+        for (const klab::CommandRecord& r : app()->session().log()) a.call<void>("push", command_object(r));
+        return a;
+    }
+    // Snapshots stay in the page (a whole kernel is megabytes); JS holds a number.
+    int snapshot() {
+        if (!app()) return -1;
+        int id = next_snapshot_++;
+        snapshots_.emplace(id, app()->snapshot());
+        return id;
+    }
+    bool restore(int id) {
+        auto it = snapshots_.find(id);
+        if (!app() || it == snapshots_.end()) return false;
+        app()->restore(it->second);
+        return true;
+    }
+    bool dropSnapshot(int id) { return snapshots_.erase(id) > 0; }
+    bool undo() { return app() && app()->undo(); }
+    // Increases with every change of the kernel (exec, boot, restore, undo).
+    double generation() const { return app() ? static_cast<double>(app()->change_count()) : 0; }
+
+    // Reboots with {preset: 'i386'|'x86_64', mem: '512M' | memBytes, cpus, allocator, cmdline,
+    // seed}; missing fields come from the preset. Returns {ok, error}.
+    val boot(val cfg) {
+        val res = val::object();
+        auto fail = [&](const std::string& why) {
+            res.set("ok", false);
+            res.set("error", why);
+            return res;
+        };
+        if (!app()) return fail("the lab is not running");
+        klab::Arch arch = app()->machine().arch;
+        if (cfg.hasOwnProperty("preset")) {
+            auto a = klab::parse_arch(cfg["preset"].as<std::string>());
+            if (!a.ok()) return fail(a.error().message);
+            arch = a.value();
+        }
+        klab::MachineConfig m = klab::MachineConfig::preset(arch);
+        if (cfg.hasOwnProperty("mem")) {
+            auto b = klab::parse_mem_size(cfg["mem"].as<std::string>());
+            if (!b.ok()) return fail(b.error().message);
+            m.mem_bytes = b.value();
+        }
+        if (cfg.hasOwnProperty("memBytes")) m.mem_bytes = static_cast<uint64_t>(cfg["memBytes"].as<double>());
+        if (cfg.hasOwnProperty("cpus")) m.nr_cpus = cfg["cpus"].as<uint32_t>();
+        if (cfg.hasOwnProperty("allocator")) {
+            auto a = klab::parse_allocator(cfg["allocator"].as<std::string>());
+            if (!a.ok()) return fail(a.error().message);
+            m.allocator = a.value();
+        }
+        if (cfg.hasOwnProperty("cmdline")) m.cmdline = cfg["cmdline"].as<std::string>();
+        if (cfg.hasOwnProperty("seed")) m.seed = static_cast<uint64_t>(cfg["seed"].as<double>());
+        std::string err;
+        if (!app()->boot(m, &err)) return fail(err);
+        res.set("ok", true);
+        return res;
+    }
+
     // The booted machine as a plain object.
     val machine() const {
+        if (!app()) return val::null();
+        const klab::MachineConfig& m = app()->machine();
         val o = val::object();
-        const klab::ui::App* app = klab::ui::web_app();
-        if (!app) return val::null();
-        const klab::MachineConfig& m = app->machine();
         o.set("preset", std::string(klab::arch_name(m.arch)));
         o.set("memBytes", static_cast<double>(m.mem_bytes));
         o.set("pages", static_cast<double>(m.nr_pages()));
@@ -28,22 +130,51 @@ public:
         o.set("hz", m.hz());
         o.set("pageSize", static_cast<double>(m.page_size()));
         o.set("allocator", std::string(klab::allocator_name(m.allocator)));
-        o.set("bootCount", static_cast<double>(app->boot_count()));
+        o.set("cmdline", m.cmdline);
+        o.set("bootCount", static_cast<double>(app()->boot_count()));
         return o;
     }
 
-    double frameCount() const {
-        const klab::ui::App* app = klab::ui::web_app();
-        return app ? static_cast<double>(app->frame_count()) : 0;
+    double frameCount() const { return app() ? static_cast<double>(app()->frame_count()) : 0; }
+    // CPU milliseconds of each frame since the last call (view code + render), oldest first.
+    val takeFrameTimes() const {
+        val a = val::array();
+        for (double t : klab::ui::web_take_frame_times()) a.call<void>("push", t);
+        return a;
     }
+    // How the memory map kept up: {pages, fullRebuilds, rowsRecoloured, texelsUploaded}.
+    val pageMapStats() const {
+        val o = val::object();
+        if (!app()) return o;
+        const klab::ui::PageMap& m = app()->page_map();
+        o.set("pages", static_cast<double>(m.nr_pages()));
+        o.set("fullRebuilds", static_cast<double>(m.full_rebuilds()));
+        o.set("rowsRecoloured", static_cast<double>(m.rows_recoloured()));
+        o.set("texelsUploaded", static_cast<double>(m.texels_uploaded()));
+        return o;
+    }
+    // Whether the views are tabs (small screen) rather than tiled windows.
+    bool tabs() const { return app() && app()->tabs(); }
+    // Opens or closes a view by its title ("Console", "Physical memory", ...).
+    bool setViewOpen(const std::string& title, bool open) {
+        if (!app()) return false;
+        for (klab::ui::ViewSlot& v : app()->views())
+            if (title == v.title && v.available) {
+                v.open = open;
+                return true;
+            }
+        return false;
+    }
+    void resetLayout() { klab::ui::web_reset_layout(); }
+    // The page's paste handler hands the browser clipboard's text over for ImGui's Ctrl+V.
+    void setClipboard(const std::string& text) { klab::ui::web_set_clipboard(text); }
 
     // Where a named widget was drawn in the last frame ({x, y, w, h} in CSS pixels) or null.
     val widgetRect(const std::string& id) const {
-        const klab::ui::App* app = klab::ui::web_app();
-        if (!app) return val::null();
-        auto r = app->widgets().find(id);
+        if (!app()) return val::null();
+        auto r = app()->widgets().find(id);
         if (!r) return val::null();
-        float s = app->scale(); // ImGui draws in device pixels
+        float s = app()->scale(); // ImGui draws in device pixels
         val o = val::object();
         o.set("x", r->x / s);
         o.set("y", r->y / s);
@@ -51,11 +182,11 @@ public:
         o.set("h", r->h / s);
         return o;
     }
+    double pixelRatio() const { return app() ? app()->scale() : 1.0; }
 
-    double pixelRatio() const {
-        const klab::ui::App* app = klab::ui::web_app();
-        return app ? app->scale() : 1.0;
-    }
+private:
+    std::map<int, klab::Session::Snapshot> snapshots_;
+    int next_snapshot_ = 1;
 };
 
 } // namespace
@@ -65,8 +196,25 @@ EMSCRIPTEN_BINDINGS(klab) {
         .constructor<>()
         .function("version", &Lab::version)
         .function("linuxRelease", &Lab::linuxRelease)
+        .function("exec", &Lab::exec)
+        .function("run", &Lab::run)
+        .function("proc", &Lab::proc)
+        .function("dmesg", &Lab::dmesg)
+        .function("commands", &Lab::commands)
+        .function("snapshot", &Lab::snapshot)
+        .function("restore", &Lab::restore)
+        .function("dropSnapshot", &Lab::dropSnapshot)
+        .function("undo", &Lab::undo)
+        .function("generation", &Lab::generation)
+        .function("boot", &Lab::boot)
         .function("machine", &Lab::machine)
         .function("frameCount", &Lab::frameCount)
+        .function("takeFrameTimes", &Lab::takeFrameTimes)
+        .function("pageMapStats", &Lab::pageMapStats)
+        .function("tabs", &Lab::tabs)
+        .function("setViewOpen", &Lab::setViewOpen)
+        .function("resetLayout", &Lab::resetLayout)
+        .function("setClipboard", &Lab::setClipboard)
         .function("widgetRect", &Lab::widgetRect)
         .function("pixelRatio", &Lab::pixelRatio);
 }

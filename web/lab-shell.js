@@ -1,10 +1,46 @@
 // Kernel Lab page shell: checks for WebGL2, downloads the wasm with a progress bar, starts the
 // Emscripten module and reports failures in words instead of leaving a blank page.
 // Status for tests and embedders: window.klabStatus is 'loading' | 'ready' | 'error:<kind>'.
+// Once ready, window.klab is the JS API (docs/frontend.md): the Embind Module.Lab plus
+// subscribe()/unsubscribe(); a 'klab-change' event fires on window whenever the kernel changes.
 (function () {
   'use strict';
   const $ = (id) => document.getElementById(id);
   window.klabStatus = 'loading';
+  const LAYOUT_KEY = 'klab-layout-v1';
+  const VIEWS_KEY = 'klab-views-v1';
+  const subscribers = new Set();
+
+  // localStorage throws in some sandboxed iframes and private modes: the layout is then not kept.
+  function load(key) {
+    try { return window.localStorage.getItem(key) || ''; } catch (e) { return ''; }
+  }
+  function store(key, value) {
+    try {
+      if (value === null) window.localStorage.removeItem(key);
+      else window.localStorage.setItem(key, value);
+    } catch (e) { /* not persisted */ }
+  }
+
+  function changed(generation) {
+    const detail = { generation };
+    for (const cb of subscribers) {
+      try { cb(detail); } catch (e) { console.error('klab subscriber failed:', e); }
+    }
+    window.dispatchEvent(new CustomEvent('klab-change', { detail }));
+  }
+
+  // The JS API: the Embind object, with optional arguments filled in and subscriptions added.
+  function makeApi(Module) {
+    const lab = new Module.Lab();
+    const run = lab.run.bind(lab);
+    lab.run = (text, source) => run(String(text), source ? String(source) : '');
+    lab.subscribe = (cb) => { subscribers.add(cb); return () => subscribers.delete(cb); };
+    lab.unsubscribe = (cb) => subscribers.delete(cb);
+    const reset = lab.resetLayout.bind(lab);
+    lab.resetLayout = () => { store(LAYOUT_KEY, null); store(VIEWS_KEY, null); reset(); };
+    return lab;
+  }
 
   function fail(kind, message, hint) {
     if (window.klabStatus.startsWith('error')) return;
@@ -105,9 +141,13 @@
       onAbort: (what) => fail('abort', 'The kernel model stopped unexpectedly: ' + what,
         'Reload the page. If it happens again, please report it with the browser console output.'),
       onKlabError: (what) => fail('start', 'Kernel Lab could not start: ' + what),
+      klabSavedLayout: load(LAYOUT_KEY),
+      klabSavedViews: load(VIEWS_KEY),
+      onKlabSaveLayout: (ini, views) => { store(LAYOUT_KEY, ini); store(VIEWS_KEY, views); },
+      onKlabChange: (generation) => { if (window.klab) changed(generation); },
       onFirstFrame: (ms) => {
         $('loading').hidden = true;
-        window.klab = new window.Module.Lab();
+        window.klab = makeApi(window.Module);
         window.klabFirstFrameMs = ms;
         window.klabStatus = 'ready';
         canvas.focus();
@@ -126,5 +166,11 @@
   });
   // Keyboard focus must follow the pointer into the canvas, also inside a course site's iframe.
   $('canvas').addEventListener('mousedown', () => $('canvas').focus());
+  // Ctrl+V: the browser hands the clipboard over in a paste event right after the key press,
+  // before the next frame, where ImGui asks for the text.
+  document.addEventListener('paste', (e) => {
+    const text = e.clipboardData ? e.clipboardData.getData('text/plain') : '';
+    if (window.klab && text) window.klab.setClipboard(text);
+  });
   start();
 })();

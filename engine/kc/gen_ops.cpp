@@ -3,6 +3,7 @@
 #include "kc/compiler_impl.h"
 
 #include <algorithm>
+#include <string_view>
 
 namespace klab::kc {
 
@@ -23,6 +24,19 @@ TypeKind unsigned_of(TypeKind k) {
     case TypeKind::LongLong: return TypeKind::ULongLong;
     default: return k;
     }
+}
+// The VM instruction for a C arithmetic, bitwise or shift operator ("+" or the "+" of "+=").
+Op arith_op(std::string_view op, bool is_signed) {
+    if (op == "+") return Op::Add;
+    if (op == "-") return Op::Sub;
+    if (op == "*") return Op::Mul;
+    if (op == "/") return is_signed ? Op::DivS : Op::DivU;
+    if (op == "%") return is_signed ? Op::RemS : Op::RemU;
+    if (op == "&") return Op::And;
+    if (op == "|") return Op::Or;
+    if (op == "^") return Op::Xor;
+    if (op == "<<") return Op::Shl;
+    return is_signed ? Op::ShrS : Op::ShrU;
 }
 } // namespace
 
@@ -223,7 +237,7 @@ Result<TypeId> Compiler::gen_binary(Expr& e) {
         TypeId pl = promote(lt);
         patch_ext(ph0, lt, pl);
         uint8_t mask = t_.width(pl) == 8 ? 63 : 31;
-        emit(op == "<<" ? Op::Shl : (t_.is_signed(pl) ? Op::ShrS : Op::ShrU), 0, 0, mask);
+        emit(arith_op(op, t_.is_signed(pl)), 0, 0, mask);
         normalize(pl);
         return pl;
     }
@@ -232,24 +246,7 @@ Result<TypeId> Compiler::gen_binary(Expr& e) {
     if (needs_ext(rt, ct)) normalize(ct);
     bool s = t_.is_signed(ct);
     uint8_t w = static_cast<uint8_t>(t_.width(ct));
-    Op o;
-    if (op == "*")
-        o = Op::Mul;
-    else if (op == "/")
-        o = s ? Op::DivS : Op::DivU;
-    else if (op == "%")
-        o = s ? Op::RemS : Op::RemU;
-    else if (op == "&")
-        o = Op::And;
-    else if (op == "|")
-        o = Op::Or;
-    else if (op == "^")
-        o = Op::Xor;
-    else if (op == "+")
-        o = Op::Add;
-    else
-        o = Op::Sub;
-    emit(o, 0, 0, w);
+    emit(arith_op(op, s), 0, 0, w);
     normalize(ct);
     return ct;
 }
@@ -324,27 +321,8 @@ Result<TypeId> Compiler::gen_assign(Expr& e) {
     patch_ext(ph0, l.type, ct);
     bool s = t_.is_signed(ct);
     uint8_t w = static_cast<uint8_t>(t_.width(ct));
-    Op o;
-    if (op == "+")
-        o = Op::Add;
-    else if (op == "-")
-        o = Op::Sub;
-    else if (op == "*")
-        o = Op::Mul;
-    else if (op == "/")
-        o = s ? Op::DivS : Op::DivU;
-    else if (op == "%")
-        o = s ? Op::RemS : Op::RemU;
-    else if (op == "&")
-        o = Op::And;
-    else if (op == "|")
-        o = Op::Or;
-    else if (op == "^")
-        o = Op::Xor;
-    else if (op == "<<")
-        o = Op::Shl, w = t_.width(ct) == 8 ? 63 : 31;
-    else
-        o = s ? Op::ShrS : Op::ShrU, w = t_.width(ct) == 8 ? 63 : 31;
+    Op o = arith_op(op, s);
+    if (op == "<<" || op == ">>") w = t_.width(ct) == 8 ? 63 : 31;
     if (op != "<<" && op != ">>" && needs_ext(rt, ct)) normalize(ct);
     emit(o, 0, 0, w);
     normalize(ct);

@@ -176,8 +176,12 @@ int MemoryModel::zone_index(ZoneKind k) const {
     return -1;
 }
 
-Result<Kernel> Kernel::boot(const MachineConfig& config) {
+Result<Kernel> Kernel::boot(const MachineConfig& config, bool with_slab) {
     KLAB_TRY(config.validate());
+    if (with_slab && config.allocator != SlabAllocator::slub)
+        return make_error(std::string("the ") +
+                          (config.allocator == SlabAllocator::slab ? "classic SLAB" : "SLOB") +
+                          " allocator is not modelled yet: boot with slub (Linux 6.1's default)");
     Kernel k;
     k.config = config;
     k.clock.hz = config.hz();
@@ -202,6 +206,7 @@ Result<Kernel> Kernel::boot(const MachineConfig& config) {
     percpu_init(k);
     kstack_init(k);
     print_zone_ranges(k);
+    if (with_slab) slab_boot(k);
     k.trace.enabled = true;
     return k;
 }
@@ -220,6 +225,7 @@ TraceFormat Kernel::trace_format() const {
     PrintfTarget t = kernel_printf_target(*this);
     f.hash_pointers = !t.no_hash_pointers;
     f.ptr_key = t.ptr_key;
+    for (const kmem_cache& c : slab.caches) f.cache_names.push_back(c.name);
     return f;
 }
 

@@ -18,6 +18,7 @@
 #include "mm/vmalloc.h"
 #include "printk/printk.h"
 #include "sched/context.h"
+#include "slab/slab.h"
 #include "time/clock.h"
 #include "trace/trace.h"
 
@@ -85,10 +86,16 @@ struct Kernel {
     PercpuState percpu;
     StackState stacks; // kernel stacks (mm/kstack.h)
     MemoryModel mm;
+    SlabModel slab; // the slab caches (slab/slab.h)
+    // Frames dump_stack() prints below its own: set by a subsystem around a report so the
+    // call trace names the KernelC caller (empty otherwise).
+    std::vector<std::string> dump_stack_callers;
 
     // Boot a machine: lay out memory, reserve what the kernel uses, free the rest to the
     // buddy allocator and compute watermarks. Fails only for an invalid configuration.
-    static Result<Kernel> boot(const MachineConfig& config);
+    // with_slab = false stops before kmem_cache_init(): the page allocator alone, in the
+    // pristine state its unit tests and hand-derived /proc values describe.
+    static Result<Kernel> boot(const MachineConfig& config, bool with_slab = true);
 
     std::string hardware_name() const;
     // How the trace text form should print pointers on this machine.

@@ -35,6 +35,7 @@ void dump_stack(Kernel& k, std::initializer_list<const char*> frames) {
     printk(k, LogLevel::warning, irq ? " <IRQ>" : " <TASK>");
     printk(k, LogLevel::warning, " dump_stack_lvl");
     for (const char* f : frames) printk(k, LogLevel::warning, std::string(" ") + f);
+    for (const std::string& f : k.dump_stack_callers) printk(k, LogLevel::warning, " " + f);
     printk(k, LogLevel::warning, irq ? " </IRQ>" : " </TASK>");
 }
 

@@ -26,7 +26,9 @@ void add_taint(Kernel& k, TaintFlag flag);
 // "Not tainted" or "Tainted: G        W         ".
 std::string print_tainted(uint32_t mask);
 // "CPU: 0 PID: 1000 Comm: insmod Not tainted 6.1.0-klab #1", "Hardware name: ...",
-// "Call Trace:", " <TASK>" (or " <IRQ>"), the frames innermost first, then the closing tag.
+// "Call Trace:", " <TASK>" (or " <IRQ>"), the frames innermost first, then the caller's frames
+// a subsystem put in Kernel::dump_stack_callers (the KernelC code that called it), then the
+// closing tag.
 void dump_stack(Kernel& k, std::initializer_list<const char*> frames);
 
 inline constexpr const char* kUtsRelease = "6.1.0-klab";

@@ -15,7 +15,9 @@ PrintfTarget kernel_printf_target(const Kernel& k) {
     t.ptr_key = sipkey_from_seed(k.config.seed);
     // The boot option as a whole word of the command line (early_param in lib/vsprintf.c).
     std::string cmd = " " + k.config.cmdline + " ";
-    t.no_hash_pointers = cmd.find(" no_hash_pointers ") != std::string::npos;
+    // kmem_cache_init() turns hashing off when slub_debug is enabled.
+    t.no_hash_pointers = cmd.find(" no_hash_pointers ") != std::string::npos ||
+                         slub_debug_cmdline_enabled(k.config.cmdline);
     return t;
 }
 

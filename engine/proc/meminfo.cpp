@@ -1,10 +1,11 @@
 // /proc/meminfo: models fs/proc/meminfo.c meminfo_proc_show(), si_mem_available(),
 // vm_commit_limit(), hugetlb_report_meminfo() and x86 arch_report_meminfo() for the
 // modelled config (HIGHMEM on i386, ZSWAP, MEMORY_FAILURE, HUGETLB; no THP, no CMA).
-// VmallocUsed, Percpu and KernelStack come from mm/vmalloc, mm/percpu and mm/kstack.
-// Counters of subsystems the lab does not model yet (page cache, slab,
+// VmallocUsed, Percpu and KernelStack come from mm/vmalloc, mm/percpu and mm/kstack, Slab from
+// the slab layer. Counters of subsystems the lab does not model yet (page cache,
 // user memory) print 0. The direct map is split as 4 KiB pages for the first 2 MiB (4 MiB on
 // i386), 1 GiB pages for whole GiBs above 1 GiB on x86_64, and large pages in between.
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -31,9 +32,14 @@ void raw_kb(std::string& s, const char* key, unsigned long long kbytes) {
     s += buf;
 }
 
-// si_mem_available() with no page cache and no reclaimable slab.
+// si_mem_available() with no page cache: free pages above the reserves, plus the part of
+// reclaimable slab the kernel expects to get back.
 int64_t mem_available(const Kernel& k) {
     int64_t available = int64_t(nr_free_pages(k)) - int64_t(k.mm.totalreserve_pages);
+    int64_t wmark_low = 0;
+    for (const zone& z : k.mm.zones) wmark_low += int64_t(z._watermark[WMARK_LOW]);
+    int64_t reclaimable = int64_t(slab_reclaimable_pages(k));
+    available += reclaimable - std::min(reclaimable / 2, wmark_low);
     return available < 0 ? 0 : available;
 }
 
@@ -64,9 +70,14 @@ std::string proc_meminfo(const Kernel& k) {
     for (const char* key :
          {"SwapTotal:      ", "SwapFree:       ", "Zswap:          ", "Zswapped:       ",
           "Dirty:          ", "Writeback:      ", "AnonPages:      ", "Mapped:         ",
-          "Shmem:          ", "KReclaimable:   ", "Slab:           ", "SReclaimable:   ",
-          "SUnreclaim:     "})
+          "Shmem:          "})
         kb(s, key, 0);
+    // The slab layer (slab/slab.h): reclaimable caches and the rest, kmalloc_large included.
+    const uint64_t srec = slab_reclaimable_pages(k), sunrec = slab_unreclaimable_pages(k);
+    kb(s, "KReclaimable:   ", srec);
+    kb(s, "Slab:           ", srec + sunrec);
+    kb(s, "SReclaimable:   ", srec);
+    kb(s, "SUnreclaim:     ", sunrec);
     raw_kb(s, "KernelStack:    ", kernel_stack_kb(k));
     for (const char* key : {"PageTables:     ", "SecPageTables:  ", "NFS_Unstable:   ",
                             "Bounce:         ", "WritebackTmp:   "})

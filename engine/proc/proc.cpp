@@ -42,6 +42,7 @@ const ProcFile kProcFiles[] = {
     {"/proc/buddyinfo", proc_buddyinfo},
     {"/proc/meminfo", proc_meminfo},
     {"/proc/pagetypeinfo", proc_pagetypeinfo},
+    {"/proc/slabinfo", proc_slabinfo},
     {"/proc/sys/vm/lowmem_reserve_ratio", proc_sys_vm_lowmem_reserve_ratio},
     {"/proc/sys/vm/min_free_kbytes", proc_sys_vm_min_free_kbytes},
     {"/proc/sys/vm/watermark_scale_factor", proc_sys_vm_watermark_scale_factor},
@@ -93,6 +94,8 @@ Result<void> proc_write(Kernel& k, std::string_view path, std::string_view text)
         setup_per_zone_wmarks(k);
         return {};
     }
+    if (path == "/proc/slabinfo") // SLUB: slabinfo_write() is SLAB-only
+        return make_error("write error: " + std::string(path) + ": Input/output error");
     if (proc_read(k, path).ok())
         return make_error("write error: " + std::string(path) + ": Permission denied");
     return make_error(std::string(path) + ": No such file or directory");

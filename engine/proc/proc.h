@@ -17,6 +17,7 @@ std::string proc_buddyinfo(const Kernel& k);
 std::string proc_pagetypeinfo(const Kernel& k);
 std::string proc_zoneinfo(const Kernel& k);
 std::string proc_meminfo(const Kernel& k);
+std::string proc_slabinfo(const Kernel& k);
 std::string proc_sys_vm_min_free_kbytes(const Kernel& k);
 std::string proc_sys_vm_lowmem_reserve_ratio(const Kernel& k);
 std::string proc_sys_vm_watermark_scale_factor(const Kernel& k);

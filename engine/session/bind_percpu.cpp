@@ -42,30 +42,9 @@ kc::BuiltinStatus do_get_cpu(CallCtx& c) {
     preempt_disable(c.k());
     return ok(c, c.k().current_cpu);
 }
-kc::BuiltinStatus do_preempt_disable(CallCtx& c) {
-    preempt_disable(c.k());
-    return ok(c, 0);
-}
 kc::BuiltinStatus do_preempt_enable(CallCtx& c) {
     preempt_enable(c.k());
     return ok(c, 0);
-}
-kc::BuiltinStatus do_preempt_count(CallCtx& c) {
-    return ok(c, c.k().cpus[c.k().current_cpu].preempt_count);
-}
-kc::BuiltinStatus do_local_bh_disable(CallCtx& c) {
-    local_bh_disable(c.k());
-    return ok(c, 0);
-}
-kc::BuiltinStatus do_local_bh_enable(CallCtx& c) {
-    local_bh_enable(c.k());
-    return ok(c, 0);
-}
-kc::BuiltinStatus do_in_atomic(CallCtx& c) {
-    return ok(c, in_atomic(c.k().cpus[c.k().current_cpu].preempt_count) ? 1 : 0);
-}
-kc::BuiltinStatus do_in_interrupt(CallCtx& c) {
-    return ok(c, in_interrupt(c.k().cpus[c.k().current_cpu].preempt_count) ? 1 : 0);
 }
 kc::BuiltinStatus do_num_online_cpus(CallCtx& c) {
     return ok(c, c.k().cpus.size());
@@ -160,14 +139,8 @@ Result<void> bind_preempt(kc::Program& prog, BuiltinTable& t) {
     KLAB_TRY(bind(prog, t, "int raw_smp_processor_id(void);", do_raw_smp_processor_id));
     KLAB_TRY(bind(prog, t, "int get_cpu(void);", do_get_cpu));
     KLAB_TRY(bind(prog, t, "void put_cpu(void);", do_preempt_enable));
-    KLAB_TRY(bind(prog, t, "void preempt_disable(void);", do_preempt_disable));
-    KLAB_TRY(bind(prog, t, "void preempt_enable(void);", do_preempt_enable));
-    KLAB_TRY(bind(prog, t, "int preempt_count(void);", do_preempt_count));
-    KLAB_TRY(bind(prog, t, "void local_bh_disable(void);", do_local_bh_disable));
-    KLAB_TRY(bind(prog, t, "void local_bh_enable(void);", do_local_bh_enable));
-    KLAB_TRY(bind(prog, t, "bool in_atomic(void);", do_in_atomic));
-    KLAB_TRY(bind(prog, t, "bool in_interrupt(void);", do_in_interrupt));
     KLAB_TRY(bind(prog, t, "unsigned int num_online_cpus(void);", do_num_online_cpus));
+    // preempt_disable/enable, preempt_count, local_bh_*, in_atomic ...: bind_context.cpp.
     auto u = kc::compile(prog, kc::Source{"<linux/percpu.h>", kPercpuMacros});
     KLAB_TRY(u);
     return {};

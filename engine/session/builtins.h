@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -43,11 +44,21 @@ struct BuiltinTable {
 // Declares `prototype` in prog and records fn under the builtin's id.
 Result<void> bind(kc::Program& prog, BuiltinTable& table, const char* prototype, BuiltinFn fn);
 Result<void> bind_constant(kc::Program& prog, const char* name, const char* type, uint64_t value);
+// Whether name is already a builtin, function, global, constant, typedef or macro of prog.
+bool is_declared(const kc::Program& prog, std::string_view name);
+// bind()/bind_constant() unless the name is already declared: for helpers that another
+// subsystem (or a student's own definition) may already provide, which then wins.
+Result<void> bind_if_free(kc::Program& prog, BuiltinTable& table, const char* name,
+                          const char* prototype, BuiltinFn fn);
+Result<void> bind_constant_if_free(kc::Program& prog, const char* name, const char* type,
+                                   uint64_t value);
 
 Result<void> bind_prelude(kc::Program& prog); // typedefs and macros of the kernel headers
 Result<void> bind_printk(kc::Program& prog, BuiltinTable& table);
 Result<void> bind_string(kc::Program& prog, BuiltinTable& table);
 Result<void> bind_page_alloc(kc::Program& prog, BuiltinTable& table);
+Result<void> bind_context(kc::Program& prog, BuiltinTable& table);
+Result<void> bind_slab(kc::Program& prog, BuiltinTable& table);
 Result<void> bind_vm(kc::Program& prog, BuiltinTable& table);
 Result<void> bind_highmem(kc::Program& prog, BuiltinTable& table);
 Result<void> bind_preempt(kc::Program& prog, BuiltinTable& table);

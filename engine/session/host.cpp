@@ -67,15 +67,36 @@ Result<void> bind_constant(kc::Program& prog, const char* name, const char* type
     return kc::add_constant(prog, name, type, value);
 }
 
+bool is_declared(const kc::Program& prog, std::string_view name) {
+    std::string n(name);
+    return prog.builtin_index.count(n) || prog.function_index.count(n) || prog.globals.count(n) ||
+           prog.constants.count(n) || prog.typedefs.count(n) || prog.macros.count(n);
+}
+
+Result<void> bind_if_free(kc::Program& prog, BuiltinTable& table, const char* name,
+                          const char* prototype, BuiltinFn fn) {
+    if (is_declared(prog, name)) return {};
+    return bind(prog, table, prototype, fn);
+}
+
+Result<void> bind_constant_if_free(kc::Program& prog, const char* name, const char* type,
+                                   uint64_t value) {
+    if (is_declared(prog, name)) return {};
+    return bind_constant(prog, name, type, value);
+}
+
 Result<void> bind_all(kc::Program& prog, BuiltinTable& table) {
     KLAB_TRY(bind_prelude(prog));
     KLAB_TRY(bind_errno(prog));
     KLAB_TRY(bind_printk(prog, table));
     KLAB_TRY(bind_string(prog, table));
     KLAB_TRY(bind_page_alloc(prog, table));
+    KLAB_TRY(bind_slab(prog, table));
     KLAB_TRY(bind_vm(prog, table));
     KLAB_TRY(bind_highmem(prog, table));
     KLAB_TRY(bind_preempt(prog, table));
+    // preempt_disable/enable, local_bh_*, local_irq_*, in_atomic ... (include/linux/preempt.h).
+    KLAB_TRY(bind_context(prog, table));
     return {};
 }
 

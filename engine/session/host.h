@@ -21,6 +21,7 @@ public:
     // Moves the clock forward by the instructions th ran since the last call (1 ns each).
     void account(const kc::Thread& th);
     SessionState& state() { return st_; }
+    const BuiltinTable& table() const { return table_; }
 
 private:
     SessionState& st_;

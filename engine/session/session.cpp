@@ -194,6 +194,11 @@ uint64_t Session::trace_hash() const {
                         static_cast<uint64_t>(e.arg1),
                         e.arg2};
         mix(f, sizeof f);
+        if (e.type >= TraceEventType::kmalloc &&
+            e.type <= TraceEventType::kmem_cache_free) { // the slab events' own fields
+            uint64_t g[] = {e.call_site, e.bytes_req, e.bytes_alloc};
+            mix(g, sizeof g);
+        }
     }
     for (const LogRecord& r : st_.kernel.log.records) {
         mix(&r.ts_ns, sizeof r.ts_ns);

@@ -61,6 +61,16 @@ public:
         return klab::complete(st_, line, cursor);
     }
 
+    // Evaluates one KernelC expression without changing the session (lesson goals,
+    // engine/lesson/): on the live state when it only reads, else on a copy (evaluate.cpp).
+    // `extra` may declare more builtins, which must only read the kernel (the goal helpers),
+    // into the goal's own copy of the program; `constants` are added as named long constants.
+    // The error is the compile error, or why the expression could not finish.
+    using BindExtra = Result<void> (*)(kc::Program&, BuiltinTable&);
+    Result<int64_t> evaluate(std::string_view expr, BindExtra extra = nullptr,
+                             const std::vector<std::pair<std::string, int64_t>>& constants = {})
+        const;
+
     struct Snapshot {
         SessionState state;
         size_t log_size = 0;

@@ -16,6 +16,10 @@ const char* trace_event_name(TraceEventType t) {
     case TraceEventType::mm_page_pcpu_drain: return "kmem:mm_page_pcpu_drain";
     case TraceEventType::mm_page_alloc_extfrag: return "kmem:mm_page_alloc_extfrag";
     case TraceEventType::mm_vmscan_wakeup_kswapd: return "vmscan:mm_vmscan_wakeup_kswapd";
+    case TraceEventType::kmalloc: return "kmem:kmalloc";
+    case TraceEventType::kfree: return "kmem:kfree";
+    case TraceEventType::kmem_cache_alloc: return "kmem:kmem_cache_alloc";
+    case TraceEventType::kmem_cache_free: return "kmem:kmem_cache_free";
     case TraceEventType::klab_vmalloc: return "klab:vmalloc";
     case TraceEventType::klab_vfree: return "klab:vfree";
     case TraceEventType::klab_kmap: return "klab:kmap";
@@ -32,7 +36,47 @@ std::vector<TraceEvent> Tracer::since(uint64_t since_written) const {
     return out;
 }
 
+namespace {
+
+// %p in TP_printk: hashed unless no_hash_pointers.
+unsigned long long trace_ptr(uint64_t p, const TraceFormat& f) {
+    if (!p || !f.hash_pointers) return p;
+    PrintfTarget t;
+    t.pointer_bytes = f.pointer_hex_digits / 2;
+    t.ptr_key = f.ptr_key;
+    return hashed_pointer(p, t);
+}
+
+// The slab events (include/trace/events/kmem.h, 6.1). call_site is %pS of an address the
+// model may not be able to name: it prints as a hex address then.
+std::string format_slab_fields(const TraceEvent& e, const TraceFormat& f) {
+    char buf[320];
+    int w = static_cast<int>(f.pointer_hex_digits);
+    unsigned long long site = e.call_site, ptr = trace_ptr(e.pfn, f);
+    switch (e.type) {
+    case TraceEventType::kmalloc:
+    case TraceEventType::kmem_cache_alloc:
+        std::snprintf(buf, sizeof buf, "call_site=0x%llx ptr=%0*llx bytes_req=%u bytes_alloc=%u gfp_flags=",
+                      site, w, ptr, e.bytes_req, e.bytes_alloc);
+        return std::string(buf) + gfp_trace_names(e.gfp) + " node=-1 accounted=" +
+               ((e.gfp & __GFP_ACCOUNT) ? "true" : "false");
+    case TraceEventType::kfree:
+        std::snprintf(buf, sizeof buf, "call_site=0x%llx ptr=%0*llx", site, w, ptr);
+        return buf;
+    default: {
+        std::snprintf(buf, sizeof buf, "call_site=0x%llx ptr=%0*llx name=", site, w, ptr);
+        std::string name =
+            e.bytes_alloc < f.cache_names.size() ? f.cache_names[e.bytes_alloc] : "?";
+        return buf + name;
+    }
+    }
+}
+
+} // namespace
+
 std::string format_trace_fields(const TraceEvent& e, const TraceFormat& f) {
+    if (e.type >= TraceEventType::kmalloc && e.type <= TraceEventType::kmem_cache_free)
+        return format_slab_fields(e, f);
     char buf[320];
     bool has_page = e.pfn != UINT64_MAX;
     // %p of a NULL struct page prints as zeros of pointer width.
@@ -75,6 +119,10 @@ std::string format_trace_fields(const TraceEvent& e, const TraceFormat& f) {
         // Single node: nid is always 0.
         std::snprintf(buf, sizeof buf, "nid=0 order=%d gfp_flags=", e.order);
         return std::string(buf) + gfp_trace_names(static_cast<uint32_t>(e.gfp));
+    case TraceEventType::kmalloc:
+    case TraceEventType::kfree:
+    case TraceEventType::kmem_cache_alloc:
+    case TraceEventType::kmem_cache_free: break; // format_slab_fields()
     case TraceEventType::klab_vmalloc:
         std::snprintf(buf, sizeof buf, "addr=0x%0*llx gfp_flags=", w, (unsigned long long)e.pfn);
         return std::string(buf) + gfp_trace_names(e.gfp);

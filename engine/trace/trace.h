@@ -20,6 +20,10 @@ enum class TraceEventType : uint8_t {
     mm_page_pcpu_drain,        // kmem:mm_page_pcpu_drain
     mm_page_alloc_extfrag,     // kmem:mm_page_alloc_extfrag
     mm_vmscan_wakeup_kswapd,   // vmscan:mm_vmscan_wakeup_kswapd
+    kmalloc,                   // kmem:kmalloc
+    kfree,                     // kmem:kfree
+    kmem_cache_alloc,          // kmem:kmem_cache_alloc
+    kmem_cache_free,           // kmem:kmem_cache_free
     // The lab's own events where 6.1 has no tracepoint (vmalloc's came in 6.2). pfn holds
     // the address; gfp the gfp mask (vmalloc), the page count (vfree) or the slot (kmap).
     klab_vmalloc, // klab:vmalloc, parent of the mm_page_alloc events of its pages
@@ -47,6 +51,11 @@ struct TraceEvent {
     uint8_t arg0 = 0; // percpu_refill / fallback_order
     int8_t arg1 = 0;  // fallback_migratetype
     uint8_t arg2 = 0; // bit0 fragmenting, bit1 change_ownership
+    // kmem:kmalloc/kfree/kmem_cache_*: pfn holds ptr; bytes_alloc holds the cache id for
+    // kmem_cache_free (its name= field).
+    uint64_t call_site = 0;
+    uint32_t bytes_req = 0;
+    uint32_t bytes_alloc = 0;
 };
 
 // The ring. Events are stored in emission order (as ftrace shows them: a split is logged
@@ -117,6 +126,7 @@ struct TraceFormat {
     uint32_t struct_page_size = 64;
     uint32_t pointer_hex_digits = 16;
     uint32_t pageblock_order = 9;
+    std::vector<std::string> cache_names; // slab caches by id (kmem_cache_free's name=)
 };
 
 // The event's fields as its TP_printk prints them (what follows "mm_page_alloc: ").

@@ -1,12 +1,19 @@
 // Platform layer for the browser: GLFW (Emscripten's JS implementation) + OpenGL ES 3 on
-// WebGL2, frames driven by emscripten_set_main_loop. The only place that knows about the web.
+// WebGL2, frames driven by emscripten_set_main_loop. The only place that knows about the web:
+// canvas size and devicePixelRatio, the browser clipboard, layout persistence in
+// localStorage (through the page's Module hooks), the page map's textures, and telling the
+// page when the kernel changed (the `klab-change` event).
+#include <GLES3/gl3.h>
 #include <GLFW/glfw3.h>
 #include <emscripten.h>
 #include <emscripten/html5.h>
 #include <imgui.h>
 #include <imgui_impl_glfw.h>
+#include <imgui_internal.h> // ClearIniSettings
 #include <imgui_impl_opengl3.h>
 
+#include <cstdint>
+#include <memory>
 #include <string>
 
 #include "app.h"
@@ -15,18 +22,48 @@
 
 namespace {
 
+// RGBA8 textures with nearest filtering for the physical memory map.
+class GlTextures : public klab::ui::TextureApi {
+public:
+    void* create(int w, int h) override {
+        GLuint t = 0;
+        glGenTextures(1, &t);
+        glBindTexture(GL_TEXTURE_2D, t);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+        glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, w, h, 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
+        return reinterpret_cast<void*>(static_cast<uintptr_t>(t));
+    }
+    void update(void* tex, int y, int w, int rows, const uint32_t* rgba) override {
+        glBindTexture(GL_TEXTURE_2D, static_cast<GLuint>(reinterpret_cast<uintptr_t>(tex)));
+        glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+        glTexSubImage2D(GL_TEXTURE_2D, 0, 0, y, w, rows, GL_RGBA, GL_UNSIGNED_BYTE, rgba);
+    }
+    void destroy(void* tex) override {
+        GLuint t = static_cast<GLuint>(reinterpret_cast<uintptr_t>(tex));
+        glDeleteTextures(1, &t);
+    }
+};
+
 struct WebPlatform {
     GLFWwindow* window = nullptr;
     klab::ui::App app;
+    GlTextures textures;
     std::string title;
+    std::string clipboard;
     bool first_frame_reported = false;
     double scale = 0; // devicePixelRatio the fonts were built for
+    std::vector<double> frame_ms;
+    double last_layout_save = 0;
+    std::string saved_views;
 };
 
 // Fonts are embedded in the wasm (web/CMakeLists.txt) under this folder.
 constexpr const char* kFontDir = "/fonts";
 
-WebPlatform* g_platform = nullptr; // emscripten_set_main_loop needs one reachable instance
+std::unique_ptr<WebPlatform> g_platform; // emscripten_set_main_loop needs one reachable instance
 
 // JavaScript inside EM_JS: keep the C++ formatter away (it would split `===`).
 // clang-format off
@@ -38,7 +75,47 @@ EM_JS(void, klab_first_frame, (), {
     Module.klabFirstFrameMs = performance.now();
     if (typeof Module.onFirstFrame === 'function') Module.onFirstFrame(Module.klabFirstFrameMs);
 });
+EM_JS(void, klab_notify_change, (double n), {
+    if (typeof Module.onKlabChange === 'function') Module.onKlabChange(n);
+});
+EM_JS(void, klab_copy_to_browser, (const char* t), {
+    var text = UTF8ToString(t);
+    try { if (navigator.clipboard) navigator.clipboard.writeText(text).catch(function () {}); } catch (e) {}
+    if (typeof Module.onKlabCopy === 'function') Module.onKlabCopy(text);
+});
+EM_JS(void, klab_save_layout, (const char* ini, const char* views), {
+    if (typeof Module.onKlabSaveLayout === 'function') Module.onKlabSaveLayout(UTF8ToString(ini), UTF8ToString(views));
+});
+EM_JS(int, klab_saved_layout_size, (), {
+    var s = Module.klabSavedLayout || "";
+    return lengthBytesUTF8(s) + 1;
+});
+EM_JS(void, klab_saved_layout_copy, (char* buf, int n), {
+    stringToUTF8(Module.klabSavedLayout || "", buf, n);
+});
+EM_JS(int, klab_saved_views_size, (), {
+    var s = Module.klabSavedViews || "";
+    return lengthBytesUTF8(s) + 1;
+});
+EM_JS(void, klab_saved_views_copy, (char* buf, int n), {
+    stringToUTF8(Module.klabSavedViews || "", buf, n);
+});
 // clang-format on
+
+const char* get_clipboard(void*) {
+    return g_platform ? g_platform->clipboard.c_str() : "";
+}
+void set_clipboard(void*, const char* text) {
+    if (!g_platform) return;
+    g_platform->clipboard = text;
+    klab_copy_to_browser(text);
+}
+
+std::string views_string(klab::ui::App& app) {
+    std::string v;
+    for (const klab::ui::ViewSlot& s : app.views()) v += s.open ? '1' : '0';
+    return v;
+}
 
 // ImGui works in device pixels here: the canvas backing store is CSS size x devicePixelRatio,
 // Emscripten's GLFW reports the mouse in canvas pixels, and fonts and style are scaled to match.
@@ -60,10 +137,23 @@ void fit_canvas(WebPlatform* p) {
     }
 }
 
+void save_layout_if_needed(WebPlatform* p) {
+    ImGuiIO& io = ImGui::GetIO();
+    double now = emscripten_get_now();
+    std::string views = views_string(p->app);
+    if (!(io.WantSaveIniSettings || views != p->saved_views) || now - p->last_layout_save < 1000)
+        return;
+    io.WantSaveIniSettings = false;
+    p->last_layout_save = now;
+    p->saved_views = views;
+    klab_save_layout(ImGui::SaveIniSettingsToMemory(), views.c_str());
+}
+
 void frame(void* arg) {
     auto* p = static_cast<WebPlatform*>(arg);
     fit_canvas(p);
 
+    double t0 = emscripten_get_now();
     glfwPollEvents();
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
@@ -77,12 +167,14 @@ void frame(void* arg) {
     glClearColor(0.07f, 0.08f, 0.09f, 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    if (p->frame_ms.size() < 100000) p->frame_ms.push_back(emscripten_get_now() - t0);
 
     std::string title = p->app.title();
     if (title != p->title) {
         p->title = title;
         klab_set_title(title.c_str());
     }
+    save_layout_if_needed(p);
     if (!p->first_frame_reported) {
         p->first_frame_reported = true;
         klab_first_frame();
@@ -94,6 +186,24 @@ void frame(void* arg) {
 namespace klab::ui {
 App* web_app() {
     return g_platform ? &g_platform->app : nullptr;
+}
+std::vector<double> web_take_frame_times() {
+    std::vector<double> out;
+    if (g_platform) out.swap(g_platform->frame_ms);
+    return out;
+}
+void web_set_clipboard(const std::string& text) {
+    if (g_platform) g_platform->clipboard = text;
+}
+void web_load_layout(const std::string& ini) {
+    ImGui::LoadIniSettingsFromMemory(ini.c_str(), ini.size());
+}
+void web_reset_layout() {
+    if (!g_platform) return;
+    ImGui::ClearIniSettings();
+    g_platform->app.reset_layout();
+    ImGui::GetIO().WantSaveIniSettings = true;
+    g_platform->last_layout_save = 0;
 }
 } // namespace klab::ui
 
@@ -123,8 +233,27 @@ int main() {
     ImGui_ImplGlfw_InitForOpenGL(window, true);
     ImGui_ImplOpenGL3_Init("#version 300 es");
 
-    g_platform = new WebPlatform{window, klab::ui::App{}, {}, false, 0};
-    fit_canvas(g_platform);
-    emscripten_set_main_loop_arg(frame, g_platform, 0, false);
+    g_platform = std::make_unique<WebPlatform>();
+    WebPlatform* p = g_platform.get();
+    p->window = window;
+    ImGuiIO& io = ImGui::GetIO();
+    io.GetClipboardTextFn = get_clipboard;
+    io.SetClipboardTextFn = set_clipboard;
+    io.ClipboardUserData = nullptr;
+    p->app.set_textures(&p->textures);
+    p->app.set_change_listener([](uint64_t n) { klab_notify_change(static_cast<double>(n)); });
+    fit_canvas(p);
+    // The layout the page kept in localStorage (window rectangles, then which views are open).
+    std::string ini(static_cast<size_t>(klab_saved_layout_size()), '\0');
+    klab_saved_layout_copy(ini.data(), static_cast<int>(ini.size()));
+    ini.resize(ini.find('\0'));
+    if (!ini.empty()) ImGui::LoadIniSettingsFromMemory(ini.c_str(), ini.size());
+    std::string views(static_cast<size_t>(klab_saved_views_size()), '\0');
+    klab_saved_views_copy(views.data(), static_cast<int>(views.size()));
+    auto& slots = p->app.views();
+    for (size_t i = 0; i < slots.size() && i < views.size() && views[i]; ++i)
+        if (slots[i].available) slots[i].open = views[i] == '1';
+    p->saved_views = views_string(p->app);
+    emscripten_set_main_loop_arg(frame, p, 0, false);
     return 0;
 }

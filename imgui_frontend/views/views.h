@@ -1,25 +1,66 @@
-// The views: each a function of const state that draws one ImGui window (or the menu bar)
-// and returns what the student asked for, for the App to carry out.
+// The views: each draws the contents of one panel as a function of the session's const state
+// plus what changed since the last frame (FrameChanges). A view never mutates the kernel: what
+// a student asks for comes back as KernelC/shell text in ViewContext::submit (it lands in the
+// command log like typed input) or as a machine to boot.
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "core/config.h"
+#include "session/session.h"
+#include "theme.h"
 #include "widget_registry.h"
 
 namespace klab::ui {
 
-struct ViewToggles;
+class PageMap;
+struct ConsoleState;
+struct ZonesState;
+struct LogViewState;
+struct TraceViewState;
+struct MenuState;
+struct ViewSlot;
 
-struct MainMenuActions {
-    std::optional<MachineConfig> boot;
+// What changed in the session since the previous frame.
+struct FrameChanges {
+    bool rebooted = false;       // a new kernel (boot, restore, undo): forget everything cached
+    bool kernel_changed = false; // the session's generation moved
+    uint64_t trace_from = 0;     // Tracer::written at the previous frame
+    uint64_t trace_to = 0;       // Tracer::written now
+    double time = 0;             // ImGui time, for flashes that fade
 };
 
-MainMenuActions draw_main_menu(const MachineConfig& machine, ViewToggles& views);
+// Requests the views make; the App carries them out after the frame is drawn.
+struct ViewRequests {
+    std::vector<std::string> submit;   // console/KernelC text, run in order
+    std::optional<MachineConfig> boot; // reboot with this machine
+    std::optional<pfn_t> show_pfn;     // centre the memory map on this frame
+};
 
-// The machine window: engine version and the booted machine's facts; returns a configuration
-// to boot when the student picks another preset.
-std::optional<MachineConfig> draw_machine_view(const MachineConfig& machine,
-                                               WidgetRegistry& widgets, bool* open);
+struct ViewContext {
+    const Session& session;
+    const FrameChanges& changes;
+    WidgetRegistry& widgets;
+    const UiFonts& fonts;
+    ViewRequests& requests;
+    float scale = 1.0f; // device pixels per CSS pixel
+};
+
+// One panel each (the file name says which). All draw inside an already open window or tab.
+void draw_console(ViewContext& c, ConsoleState& s);
+void draw_kernel_log(ViewContext& c, LogViewState& s);
+void draw_zones(ViewContext& c, ZonesState& s);
+void draw_page_map(ViewContext& c, PageMap& map);
+void draw_trace(ViewContext& c, TraceViewState& s);
+void draw_machine(ViewContext& c);
+// The main menu bar and its dialogs (machine configuration, reboot confirmation, help).
+void draw_main_menu(ViewContext& c, MenuState& m, std::vector<ViewSlot>& views);
+// One line in plain words for a trace event ("allocated 8 pages (order 3) at pfn 0x...").
+std::string explain_trace_event(const TraceEvent& e);
+// The strip under the menu bar: one cell per CPU with its context.
+void draw_cpu_bar(ViewContext& c);
 
 } // namespace klab::ui

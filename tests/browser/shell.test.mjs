@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  serveBundle, launch, waitForLab, waitFrames, screenshot, nonBackgroundFraction, repoRoot, artifactsDir,
+  serveBundle, launch, waitForLab, waitFrames, screenshot, nonBackgroundFraction, repoRoot,
 } from './harness.mjs';
 
 let served;
@@ -36,9 +36,6 @@ test('the lab boots, draws its first frame and answers through Embind', async ()
 
     await waitFrames(page, 2);
     const shot = await screenshot(page, 'boot');
-    if (process.env.KLAB_UPDATE_SCREENSHOT) {
-      fs.copyFileSync(path.join(artifactsDir, 'boot.png'), path.join(repoRoot, 'docs/screenshot.png'));
-    }
     const { fraction, colours } = nonBackgroundFraction(shot);
     assert.ok(fraction > 0.02 && colours > 20,
       `canvas looks blank: ${(fraction * 100).toFixed(1)}% non-background, ${colours} colours`);

@@ -76,7 +76,7 @@ TEST_CASE("integer corner cases: unsigned wrap, shifts of long, char arithmetic"
     CHECK(r.eval("us + 1") == 65536);
 }
 
-TEST_CASE("static locals keep their value; globals initialised at compile time") {
+TEST_CASE("static locals keep their value, and globals are initialised at compile time") {
     Runner r;
     REQUIRE(r.run("int counter(void) { static int n = 10; return n++; } int base = 3 * 7;"));
     CHECK(r.eval("counter()") == 10);

@@ -6,7 +6,7 @@
 
 using namespace kctest;
 
-TEST_CASE("int arithmetic wraps at 32 bits; long follows the target") {
+TEST_CASE("int arithmetic wraps at 32 bits, long follows the target") {
     Runner r;
     CHECK(r.eval("2147483647 + 1") == INT32_MIN);
     CHECK(r.eval("(unsigned int)-1") == 0xffffffffll);

@@ -14,7 +14,7 @@ inline Kernel boot(Arch arch, uint64_t mem_bytes, uint32_t cpus = 2) {
     MachineConfig c = MachineConfig::preset(arch);
     c.mem_bytes = mem_bytes;
     c.nr_cpus = cpus;
-    Result<Kernel> r = Kernel::boot(c);
+    Result<Kernel> r = Kernel::boot(c, /*with_slab=*/false); // the page allocator alone
     REQUIRE(r.ok());
     return std::move(r).value();
 }

@@ -57,7 +57,7 @@ TEST_CASE("i386 kmap: a pkmap slot, shared by a second kmap, freed lazily at the
     CHECK(b == page_address(k, low));
 }
 
-TEST_CASE("i386 kmap: wrapping flushes count==1 slots; a full pkmap would sleep forever") {
+TEST_CASE("i386 kmap: wrapping flushes count==1 slots, a full pkmap would sleep forever") {
     Kernel k = boot(Arch::i386, 1ull << 30);
     std::vector<pfn_t> pages;
     for (uint32_t i = 0; i < LAST_PKMAP; ++i) pages.push_back(high_page(k));

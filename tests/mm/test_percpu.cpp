@@ -45,7 +45,7 @@ TEST_CASE("alloc_percpu: zeroed copies per CPU, 4-byte granular, lowest fit, reu
     CHECK_VM(k);
 }
 
-TEST_CASE("alloc_percpu: bad sizes warn; a full dynamic area fails; bad frees are reported") {
+TEST_CASE("alloc_percpu: bad sizes warn, a full dynamic area fails, bad frees are reported") {
     Kernel k = boot(Arch::x86_64, 256ull << 20);
     CHECK(__alloc_percpu(k, 0, 4) == 0);
     CHECK(contains(dmesg(k), "illegal size (0) or align (4) for percpu allocation"));

@@ -101,7 +101,7 @@ TEST_CASE("no_hash_pointers on the command line prints raw struct page addresses
     MachineConfig c = MachineConfig::preset(Arch::x86_64);
     c.mem_bytes = 64ull << 20;
     c.cmdline = "quiet no_hash_pointers";
-    Kernel k = Kernel::boot(c).value();
+    Kernel k = Kernel::boot(c, false).value();
     pfn_t p = alloc_page(k, GFP_KERNEL);
     const TraceEvent& last = k.trace.at(k.trace.size() - 1);
     char want[160];

@@ -21,7 +21,7 @@ TEST_CASE("vmalloc ranges: x86_64 32 TiB at 0xffffc90000000000, i386 8 MiB above
     CHECK(small.vmalloc.start == 0xe0800000ull);
 }
 
-TEST_CASE("an area is its pages plus a guard page; loads and stores go through the ptes") {
+TEST_CASE("an area is its pages plus a guard page, loads and stores go through the ptes") {
     Kernel k = boot(Arch::x86_64, 256ull << 20);
     uint64_t free0 = nr_free_pages(k) + nr_free_pcp_pages(k);
     uint64_t a = vmalloc(k, 3 * 4096 + 10, "t");
@@ -94,7 +94,7 @@ TEST_CASE("vfree unmaps at once, keeps the range until the lazy purge, frees the
     CHECK_VM(k);
 }
 
-TEST_CASE("lazy_max_pages: fls(cpus) * 32 MiB; more lazily freed pages trigger a purge") {
+TEST_CASE("lazy_max_pages: fls(cpus) * 32 MiB, more lazily freed pages trigger a purge") {
     Kernel k = boot(Arch::x86_64, 1ull << 30, 2);
     CHECK(lazy_max_pages(k) == 2 * 8192);
     Kernel k4 = boot(Arch::x86_64, 1ull << 30, 4);
@@ -107,7 +107,7 @@ TEST_CASE("lazy_max_pages: fls(cpus) * 32 MiB; more lazily freed pages trigger a
     CHECK_VM(k);
 }
 
-TEST_CASE("bad vfree: unaligned, nonexistent, double; NULL is fine") {
+TEST_CASE("bad vfree: unaligned, nonexistent, double, NULL is fine") {
     Kernel k = boot(Arch::x86_64, 256ull << 20);
     uint64_t a = vmalloc(k, 100, "t");
     std::string boot_log = dmesg(k);
@@ -123,7 +123,7 @@ TEST_CASE("bad vfree: unaligned, nonexistent, double; NULL is fine") {
     CHECK_VM(k);
 }
 
-TEST_CASE("vmalloc in atomic context is a sleeping-in-atomic bug; vfree in softirq is deferred") {
+TEST_CASE("vmalloc in atomic context is a sleeping-in-atomic bug, vfree in softirq is deferred") {
     Kernel k = boot(Arch::x86_64, 256ull << 20);
     preempt_disable(k);
     uint64_t a = vmalloc(k, 100, "t");
@@ -183,7 +183,7 @@ TEST_CASE("/proc/vmallocinfo lines: range, size with guard, caller, pages, kind,
     CHECK(contains(proc_vmallocinfo(i), "    8192 f+0x0/0x4 pages=1 vmalloc\n")); // no NUMA
 }
 
-TEST_CASE("ioremap of device memory reads zero; iounmap removes the area") {
+TEST_CASE("ioremap of device memory reads zero, iounmap removes the area") {
     Kernel k = boot(Arch::x86_64, 256ull << 20);
     uint64_t a = ioremap(k, 0xfed00010, 16, "t");
     CHECK((a & 0xfff) == 0x10);
@@ -196,7 +196,7 @@ TEST_CASE("ioremap of device memory reads zero; iounmap removes the area") {
     CHECK_VM(k);
 }
 
-TEST_CASE("vmap maps existing pages at a new address; vunmap keeps the pages") {
+TEST_CASE("vmap maps existing pages at a new address, vunmap keeps the pages") {
     Kernel k = boot(Arch::x86_64, 256ull << 20);
     pfn_t p = alloc_page(k, GFP_KERNEL), q = alloc_page(k, GFP_KERNEL);
     uint64_t a = vmap(k, {q, p}, 0, "t");

@@ -17,7 +17,7 @@ namespace {
 Kernel boot(Arch arch, uint64_t mem) {
     MachineConfig c = MachineConfig::preset(arch);
     c.mem_bytes = mem;
-    return Kernel::boot(c).value();
+    return Kernel::boot(c, /*with_slab=*/false).value();
 }
 
 std::string golden(const char* name) {

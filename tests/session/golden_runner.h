@@ -27,6 +27,8 @@ inline klab::MachineConfig config_for(const std::string& text) {
         if (o == "--preset") c = klab::MachineConfig::preset(klab::parse_arch(v).value());
         if (o == "--seed") c.seed = std::stoull(v);
         if (o == "--mem") c.mem_bytes = klab::parse_mem_size(v).value();
+        if (o == "--cpus") c.nr_cpus = uint32_t(std::stoul(v));
+        if (o == "--cmdline") c.cmdline += (c.cmdline.empty() ? "" : " ") + v; // one word each
     }
     return c;
 }

@@ -1,22 +1,52 @@
 // Draws the front end headlessly (an ImGui context with no platform or renderer backend) so
-// view code runs natively and under the sanitizers, and clicks widgets through ImGui's input.
+// view code runs natively and under the sanitizers: every view for a few frames against
+// scripted kernel states, typing into the console through ImGui's keyboard input, clicking
+// widgets, and checking the memory map's dirty-row texture updates.
 #include <doctest/doctest.h>
 #include <imgui.h>
 
+#include <map>
+
 #include "app.h"
+#include "mm/page_alloc.h"
 #include "theme.h"
+#include "views/views.h"
 
 namespace {
 
+// Textures that only remember their texels, so the tests can read the picture back.
+struct FakeTextures : klab::ui::TextureApi {
+    struct Tex {
+        int w = 0, h = 0;
+        std::vector<uint32_t> px;
+    };
+    std::map<uintptr_t, Tex> tex;
+    uintptr_t next = 1;
+    uint64_t uploads = 0, texels = 0;
+    void* create(int w, int h) override {
+        tex[next] = Tex{w, h, std::vector<uint32_t>(static_cast<size_t>(w) * h)};
+        return reinterpret_cast<void*>(next++);
+    }
+    void update(void* t, int y, int w, int rows, const uint32_t* rgba) override {
+        Tex& x = tex.at(reinterpret_cast<uintptr_t>(t));
+        REQUIRE(w == x.w);
+        REQUIRE(y + rows <= x.h);
+        std::copy(rgba, rgba + static_cast<size_t>(w) * rows, x.px.begin() + static_cast<size_t>(y) * w);
+        ++uploads;
+        texels += static_cast<uint64_t>(w) * rows;
+    }
+    void destroy(void* t) override { tex.erase(reinterpret_cast<uintptr_t>(t)); }
+};
+
 // An ImGui context sized like a laptop screen, with its font atlas built, as a backend would.
 struct HeadlessImGui {
-    HeadlessImGui(float w = 1280, float h = 720) {
+    explicit HeadlessImGui(float w = 1280, float h = 720) {
         ImGui::CreateContext();
         ImGuiIO& io = ImGui::GetIO();
         io.DisplaySize = ImVec2(w, h);
         io.DeltaTime = 1.0f / 60.0f;
+        for (int k = 0; k < ImGuiKey_COUNT; ++k) io.KeyMap[k] = k; // key index = ImGuiKey
         klab::ui::apply_theme(1.0f);
-        // The real fonts when Debian's fonts-dejavu-core is there; ImGui's own font otherwise.
         fonts = klab::ui::load_fonts("/usr/share/fonts/truetype/dejavu", 1.0f);
         unsigned char* pixels = nullptr;
         int tw = 0, th = 0;
@@ -31,55 +61,213 @@ struct HeadlessImGui {
         app.frame();
         ImGui::Render();
     }
-    void click(klab::ui::App& app, float x, float y) {
+    void click(klab::ui::App& app, const klab::ui::Rect& r) {
         ImGuiIO& io = ImGui::GetIO();
-        io.MousePos = ImVec2(x, y);
-        frame(app); // hover
+        io.MousePos = ImVec2(r.x + r.w / 2, r.y + r.h / 2);
+        frame(app);
         io.MouseDown[0] = true;
         frame(app);
         io.MouseDown[0] = false;
         frame(app);
     }
+    void key(klab::ui::App& app, ImGuiKey k, bool ctrl = false) {
+        ImGuiIO& io = ImGui::GetIO();
+        io.KeyCtrl = ctrl;
+        io.KeysDown[k] = true;
+        frame(app);
+        io.KeysDown[k] = false;
+        io.KeyCtrl = false;
+        frame(app);
+    }
+    // Types once the console's input line has the keyboard (as a student would see the caret).
+    void type(klab::ui::App& app, const char* text) {
+        for (int i = 0; i < 10 && !app.console().input_active; ++i) frame(app);
+        REQUIRE(app.console().input_active);
+        ImGui::GetIO().AddInputCharactersUTF8(text);
+        frame(app);
+    }
 };
+
+std::string input_of(const klab::ui::App& app) {
+    return app.console().input.data();
+}
+
+bool transcript_has(const klab::ui::App& app, klab::ui::LineKind kind, const std::string& needle) {
+    for (const auto& l : app.console().lines)
+        if (l.kind == kind && l.text.find(needle) != std::string::npos) return true;
+    return false;
+}
 
 } // namespace
 
-TEST_CASE("the first screen draws the machine window with the engine's facts") {
+TEST_CASE("the first screen tiles every view at 1280x720 and draws the machine") {
     HeadlessImGui gui;
+    FakeTextures tex;
     klab::ui::App app;
+    app.set_textures(&tex);
     for (int i = 0; i < 3; ++i) gui.frame(app);
     CHECK(app.frame_count() == 3);
-    CHECK(ImGui::GetDrawData()->TotalVtxCount > 100);
-    auto rect = app.widgets().find("machine/boot_i386");
-    REQUIRE(rect.has_value());
-    CHECK(rect->w > 0);
+    CHECK_FALSE(app.tabs());
+    CHECK(ImGui::GetDrawData()->TotalVtxCount > 1000);
+    for (const char* id : {"machine/boot_i386", "console/input", "pagemap/cells", "log/filter",
+                           "zones/bar_Normal", "cpu/0", "cpu/1"})
+        CHECK_MESSAGE(app.widgets().find(id).has_value(), id);
     CHECK(app.title().find("x86_64") != std::string::npos);
+    // The map was uploaded once, completely: 6 GiB of frames in 1 GiB textures.
+    CHECK(tex.tex.size() == 2 * 6);
+    CHECK(app.page_map().full_rebuilds() == 1);
+}
+
+TEST_CASE("typing a statement into the console runs it and the map changes only where it should") {
+    HeadlessImGui gui;
+    FakeTextures tex;
+    klab::ui::App app;
+    app.set_textures(&tex);
+    gui.frame(app);
+    gui.frame(app);
+    uint64_t texels = tex.texels;
+    gui.type(app, "p = alloc_pages(GFP_KERNEL, 3);");
+    gui.key(app, ImGuiKey_Enter);
+    REQUIRE(app.session().log().size() == 1);
+    CHECK(app.session().log()[0].text == "p = alloc_pages(GFP_KERNEL, 3);");
+    CHECK(input_of(app).empty());
+    gui.frame(app);
+    // The order-3 block is drawn as allocated, and only a few rows went up again.
+    const klab::Kernel& k = app.session().kernel();
+    klab::pfn_t head = klab::NO_PFN;
+    for (klab::pfn_t p = 0; p < k.mm.max_pfn; ++p)
+        if (k.mm.mem_map[p].owner == klab::PageOwner::alloc) head = p;
+    REQUIRE(head != klab::NO_PFN);
+    CHECK(app.page_map().colour_at(head) == klab::ui::cell_class_colour(klab::ui::CellClass::alloc));
+    uint64_t row_texels = klab::ui::PageMap::kRowPages + klab::ui::PageMap::kRowPages / 16;
+    CHECK(tex.texels - texels <= 4 * row_texels);
+    CHECK(tex.texels > texels);
+    CHECK(app.page_map().full_rebuilds() == 1);
+    // The texture holds what the map computed.
+    uint64_t chunk_rows = klab::ui::PageMap::kChunkRows, row = head / 1024;
+    auto& t = tex.tex.begin()->second; // the first chunk's full-resolution texture
+    if (row < chunk_rows) CHECK(t.px[head] == app.page_map().colour_at(head));
+    // The trace view grouped the command's events and explained them.
+    REQUIRE(!app.trace_view().groups.empty());
+    CHECK(app.trace_view().groups[0].cmd_id == 1);
+    CHECK(klab::ui::explain_trace_event(app.trace_view().groups[0].events.back()).find("pfn") !=
+          std::string::npos);
+}
+
+TEST_CASE("console: syntax errors show a caret, Tab completes, Up recalls, Enter in a block adds a line") {
+    HeadlessImGui gui;
+    klab::ui::App app;
+    gui.frame(app);
+    gui.frame(app);
+    gui.type(app, "int x = ;");
+    gui.key(app, ImGuiKey_Enter);
+    gui.frame(app);
+    CHECK(app.session().log().back().error);
+    CHECK(transcript_has(app, klab::ui::LineKind::error, "error:"));
+    CHECK(transcript_has(app, klab::ui::LineKind::caret, "^"));
+
+    gui.type(app, "__get_free_p");
+    gui.key(app, ImGuiKey_Tab);
+    CHECK(input_of(app) == "__get_free_page");
+    gui.key(app, ImGuiKey_Tab);
+    CHECK(app.console().candidates.size() >= 2);
+
+    // Up on the first line brings back the previous command, Down the draft.
+    gui.key(app, ImGuiKey_UpArrow);
+    CHECK(input_of(app) == "int x = ;");
+    gui.key(app, ImGuiKey_DownArrow);
+    CHECK(input_of(app) == "__get_free_page");
+
+    // Clear the line, then type an unfinished function: Enter adds a line instead of running.
+    for (int i = 0; i < 20; ++i) gui.key(app, ImGuiKey_Backspace);
+    REQUIRE(input_of(app).empty());
+    size_t before = app.session().log().size();
+    gui.type(app, "int twice(int a) {");
+    gui.key(app, ImGuiKey_Enter);
+    gui.frame(app);
+    CHECK(app.session().log().size() == before);
+    CHECK(input_of(app) == "int twice(int a) {\n");
+    gui.type(app, "return 2 * a; }");
+    gui.key(app, ImGuiKey_Enter);
+    REQUIRE(app.session().log().size() == before + 1);
+    CHECK_FALSE(app.session().log().back().error);
+    gui.type(app, "twice(21);");
+    gui.key(app, ImGuiKey_Enter);
+    gui.frame(app);
+    CHECK(app.session().log().back().output.find("42") != std::string::npos);
+}
+
+TEST_CASE("an oops lands in the kernel log view and the lab keeps working") {
+    HeadlessImGui gui;
+    klab::ui::App app;
+    gui.frame(app);
+    app.submit("int *q = NULL;\n*q = 1;");
+    for (int i = 0; i < 3; ++i) gui.frame(app);
+    CHECK(app.session().dmesg().find("BUG: kernel NULL pointer dereference") != std::string::npos);
+    CHECK(app.title().find("command") != std::string::npos);
+    app.submit("x = 1 + 2;");
+    gui.frame(app);
+    CHECK(app.session().log().back().output.find("3") != std::string::npos);
 }
 
 TEST_CASE("clicking Boot i386 reboots the model as the textbook machine") {
     HeadlessImGui gui;
+    FakeTextures tex;
     klab::ui::App app;
+    app.set_textures(&tex);
     gui.frame(app);
     gui.frame(app);
     auto rect = app.widgets().find("machine/boot_i386");
     REQUIRE(rect.has_value());
     uint64_t boots = app.boot_count();
-    gui.click(app, rect->x + rect->w / 2, rect->y + rect->h / 2);
+    gui.click(app, *rect);
     CHECK(app.machine().arch == klab::Arch::i386);
     CHECK(app.machine().hz() == 100);
     CHECK(app.boot_count() == boots + 1);
-
-    // The i386 button is now disabled: clicking it again must not reboot.
+    gui.frame(app); // the map follows the new kernel on the next frame
+    CHECK(app.page_map().nr_pages() == app.session().kernel().mm.max_pfn);
+    CHECK(tex.tex.size() == 2); // 1 GiB: one chunk and its overview, the old ones destroyed
     gui.frame(app);
     rect = app.widgets().find("machine/boot_i386");
     REQUIRE(rect.has_value());
-    gui.click(app, rect->x + rect->w / 2, rect->y + rect->h / 2);
+    gui.click(app, *rect); // disabled now
     CHECK(app.boot_count() == boots + 1);
 }
 
-TEST_CASE("the views fit a small embedded iframe without asserting") {
+TEST_CASE("in an 800x600 iframe the views become tabs") {
     HeadlessImGui gui(800, 600);
     klab::ui::App app;
     for (int i = 0; i < 3; ++i) gui.frame(app);
-    CHECK(app.widgets().find("machine/boot_x86_64").has_value());
+    CHECK(app.tabs());
+    auto tab = app.widgets().find("tab/Physical memory");
+    REQUIRE(tab.has_value());
+    gui.click(app, *tab);
+    gui.frame(app);
+    CHECK(app.widgets().find("pagemap/cells").has_value());
+    CHECK_FALSE(app.widgets().find("console/input").has_value());
+}
+
+TEST_CASE("a 4 GiB machine: 100k page operations recolour only the rows they touched") {
+    HeadlessImGui gui;
+    FakeTextures tex;
+    klab::MachineConfig m = klab::MachineConfig::preset(klab::Arch::x86_64);
+    m.mem_bytes = 4ull << 30;
+    klab::ui::App app(m);
+    app.set_textures(&tex);
+    gui.frame(app);
+    CHECK(app.page_map().nr_pages() == 1048576);
+    uint64_t rows = app.page_map().rows_recoloured();
+    app.submit("unsigned long a[64]; int i; int j;\n"
+               "for (j = 0; j < 10; j++) { for (i = 0; i < 64; i++) a[i] = __get_free_page(GFP_KERNEL);"
+               " for (i = 0; i < 64; i++) free_page(a[i]); }");
+    gui.frame(app);
+    CHECK_FALSE(app.session().log().back().error);
+    CHECK(app.page_map().rows_recoloured() - rows < 64);
+    CHECK(app.page_map().full_rebuilds() == 1);
+    // The picture matches the kernel: a sample of frames against page_owner_at.
+    const klab::Kernel& k = app.session().kernel();
+    for (klab::pfn_t p = 0; p < k.mm.max_pfn; p += 997) {
+        klab::ui::CellClass c = klab::ui::cell_class_of(klab::page_owner_at(k, p));
+        CHECK_MESSAGE(app.page_map().class_at(p) == c, "pfn ", p);
+    }
 }

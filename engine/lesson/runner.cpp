@@ -1,0 +1,279 @@
+// LessonRunner (see runner.h).
+#include "lesson/runner.h"
+
+#include <cctype>
+#include <cstdlib>
+
+#include <nlohmann/json.hpp>
+
+#include "lesson/builtin.h"
+#include "lesson/goal.h"
+
+namespace klab {
+
+namespace {
+
+bool parse_int(std::string_view s, int64_t& out) {
+    std::string t;
+    for (char c : s)
+        if (!std::isspace(static_cast<unsigned char>(c))) t += c;
+    if (t.empty() || t.size() > 20) return false;
+    size_t i = (t[0] == '-' || t[0] == '+') ? 1 : 0;
+    int base = 10;
+    if (t.size() > i + 2 && t[i] == '0' && (t[i + 1] == 'x' || t[i + 1] == 'X')) base = 16, i += 2;
+    if (i >= t.size()) return false;
+    for (size_t j = i; j < t.size(); j++)
+        if (!(base == 16 ? std::isxdigit(static_cast<unsigned char>(t[j]))
+                         : std::isdigit(static_cast<unsigned char>(t[j]))))
+            return false;
+    out = static_cast<int64_t>(std::strtoll(t.c_str(), nullptr, 0));
+    return true;
+}
+
+bool same_text(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); i++)
+        if (std::tolower(static_cast<unsigned char>(a[i])) !=
+            std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
+    return true;
+}
+
+} // namespace
+
+Result<LessonRunner> LessonRunner::start(Lesson lesson, uint32_t step, SessionOptions opt) {
+    if (lesson.steps.empty()) return Error{lesson.file + ": the lesson has no steps"};
+    if (step >= lesson.steps.size())
+        return Error{"lesson " + lesson.id + " has " + std::to_string(lesson.steps.size()) +
+                     " steps; there is no step " + std::to_string(step + 1)};
+    LessonRunner r;
+    r.lesson_ = std::move(lesson);
+    r.opt_ = opt;
+    r.progress_.assign(r.lesson_.steps.size(), StepProgress{});
+    KLAB_TRY(r.go_to(step));
+    return r;
+}
+
+Result<void> LessonRunner::boot() {
+    auto s = Session::create(lesson_.machine, opt_);
+    KLAB_TRY(s);
+    session_ = std::make_unique<Session>(std::move(s.value()));
+    return {};
+}
+
+Result<void> LessonRunner::begin_step() {
+    const LessonStep& st = step();
+    setup_output_.clear();
+    captures_.clear();
+    goal_gen_ = ~0ull;
+    if (!st.setup.empty()) {
+        ExecResult r = session_->exec(st.setup, "console", st.setup_line);
+        setup_output_ = r.output;
+        if (r.compile_error)
+            return Error{lesson_.file + ": Step " + std::to_string(st.number) +
+                         " setup does not compile:\n" + r.output};
+    }
+    for (const GoalCapture& c : st.captures) {
+        auto v = session_->evaluate(c.expr, bind_goal_helpers, captures_);
+        if (!v.ok())
+            return Error{lesson_.file + ":" + std::to_string(st.goal_line) + ": Step " +
+                         std::to_string(st.number) + ": let " + c.name + ": " +
+                         v.error().message};
+        captures_.emplace_back(c.name, v.value());
+    }
+    start_ = session_->snapshot();
+    return {};
+}
+
+Result<void> LessonRunner::go_to(uint32_t i) {
+    if (i >= lesson_.steps.size())
+        return Error{"lesson " + lesson_.id + " has no step " + std::to_string(i + 1)};
+    KLAB_TRY(boot());
+    for (step_ = 0; step_ < i; step_++) {
+        KLAB_TRY(begin_step());
+        if (!step().solution.empty()) session_->exec(step().solution, "console", step().solution_line);
+    }
+    step_ = i;
+    progress_[i].commands = 0;
+    progress_[i].predict = PredictRecord{};
+    return begin_step();
+}
+
+ExecResult LessonRunner::exec(std::string_view text, std::string_view source) {
+    ExecResult r = session_->exec(text, source);
+    progress_[step_].commands++;
+    if (goal().met) progress_[step_].met = true;
+    resolve_predict();
+    return r;
+}
+
+GoalStatus LessonRunner::goal() {
+    if (goal_gen_ == session_->generation()) return goal_cache_;
+    GoalStatus g;
+    if (step().goal.empty()) {
+        g.met = true;
+    } else {
+        auto v = session_->evaluate(step().goal, bind_goal_helpers, captures_);
+        if (v.ok()) {
+            g.met = v.value() != 0;
+        } else {
+            g.error = true;
+            g.message = v.error().message;
+        }
+    }
+    goal_gen_ = session_->generation();
+    goal_cache_ = g;
+    return g;
+}
+
+void LessonRunner::resolve_predict() {
+    PredictRecord& p = progress_[step_].predict;
+    if (!step().has_predict || !p.answered || p.resolved) return;
+    // With a goal, the answer is checked once the student has done what the step asks.
+    if (!step().goal.empty() && !goal().met) return;
+    auto v = session_->evaluate(step().predict.expect, bind_goal_helpers, captures_);
+    if (!v.ok()) return;
+    p.resolved = true;
+    p.actual = v.value();
+    p.correct = p.actual == p.value;
+}
+
+std::string LessonRunner::next_hint() {
+    StepProgress& p = progress_[step_];
+    if (p.hints_shown >= step().hints.size()) return "";
+    return step().hints[p.hints_shown++];
+}
+
+Result<void> LessonRunner::predict(std::string_view answer) {
+    const LessonStep& st = step();
+    if (!st.has_predict) return Error{"this step asks no question"};
+    StepProgress& prog = progress_[step_];
+    if (prog.commands > 0)
+        return Error{"predict before you act: reset the step to answer again"};
+    PredictRecord p;
+    p.answered = true;
+    p.answer = std::string(answer);
+    if (st.predict.kind == Predict::Kind::Number) {
+        if (!parse_int(answer, p.value)) return Error{"the answer should be a whole number"};
+    } else {
+        bool found = false;
+        for (size_t i = 0; i < st.predict.choices.size() && !found; i++)
+            if (same_text(st.predict.choices[i], answer)) p.value = int64_t(i), found = true;
+        int64_t n = 0;
+        if (!found && parse_int(answer, n) && n >= 1 && n <= int64_t(st.predict.choices.size()))
+            p.value = n - 1, found = true;
+        if (!found) return Error{"pick one of the choices (its text or its number)"};
+        p.answer = st.predict.choices[size_t(p.value)];
+    }
+    prog.predict = p;
+    return {};
+}
+
+void LessonRunner::reset_step() {
+    session_->restore(start_);
+    StepProgress& p = progress_[step_];
+    p.commands = 0;
+    p.predict = PredictRecord{};
+    goal_gen_ = ~0ull;
+}
+
+Result<bool> LessonRunner::next() {
+    if (step_ + 1 >= lesson_.steps.size()) return false;
+    step_++;
+    progress_[step_].commands = 0;
+    progress_[step_].predict = PredictRecord{};
+    KLAB_TRY(begin_step());
+    return true;
+}
+
+std::string LessonRunner::progress_json() const {
+    nlohmann::json j;
+    j["version"] = 1;
+    j["lesson"] = lesson_.id;
+    j["step"] = step_;
+    nlohmann::json steps = nlohmann::json::array();
+    for (const StepProgress& p : progress_) {
+        nlohmann::json s;
+        s["met"] = p.met;
+        s["hints"] = p.hints_shown;
+        s["solution"] = p.solution_shown;
+        s["commands"] = p.commands;
+        if (p.predict.answered) {
+            s["predict"] = {{"answer", p.predict.answer}, {"value", p.predict.value},
+                            {"resolved", p.predict.resolved}, {"correct", p.predict.correct},
+                            {"actual", p.predict.actual}};
+        }
+        steps.push_back(s);
+    }
+    j["steps"] = steps;
+    return j.dump();
+}
+
+Result<void> LessonRunner::restore_progress(std::string_view text) {
+    using nlohmann::json;
+    json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object()) return Error{"the progress record is not JSON"};
+    auto uint_at = [](const json& o, const char* key, uint64_t max, uint64_t& out) {
+        auto it = o.find(key);
+        if (it == o.end() || !it->is_number_unsigned()) return false;
+        out = it->get<uint64_t>();
+        return out <= max;
+    };
+    auto bool_at = [](const json& o, const char* key, bool& out) {
+        auto it = o.find(key);
+        if (it == o.end() || !it->is_boolean()) return false;
+        out = it->get<bool>();
+        return true;
+    };
+    uint64_t version = 0, step = 0;
+    if (!uint_at(j, "version", 1, version) || version != 1)
+        return Error{"the progress record has an unknown version"};
+    auto id = j.find("lesson");
+    if (id == j.end() || !id->is_string() || id->get<std::string>() != lesson_.id)
+        return Error{"the progress record belongs to another lesson"};
+    if (!uint_at(j, "step", lesson_.steps.size() - 1, step))
+        return Error{"the progress record names a step this lesson does not have"};
+    auto steps = j.find("steps");
+    if (steps == j.end() || !steps->is_array() || steps->size() != lesson_.steps.size())
+        return Error{"the progress record does not match this lesson's steps"};
+    std::vector<StepProgress> prog(lesson_.steps.size());
+    for (size_t i = 0; i < prog.size(); i++) {
+        const json& s = (*steps)[i];
+        uint64_t hints = 0, commands = 0;
+        if (!s.is_object() || !bool_at(s, "met", prog[i].met) ||
+            !uint_at(s, "hints", lesson_.steps[i].hints.size(), hints) ||
+            !bool_at(s, "solution", prog[i].solution_shown) ||
+            !uint_at(s, "commands", 1u << 30, commands))
+            return Error{"step " + std::to_string(i + 1) + " of the progress record is damaged"};
+        prog[i].hints_shown = static_cast<uint32_t>(hints);
+        // Commands and predictions belong to a live state, which a reload does not keep.
+    }
+    std::vector<StepProgress> keep = progress_;
+    progress_ = prog;
+    auto r = go_to(static_cast<uint32_t>(step));
+    if (!r.ok()) {
+        progress_ = keep;
+        return r;
+    }
+    return {};
+}
+
+std::vector<Lesson> builtin_lessons() {
+    std::vector<Lesson> out;
+    for (const BuiltinLessonFile& f : builtin_lesson_files()) {
+        auto l = parse_lesson(f.text, f.path);
+        if (l.ok()) out.push_back(std::move(l.value()));
+    }
+    return out;
+}
+
+Result<Lesson> builtin_lesson(std::string_view id) {
+    std::string known;
+    for (Lesson& l : builtin_lessons()) {
+        if (l.id == id) return std::move(l);
+        known += (known.empty() ? "" : ", ") + l.id;
+    }
+    return Error{"no lesson '" + std::string(id) + "' (lessons: " + known + ")"};
+}
+
+} // namespace klab

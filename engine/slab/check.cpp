@@ -1,0 +1,139 @@
+// The slab invariant checker (see check.h).
+#include "slab/check.h"
+
+#include <cstdarg>
+#include <cstdio>
+#include <set>
+
+#include "slab/slub_internal.h"
+
+namespace klab {
+
+namespace {
+
+struct Errors {
+    std::string out;
+    int n = 0;
+    void add(const char* f, ...) __attribute__((format(printf, 2, 3))) {
+        if (++n > 20) return;
+        char buf[256];
+        va_list ap;
+        va_start(ap, f);
+        std::vsnprintf(buf, sizeof buf, f, ap);
+        va_end(ap);
+        out += buf;
+        out += '\n';
+    }
+};
+
+// Walk a freelist; every entry must be a valid object of the slab not seen before.
+uint32_t walk(const Kernel& k, const kmem_cache& s, const Slab& slab, uint64_t head,
+              std::set<uint64_t>& seen, Errors& e, const char* what) {
+    uint32_t n = 0;
+    for (uint64_t p = head; p; p = get_freepointer(k, s, p)) {
+        if (!check_valid_pointer(k, s, slab, p)) {
+            e.add("%s: %s entry %#llx is not an object of slab pfn %#x", s.name.c_str(), what,
+                  (unsigned long long)p, slab.pfn);
+            break;
+        }
+        if (!seen.insert(p).second) {
+            e.add("%s: object %#llx is free twice (%s)", s.name.c_str(), (unsigned long long)p, what);
+            break;
+        }
+        if (++n > slab.objects) break;
+    }
+    return n;
+}
+
+void check_queue(const SlabModel& m, const SlabQueue& q, SlabList want, uint32_t cache,
+                 Errors& e, const char* what) {
+    uint32_t n = 0, prev = NO_SLAB;
+    for (uint32_t id = q.head; id != NO_SLAB; id = m.slabs[id].next) {
+        const Slab& s = m.slabs[id];
+        if (s.list != want || s.cache != cache)
+            e.add("%s: slab %u on the %s list says list %d cache %u", m.caches[cache].name.c_str(),
+                  id, what, int(s.list), s.cache);
+        if (s.prev != prev) e.add("%s: broken back link at slab %u", what, id);
+        prev = id;
+        if (++n > m.slabs.size()) break;
+    }
+    if (n != q.count) e.add("%s: %s list count %u, walked %u", m.caches[cache].name.c_str(), what, q.count, n);
+    if (q.tail != prev) e.add("%s: %s list tail mismatch", m.caches[cache].name.c_str(), what);
+}
+
+} // namespace
+
+std::string check_slab_caches(const Kernel& k) {
+    const SlabModel& m = k.slab;
+    Errors e;
+    std::vector<uint64_t> nr_slabs(m.caches.size()), nr_objs(m.caches.size());
+    std::vector<bool> is_free_id(m.slabs.size(), false);
+    for (uint32_t id : m.free_slab_ids) is_free_id[id] = true;
+    uint64_t rec = 0, unrec = 0;
+    for (uint32_t id = 0; id < m.slabs.size(); ++id) {
+        if (is_free_id[id]) continue;
+        const Slab& slab = m.slabs[id];
+        if (slab.cache >= m.caches.size()) {
+            e.add("slab %u: no cache", id);
+            continue;
+        }
+        const kmem_cache& s = m.caches[slab.cache];
+        nr_slabs[slab.cache]++;
+        nr_objs[slab.cache] += slab.objects;
+        ((s.flags & SLAB_RECLAIM_ACCOUNT) ? rec : unrec) += 1ull << slab.order;
+        for (pfn_t i = 0; i < (1u << slab.order); ++i) {
+            const page& pg = k.mm.mem_map[slab.pfn + i];
+            if (pg.lru_prev != kSlabMark || pg.lru_next != id)
+                e.add("%s: page %#x of slab %u is not marked", s.name.c_str(), slab.pfn + i, id);
+        }
+        const page& head = k.mm.mem_map[slab.pfn];
+        if (!(head.flags & PG_slab) || head.owner != PageOwner::slab)
+            e.add("%s: slab %u head page %#x lacks PG_slab/owner", s.name.c_str(), id, slab.pfn);
+        if (slab.objects != uint32_t((4096ull << slab.order) / s.size))
+            e.add("%s: slab %u has %u objects", s.name.c_str(), id, slab.objects);
+        std::set<uint64_t> seen;
+        uint32_t nfree = walk(k, s, slab, slab.freelist, seen, e, "slab freelist");
+        if (slab.inuse + nfree != slab.objects)
+            e.add("%s: slab %u inuse %u + free %u != objects %u", s.name.c_str(), id, slab.inuse,
+                  nfree, slab.objects);
+        bool cpu_owned = slab.list == SlabList::cpu_slab || slab.list == SlabList::cpu_partial;
+        bool disabled = slab.frozen && slab.list == SlabList::none; // consistency check failed
+        if (slab.frozen != cpu_owned && !disabled)
+            e.add("%s: slab %u frozen=%d on list %d", s.name.c_str(), id, slab.frozen, int(slab.list));
+        if (slab.list == SlabList::cpu_slab) {
+            const kmem_cache_cpu& c = s.cpu_slab[slab.cpu];
+            if (c.slab != id) e.add("%s: slab %u thinks it is cpu %u's slab", s.name.c_str(), id, slab.cpu);
+            walk(k, s, slab, c.freelist, seen, e, "cpu freelist");
+        }
+        if (slab.list == SlabList::none && !disabled && nfree != 0)
+            e.add("%s: slab %u on no list has %u free objects", s.name.c_str(), id, nfree);
+        if (slab.list == SlabList::node_full && nfree != 0)
+            e.add("%s: full-list slab %u has free objects", s.name.c_str(), id);
+    }
+    for (uint32_t c = 0; c < m.caches.size(); ++c) {
+        const kmem_cache& s = m.caches[c];
+        if (!s.alive) continue;
+        if (s.node.nr_slabs != nr_slabs[c] || s.node.total_objects != nr_objs[c])
+            e.add("%s: node counts %llu slabs/%llu objs, found %llu/%llu", s.name.c_str(),
+                  (unsigned long long)s.node.nr_slabs, (unsigned long long)s.node.total_objects,
+                  (unsigned long long)nr_slabs[c], (unsigned long long)nr_objs[c]);
+        check_queue(m, s.node.partial, SlabList::node_partial, c, e, "node partial");
+        check_queue(m, s.node.full, SlabList::node_full, c, e, "node full");
+        for (uint32_t cpu = 0; cpu < s.cpu_slab.size(); ++cpu) {
+            const kmem_cache_cpu& cc = s.cpu_slab[cpu];
+            check_queue(m, cc.partial, SlabList::cpu_partial, c, e, "cpu partial");
+            if (cc.slab != NO_SLAB && (m.slabs[cc.slab].cache != c || m.slabs[cc.slab].list != SlabList::cpu_slab))
+                e.add("%s: cpu %u slab %u is not this cache's cpu slab", s.name.c_str(), cpu, cc.slab);
+            if (cc.slab == NO_SLAB && cc.freelist)
+                e.add("%s: cpu %u has a freelist but no slab", s.name.c_str(), cpu);
+        }
+    }
+    if (rec != m.nr_slab_reclaimable || unrec != m.nr_slab_unreclaimable)
+        e.add("slab page counters %llu/%llu, slabs hold %llu/%llu",
+              (unsigned long long)m.nr_slab_reclaimable, (unsigned long long)m.nr_slab_unreclaimable,
+              (unsigned long long)rec, (unsigned long long)unrec);
+    if (e.n > 20) e.out += "... " + std::to_string(e.n - 20) + " more\n";
+    return e.out;
+}
+
+} // namespace klab

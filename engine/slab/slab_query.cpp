@@ -1,0 +1,168 @@
+// Read-only slab views (see slab_query.h).
+#include "slab/slab_query.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "slab/slub_internal.h"
+
+namespace klab {
+
+SlabCacheInfo slab_cache_info(const Kernel& k, uint32_t cache) {
+    const SlabModel& m = k.slab;
+    const kmem_cache& s = m.caches[cache];
+    SlabCacheInfo i;
+    i.id = cache;
+    i.name = s.name;
+    i.address = s.address;
+    i.object_size = s.object_size;
+    i.size = s.size;
+    i.align = s.align;
+    i.offset = s.offset;
+    i.objects_per_slab = s.objects;
+    i.order = s.order;
+    i.flags = s.flags;
+    i.refcount = s.refcount;
+    i.min_partial = s.min_partial;
+    i.cpu_partial = s.cpu_partial;
+    i.num_objs = s.node.total_objects;
+    i.num_slabs = s.node.nr_slabs;
+    uint64_t partial_free = 0;
+    for (uint32_t id = s.node.partial.head; id != NO_SLAB; id = m.slabs[id].next)
+        partial_free += m.slabs[id].objects - m.slabs[id].inuse;
+    i.active_objs = i.num_objs - partial_free;
+    i.node_partial_slabs = s.node.partial.count;
+    i.full_slabs = s.node.full.count;
+    for (const SlabView& v : cache_slabs(k, cache)) {
+        if (v.list == SlabList::cpu_slab) i.cpu_slabs++;
+        if (v.list == SlabList::cpu_partial) i.cpu_partial_slabs++;
+        if (v.list == SlabList::none) i.full_slabs++;
+        i.bytes += 4096ull << v.order;
+        for (const SlabObjectView& o : slab_objects(k, v.id))
+            if (o.state == SlabObjectState::allocated) i.allocated_objs++;
+    }
+    return i;
+}
+
+std::vector<SlabCacheInfo> slab_cache_infos(const Kernel& k) {
+    std::vector<SlabCacheInfo> out;
+    for (auto it = k.slab.slab_caches.rbegin(); it != k.slab.slab_caches.rend(); ++it)
+        out.push_back(slab_cache_info(k, *it));
+    return out;
+}
+
+std::vector<SlabView> cache_slabs(const Kernel& k, uint32_t cache) {
+    const SlabModel& m = k.slab;
+    std::vector<SlabView> out;
+    if (cache >= m.caches.size()) return out;
+    std::vector<bool> free_id(m.slabs.size(), false);
+    for (uint32_t id : m.free_slab_ids) free_id[id] = true;
+    static const SlabList kOrder[] = {SlabList::cpu_slab, SlabList::cpu_partial,
+                                      SlabList::node_partial, SlabList::node_full, SlabList::none};
+    for (SlabList want : kOrder) {
+        for (uint32_t id = 0; id < m.slabs.size(); ++id) {
+            const Slab& s = m.slabs[id];
+            if (free_id[id] || s.cache != cache || s.list != want) continue;
+            SlabView v;
+            v.id = id;
+            v.pfn = s.pfn;
+            v.address = slab_address(k, s);
+            v.order = s.order;
+            v.objects = s.objects;
+            v.inuse = s.inuse;
+            v.list = s.list;
+            v.cpu = s.cpu;
+            v.frozen = s.frozen;
+            out.push_back(v);
+        }
+    }
+    return out;
+}
+
+std::vector<SlabObjectView> slab_objects(const Kernel& k, uint32_t slab_id) {
+    std::vector<SlabObjectView> out;
+    const SlabModel& m = k.slab;
+    if (slab_id >= m.slabs.size() || m.slabs[slab_id].cache == NO_CACHE) return out;
+    const Slab& slab = m.slabs[slab_id];
+    const kmem_cache& s = m.caches[slab.cache];
+    uint64_t base = fixup_red_left(s, slab_address(k, slab));
+    out.resize(slab.objects);
+    for (uint32_t i = 0; i < slab.objects; ++i) out[i].address = base + uint64_t(i) * s.size;
+    auto mark = [&](uint64_t head, SlabObjectState st) {
+        uint32_t n = 0;
+        for (uint64_t p = head; p && n <= slab.objects; p = get_freepointer(k, s, p), ++n) {
+            if (!check_valid_pointer(k, s, slab, p)) break;
+            out[(p - base) / s.size].state = st;
+        }
+    };
+    mark(slab.freelist, SlabObjectState::free_on_slab);
+    if (slab.list == SlabList::cpu_slab) mark(s.cpu_slab[slab.cpu].freelist, SlabObjectState::free_on_cpu);
+    return out;
+}
+
+uint32_t slab_of(const Kernel& k, uint64_t addr) {
+    return slab_of_addr(k, addr);
+}
+
+std::vector<uint64_t> cache_objects(const Kernel& k, const std::string& name) {
+    std::vector<uint64_t> out;
+    uint32_t c = cache_by_name(k, name);
+    if (c == NO_CACHE) return out;
+    for (const SlabView& v : cache_slabs(k, c))
+        for (const SlabObjectView& o : slab_objects(k, v.id))
+            if (o.state == SlabObjectState::allocated) out.push_back(o.address);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+uint64_t slab_count(const Kernel& k, const std::string& name) {
+    uint32_t c = cache_by_name(k, name);
+    return c == NO_CACHE ? 0 : k.slab.caches[c].node.nr_slabs;
+}
+
+std::string slabtop_text(const Kernel& k, uint32_t max_lines) {
+    std::vector<SlabCacheInfo> all = slab_cache_infos(k);
+    uint64_t objs = 0, active = 0, slabs = 0, active_slabs = 0, size = 0, active_size = 0;
+    uint32_t caches = 0, active_caches = 0;
+    for (const SlabCacheInfo& i : all) {
+        ++caches;
+        if (i.active_objs) ++active_caches;
+        objs += i.num_objs;
+        active += i.active_objs;
+        slabs += i.num_slabs;
+        if (i.active_objs) active_slabs += i.num_slabs;
+        size += i.num_objs * i.size;
+        active_size += i.active_objs * i.size;
+    }
+    auto pct = [](uint64_t a, uint64_t b) { return b ? 100.0 * double(a) / double(b) : 0.0; };
+    char buf[256];
+    std::string s;
+    std::snprintf(buf, sizeof buf, " Active / Total Objects (%% used)    : %llu / %llu (%.1f%%)\n",
+                  (unsigned long long)active, (unsigned long long)objs, pct(active, objs));
+    s += buf;
+    std::snprintf(buf, sizeof buf, " Active / Total Slabs (%% used)      : %llu / %llu (%.1f%%)\n",
+                  (unsigned long long)active_slabs, (unsigned long long)slabs, pct(active_slabs, slabs));
+    s += buf;
+    std::snprintf(buf, sizeof buf, " Active / Total Caches (%% used)     : %u / %u (%.1f%%)\n",
+                  active_caches, caches, pct(active_caches, caches));
+    s += buf;
+    std::snprintf(buf, sizeof buf, " Active / Total Size (%% used)       : %.2fK / %.2fK (%.1f%%)\n",
+                  double(active_size) / 1024.0, double(size) / 1024.0, pct(active_size, size));
+    s += buf;
+    s += "\n  OBJS ACTIVE  USE OBJ SIZE  SLABS OBJ/SLAB CACHE SIZE NAME                   \n";
+    std::stable_sort(all.begin(), all.end(),
+                     [](const SlabCacheInfo& a, const SlabCacheInfo& b) { return a.num_objs > b.num_objs; });
+    uint32_t n = 0;
+    for (const SlabCacheInfo& i : all) {
+        if (n++ >= max_lines) break;
+        std::snprintf(buf, sizeof buf, "%6llu %6llu %3.0f%% %7.2fK %6llu %8u %9lluK %-23s\n",
+                      (unsigned long long)i.num_objs, (unsigned long long)i.active_objs,
+                      pct(i.active_objs, i.num_objs), double(i.size) / 1024.0,
+                      (unsigned long long)i.num_slabs, i.objects_per_slab,
+                      (unsigned long long)(i.num_slabs * (4ull << i.order)), i.name.c_str());
+        s += buf;
+    }
+    return s;
+}
+
+} // namespace klab

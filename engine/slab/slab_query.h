@@ -1,0 +1,67 @@
+// Read-only views of the slab layer for the front end (slab cache table, slab detail, object
+// grids) and lesson predicates (cache_objects("kmalloc-128"), slab_count(cache)). Nothing
+// here changes the kernel; everything is computed from the SLUB state in slab/slab.h.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "slab/slab.h"
+
+namespace klab {
+
+struct SlabCacheInfo {
+    uint32_t id = NO_CACHE;
+    std::string name;
+    uint64_t address = 0; // struct kmem_cache *
+    uint32_t object_size = 0, size = 0, align = 0, offset = 0;
+    uint32_t objects_per_slab = 0, order = 0;
+    slab_flags_t flags = 0;
+    int32_t refcount = 0; // > 1: other caches are merged into this one (aliases)
+    // /proc/slabinfo's numbers (CPU slabs count as fully used)...
+    uint64_t active_objs = 0, num_objs = 0, num_slabs = 0;
+    // ...and the exact ones: objects really handed out, and where the slabs are.
+    uint64_t allocated_objs = 0;
+    uint32_t cpu_slabs = 0, cpu_partial_slabs = 0, node_partial_slabs = 0, full_slabs = 0;
+    uint32_t min_partial = 0, cpu_partial = 0;
+    uint64_t bytes = 0; // pages held, in bytes
+};
+
+// All caches in /proc/slabinfo order (newest first).
+std::vector<SlabCacheInfo> slab_cache_infos(const Kernel& k);
+SlabCacheInfo slab_cache_info(const Kernel& k, uint32_t cache);
+
+enum class SlabObjectState : uint8_t { allocated, free_on_slab, free_on_cpu };
+
+struct SlabView {
+    uint32_t id = NO_SLAB;
+    pfn_t pfn = NO_PFN;
+    uint64_t address = 0; // first byte of the slab
+    uint32_t order = 0, objects = 0, inuse = 0;
+    SlabList list = SlabList::none;
+    uint32_t cpu = 0; // when list is cpu_slab or cpu_partial
+    bool frozen = false;
+};
+
+struct SlabObjectView {
+    uint64_t address = 0; // the object pointer (after a left red zone)
+    SlabObjectState state = SlabObjectState::allocated;
+};
+
+// A cache's slabs: CPU slabs, CPU partial, node partial, node full, then full slabs on no list.
+std::vector<SlabView> cache_slabs(const Kernel& k, uint32_t cache);
+// The objects of a slab in address order, with their state.
+std::vector<SlabObjectView> slab_objects(const Kernel& k, uint32_t slab_id);
+// The slab holding an address (NO_SLAB if none).
+uint32_t slab_of(const Kernel& k, uint64_t addr);
+
+// Lesson helpers by cache name ("" or unknown names give empty results / 0).
+std::vector<uint64_t> cache_objects(const Kernel& k, const std::string& name); // allocated
+uint64_t slab_count(const Kernel& k, const std::string& name);
+
+// A slabtop(1)-style table ("Active / Total Objects (% used)" summary and one line per
+// cache, sorted by number of objects).
+std::string slabtop_text(const Kernel& k, uint32_t max_lines = 20);
+
+} // namespace klab

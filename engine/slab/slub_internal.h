@@ -1,0 +1,116 @@
+// Internals shared by the files of engine/slab (mm/slab.h and the static helpers of
+// mm/slub.c): slab lookup from addresses, free pointers in simulated memory, the list
+// operations and the debug hooks. Not for use outside engine/slab and tests.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "machine/kernel.h"
+#include "slab/slab.h"
+
+namespace klab {
+
+// Slab pages carry their slab id in page::lru_next and this mark in page::lru_prev (the lru
+// links of an allocated page are otherwise unused in the model).
+inline constexpr pfn_t kSlabMark = 0xfffffffeu;
+
+inline SlabModel& slabm(Kernel& k) {
+    return k.slab;
+}
+inline const SlabModel& slabm(const Kernel& k) {
+    return k.slab;
+}
+inline uint32_t ptr_bytes(const Kernel& k) {
+    return k.config.pointer_bytes();
+}
+
+// The slab holding a direct-mapped address, NO_SLAB if it is not a slab page.
+inline uint32_t slab_of_addr(const Kernel& k, uint64_t addr) {
+    const MemoryModel& m = k.mm;
+    if (addr < m.page_offset) return NO_SLAB;
+    uint64_t pfn = (addr - m.page_offset) >> 12;
+    if (pfn >= m.max_low_pfn) return NO_SLAB;
+    const page& pg = m.mem_map[pfn];
+    if (pg.lru_prev != kSlabMark) return NO_SLAB;
+    return pg.lru_next;
+}
+inline uint64_t slab_address(const Kernel& k, const Slab& s) {
+    return k.mm.page_offset + (uint64_t(s.pfn) << 12);
+}
+inline uint64_t slab_bytes(const Slab& s) {
+    return 4096ull << s.order;
+}
+
+// Plain memory access on the direct map (the slab's own metadata accesses).
+void mem_read(const Kernel& k, uint64_t addr, void* out, uint32_t len);
+void mem_write(Kernel& k, uint64_t addr, const void* in, uint32_t len);
+void mem_fill(Kernel& k, uint64_t addr, uint8_t val, uint32_t len);
+uint64_t read_word(const Kernel& k, uint64_t addr);
+void write_word(Kernel& k, uint64_t addr, uint64_t v);
+
+// SLAB_FREELIST_HARDENED encoding (freelist_ptr()).
+uint64_t freelist_ptr(const Kernel& k, const kmem_cache& s, uint64_t ptr, uint64_t ptr_addr);
+inline uint64_t get_freepointer(const Kernel& k, const kmem_cache& s, uint64_t obj) {
+    uint64_t a = obj + s.offset;
+    return freelist_ptr(k, s, read_word(k, a), a);
+}
+// set_freepointer(): false when BUG_ON(object == fp) fires (the caller reports it).
+bool set_freepointer(Kernel& k, const kmem_cache& s, uint64_t obj, uint64_t fp);
+
+inline bool kmem_cache_debug(const kmem_cache& s) {
+    return s.flags & SLAB_DEBUG_FLAGS;
+}
+inline bool has_cpu_partial(const kmem_cache& s) {
+    return !kmem_cache_debug(s);
+}
+// check_valid_pointer(): NULL or an object start inside the slab.
+bool check_valid_pointer(const Kernel& k, const kmem_cache& s, const Slab& slab, uint64_t obj);
+uint64_t fixup_red_left(const kmem_cache& s, uint64_t p);
+
+// Lists.
+void queue_add_head(SlabModel& m, SlabQueue& q, uint32_t id);
+void queue_add_tail(SlabModel& m, SlabQueue& q, uint32_t id);
+void queue_del(SlabModel& m, SlabQueue& q, uint32_t id);
+
+// Slabs.
+uint32_t new_slab(Kernel& k, uint32_t cache, gfp_t gfp, SlabCtx& cx);
+void discard_slab(Kernel& k, uint32_t slab_id);
+void flush_all(Kernel& k, uint32_t cache);
+
+// Object paths (slub.cpp).
+uint64_t slab_alloc(Kernel& k, uint32_t cache, gfp_t gfp, uint32_t orig_size, SlabCtx& cx);
+void slab_free(Kernel& k, uint32_t cache, uint32_t slab_id, uint64_t obj, SlabCtx& cx);
+// __kmem_cache_shutdown(): 0 if the cache is empty now.
+int kmem_cache_shutdown(Kernel& k, uint32_t cache, SlabCtx& cx);
+int kmem_cache_shrink_id(Kernel& k, uint32_t cache);
+// cache_from_obj(): the slab's cache, with the WARN when it differs from s.
+uint32_t cache_from_obj(Kernel& k, uint32_t cache, uint64_t obj, SlabCtx& cx);
+
+// Debug (debug.cpp).
+void setup_slab_debug(Kernel& k, const kmem_cache& s, const Slab& slab);
+void setup_object_debug(Kernel& k, const kmem_cache& s, uint64_t obj);
+bool alloc_debug_processing(Kernel& k, uint32_t cache, uint32_t slab_id, uint64_t obj,
+                            uint32_t orig_size, SlabCtx& cx);
+bool free_debug_processing(Kernel& k, uint32_t cache, uint32_t slab_id, uint64_t obj,
+                           SlabCtx& cx);
+void set_track(Kernel& k, const kmem_cache& s, uint64_t obj, bool alloc, uint64_t addr);
+void list_slab_objects(Kernel& k, uint32_t cache, uint32_t slab_id, SlabCtx& cx);
+uint32_t track_size(const Kernel& k);
+uint32_t get_info_end(const kmem_cache& s, uint32_t ptr_bytes);
+
+// Reports (debug.cpp).
+void slab_bug_banner(Kernel& k, const kmem_cache& s, const std::string& reason);
+void slab_fix(Kernel& k, const kmem_cache& s, const std::string& what);
+std::string slab_ptr(const Kernel& k, uint64_t p); // "%p" of the model's reports
+// "kernel BUG at mm/slub.c:419!" and the invalid-opcode oops header; sets cx.bug.
+void slub_bug_at(Kernel& k, int line, const char* func, SlabCtx& cx);
+void slab_dump_stack(Kernel& k, SlabCtx& cx, std::initializer_list<const char*> frames);
+
+// kmalloc_fix_flags(): "Unexpected gfp: ..." with a stack, and the mask without the bad bits.
+gfp_t kmalloc_fix_flags(Kernel& k, gfp_t gfp, SlabCtx& cx);
+
+// Accounting of slab pages in /proc/meminfo.
+void account_slab(Kernel& k, const kmem_cache& s, uint32_t order, int sign);
+
+} // namespace klab

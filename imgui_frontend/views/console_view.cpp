@@ -1,0 +1,271 @@
+// The console: the session's command log as a transcript (input, output, compile errors with
+// their caret) and an input line with history (Up/Down), Tab completion from the session and
+// multi-line input (Enter inside an unfinished function or block adds a line; Ctrl+Enter always
+// does). Typed text goes to the session only through ViewRequests::submit.
+#include <imgui.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "views/view_state.h"
+#include "views/views.h"
+
+namespace klab::ui {
+
+namespace {
+
+// An unfinished construct: more '{', '(' or '[' opened than closed outside strings and
+// comments, or a final backslash. Enter then adds a line instead of running the text.
+bool input_is_unfinished(const char* s) {
+    int depth = 0;
+    bool in_str = false, in_chr = false, in_line = false, in_block = false;
+    size_t n = std::strlen(s);
+    for (size_t i = 0; i < n; ++i) {
+        char c = s[i], d = i + 1 < n ? s[i + 1] : 0;
+        if (in_line) {
+            if (c == '\n') in_line = false;
+        } else if (in_block) {
+            if (c == '*' && d == '/') in_block = false, ++i;
+        } else if (in_str || in_chr) {
+            if (c == '\\') ++i;
+            else if ((in_str && c == '"') || (in_chr && c == '\'')) in_str = in_chr = false;
+        } else if (c == '/' && d == '/') in_line = true, ++i;
+        else if (c == '/' && d == '*') in_block = true, ++i;
+        else if (c == '"') in_str = true;
+        else if (c == '\'') in_chr = true;
+        else if (c == '{' || c == '(' || c == '[') ++depth;
+        else if (c == '}' || c == ')' || c == ']') --depth;
+    }
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t')) --n;
+    return depth > 0 || in_block || (n > 0 && s[n - 1] == '\\');
+}
+
+LineKind classify_output_line(const std::string& l, LineKind prev) {
+    if (l.find(": error: ") != std::string::npos) return LineKind::error;
+    if (l.find(": note: ") != std::string::npos || l.find(": warning: ") != std::string::npos)
+        return LineKind::note;
+    // The source line under an error, then the caret line ("   ^").
+    size_t first = l.find_first_not_of(" \t");
+    if (first != std::string::npos && l[first] == '^' && l.find_first_not_of(" \t~^") == std::string::npos)
+        return LineKind::caret;
+    if (prev == LineKind::error) return LineKind::note;
+    return LineKind::output;
+}
+
+void split_lines(const std::string& text, LineKind kind, bool classify, std::vector<TextLine>& out) {
+    size_t pos = 0;
+    LineKind prev = LineKind::output;
+    while (pos < text.size()) {
+        size_t nl = text.find('\n', pos);
+        if (nl == std::string::npos) nl = text.size();
+        std::string line = text.substr(pos, nl - pos);
+        LineKind k = classify ? classify_output_line(line, prev) : kind;
+        if (classify && prev == LineKind::error && k == LineKind::note) k = LineKind::note;
+        prev = k;
+        out.push_back(TextLine{std::move(line), k});
+        pos = nl + 1;
+    }
+}
+
+// Turns new session log entries into transcript lines (append-only, so cheap per frame).
+void sync_transcript(const Session& session, ConsoleState& s, bool rebooted) {
+    const auto& log = session.log();
+    if (rebooted || log.size() < s.log_seen) {
+        s.lines.clear();
+        s.log_seen = std::min(s.cleared, log.size());
+        if (log.size() < s.cleared) s.cleared = s.log_seen = 0;
+    }
+    for (; s.log_seen < log.size(); ++s.log_seen) {
+        const CommandRecord& r = log[s.log_seen];
+        if (s.log_seen < s.cleared) continue;
+        std::vector<TextLine> in;
+        split_lines(r.text, LineKind::input, false, in);
+        for (size_t i = 0; i < in.size(); ++i)
+            s.lines.push_back(TextLine{(i == 0 ? "> " : "  ") + in[i].text, LineKind::input});
+        split_lines(r.output, LineKind::output, true, s.lines);
+        if (s.history.empty() || s.history.back() != r.text)
+            if (r.source == "console") s.history.push_back(r.text);
+        s.scroll_to_bottom = true;
+    }
+}
+
+ImVec4 line_colour(LineKind k) {
+    switch (k) {
+    case LineKind::input: return ImVec4(0.55f, 0.78f, 1.0f, 1);
+    case LineKind::error: return ImVec4(1.0f, 0.45f, 0.40f, 1);
+    case LineKind::caret: return ImVec4(1.0f, 0.35f, 0.30f, 1);
+    case LineKind::note: return ImVec4(0.85f, 0.80f, 0.55f, 1);
+    default: return ImGui::GetStyleColorVec4(ImGuiCol_Text);
+    }
+}
+
+struct CallbackData {
+    const Session* session;
+    ConsoleState* state;
+};
+
+void replace_all(ImGuiInputTextCallbackData* d, const std::string& text) {
+    d->DeleteChars(0, d->BufTextLen);
+    d->InsertChars(0, text.c_str());
+    d->CursorPos = d->SelectionStart = d->SelectionEnd = d->BufTextLen;
+}
+
+int input_callback(ImGuiInputTextCallbackData* d) {
+    auto* cb = static_cast<CallbackData*>(d->UserData);
+    ConsoleState& s = *cb->state;
+    if (d->EventFlag == ImGuiInputTextFlags_CallbackCompletion) {
+        std::string line(d->Buf, static_cast<size_t>(d->BufTextLen));
+        Completion c = cb->session->complete(line, static_cast<size_t>(d->CursorPos));
+        s.candidates.clear();
+        if (c.candidates.empty()) return 0;
+        std::string prefix = c.common_prefix();
+        size_t typed = static_cast<size_t>(d->CursorPos) - c.start;
+        if (prefix.size() > typed) {
+            d->DeleteChars(static_cast<int>(c.start), static_cast<int>(typed));
+            d->InsertChars(static_cast<int>(c.start), prefix.c_str());
+        }
+        if (c.candidates.size() > 1) s.candidates = c.candidates;
+        return 0;
+    }
+    if (d->EventFlag != ImGuiInputTextFlags_CallbackAlways) return 0;
+    if (s.cursor_to_end) {
+        s.cursor_to_end = false;
+        d->CursorPos = d->SelectionStart = d->SelectionEnd = d->BufTextLen;
+    }
+    if (!s.pending_insert.empty()) {
+        d->InsertChars(d->CursorPos, s.pending_insert.c_str());
+        s.pending_insert.clear();
+    }
+    // History: Up on the first line, Down on the last (inside a block they move the cursor).
+    const char* buf = d->Buf;
+    bool on_first = std::memchr(buf, '\n', static_cast<size_t>(d->CursorPos)) == nullptr;
+    bool on_last = std::strchr(buf + d->CursorPos, '\n') == nullptr;
+    int n = static_cast<int>(s.history.size());
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_UpArrow)) && on_first && n > 0) {
+        if (s.history_pos == -1) {
+            s.history_draft.assign(buf, static_cast<size_t>(d->BufTextLen));
+            s.history_pos = n - 1;
+        } else if (s.history_pos > 0) {
+            --s.history_pos;
+        }
+        replace_all(d, s.history[static_cast<size_t>(s.history_pos)]);
+    } else if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_DownArrow)) && on_last &&
+               s.history_pos != -1) {
+        if (++s.history_pos >= n) {
+            s.history_pos = -1;
+            replace_all(d, s.history_draft);
+        } else {
+            replace_all(d, s.history[static_cast<size_t>(s.history_pos)]);
+        }
+    }
+    return 0;
+}
+
+std::string transcript_text(const ConsoleState& s) {
+    std::string all;
+    for (const TextLine& l : s.lines) all += l.text + "\n";
+    return all;
+}
+
+} // namespace
+
+void draw_console(ViewContext& c, ConsoleState& s) {
+    sync_transcript(c.session, s, c.changes.rebooted);
+    float em = ImGui::GetFontSize();
+    ImGuiStyle& style = ImGui::GetStyle();
+
+    if (ImGui::SmallButton("Clear")) {
+        s.cleared = c.session.log().size();
+        s.lines.clear();
+        s.log_seen = s.cleared;
+    }
+    c.widgets.track_last_item("console/clear");
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Copy all")) ImGui::SetClipboardText(transcript_text(s).c_str());
+    c.widgets.track_last_item("console/copy");
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Paste")) {
+        if (const char* t = ImGui::GetClipboardText()) s.pending_insert = t;
+        s.focus_input = true;
+    }
+    ImGui::SameLine();
+    ImGui::TextDisabled("Enter runs · Ctrl+Enter new line · Tab completes · Up/Down history");
+
+    // Input area: one line high, growing with the text up to 8 lines.
+    int input_lines = 1;
+    for (const char* p = s.input.data(); *p; ++p) input_lines += *p == '\n';
+    input_lines = std::min(input_lines, 8);
+    ImGui::PushFont(c.fonts.mono);
+    float line_h = ImGui::GetTextLineHeight();
+    float input_h = line_h * static_cast<float>(input_lines) + style.FramePadding.y * 2;
+    float cand_h = s.candidates.empty() ? 0 : ImGui::GetTextLineHeightWithSpacing() * 2;
+    float out_h = ImGui::GetContentRegionAvail().y - input_h - cand_h - style.ItemSpacing.y * 2;
+
+    ImGui::BeginChild("transcript", ImVec2(0, std::max(out_h, 2 * em)), true,
+                      ImGuiWindowFlags_HorizontalScrollbar);
+    ImGuiListClipper clip;
+    clip.Begin(static_cast<int>(s.lines.size()));
+    while (clip.Step())
+        for (int i = clip.DisplayStart; i < clip.DisplayEnd; ++i) {
+            const TextLine& l = s.lines[static_cast<size_t>(i)];
+            ImGui::PushStyleColor(ImGuiCol_Text, line_colour(l.kind));
+            ImGui::TextUnformatted(l.text.c_str(), l.text.c_str() + l.text.size());
+            ImGui::PopStyleColor();
+        }
+    if (s.scroll_to_bottom) ImGui::SetScrollHereY(1.0f);
+    s.scroll_to_bottom = false;
+    ImGui::EndChild();
+    c.widgets.track_last_item("console/transcript");
+
+    if (!s.candidates.empty()) {
+        std::string line;
+        for (const std::string& cand : s.candidates) {
+            if (line.size() > 400) {
+                line += " …";
+                break;
+            }
+            line += cand + "  ";
+        }
+        ImGui::TextDisabled("%zu matches:", s.candidates.size());
+        ImGui::TextWrapped("%s", line.c_str());
+    }
+
+    // A focus request is dropped when another window takes the focus before it resolves (new
+    // windows do in their first frame), so it is repeated for a few frames until it lands.
+    if (s.focus_input) {
+        s.focus_input = false;
+        s.focus_frames = 4;
+    }
+    if (s.focus_frames > 0 && !s.input_active) {
+        --s.focus_frames;
+        if (!ImGui::IsWindowFocused(ImGuiFocusedFlags_RootAndChildWindows)) ImGui::SetWindowFocus();
+        ImGui::SetKeyboardFocusHere();
+    }
+    CallbackData cb{&c.session, &s};
+    ImGuiInputTextFlags flags = ImGuiInputTextFlags_EnterReturnsTrue |
+                                ImGuiInputTextFlags_CtrlEnterForNewLine |
+                                ImGuiInputTextFlags_CallbackCompletion |
+                                ImGuiInputTextFlags_CallbackAlways;
+    ImGui::SetNextItemWidth(-FLT_MIN);
+    bool entered = ImGui::InputTextMultiline("##input", s.input.data(), s.input.size(),
+                                             ImVec2(-FLT_MIN, input_h), flags, input_callback, &cb);
+    c.widgets.track_last_item("console/input");
+    s.input_active = ImGui::IsItemActive();
+    if (s.input_active) s.focus_frames = 0;
+    ImGui::PopFont();
+    if (entered) {
+        s.candidates.clear();
+        if (input_is_unfinished(s.input.data())) {
+            size_t len = std::strlen(s.input.data());
+            if (len + 1 < s.input.size()) s.input[len] = '\n', s.input[len + 1] = 0;
+            s.cursor_to_end = true;
+        } else if (s.input[0] != 0) {
+            c.requests.submit.emplace_back(s.input.data());
+            s.input[0] = 0;
+            s.history_pos = -1;
+        }
+        s.focus_input = true;
+    }
+}
+
+} // namespace klab::ui

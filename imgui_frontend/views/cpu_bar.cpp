@@ -1,0 +1,50 @@
+// The CPU / context bar: for each CPU its context (task, softirq, hardirq, NMI) from the
+// preempt_count fields of include/linux/preempt.h, the count itself, whether interrupts are
+// off, and which CPU the console's commands run on (the ▶ marker; Kernel::current_cpu).
+#include <imgui.h>
+
+#include "sched/context.h"
+#include "views/views.h"
+
+namespace klab::ui {
+
+namespace {
+
+const char* context_name(uint32_t pc) {
+    if (in_nmi(pc)) return "NMI";
+    if (in_hardirq(pc)) return "hardirq";
+    if (in_serving_softirq(pc)) return "softirq";
+    return "task";
+}
+
+} // namespace
+
+void draw_cpu_bar(ViewContext& c) {
+    const Kernel& k = c.session.kernel();
+    for (size_t cpu = 0; cpu < k.cpus.size(); ++cpu) {
+        const CpuContext& ctx = k.cpus[cpu];
+        uint32_t pc = ctx.preempt_count;
+        if (cpu > 0) ImGui::SameLine(0, ImGui::GetFontSize());
+        if (cpu >= 8 && k.cpus.size() > 9) {
+            ImGui::TextDisabled("+%zu CPUs", k.cpus.size() - cpu);
+            break;
+        }
+        bool current = cpu == k.current_cpu;
+        ImVec4 col = in_interrupt(pc) ? ImVec4(0.95f, 0.62f, 0.25f, 1)
+                     : pc != 0        ? ImVec4(0.95f, 0.85f, 0.40f, 1)
+                                      : ImVec4(0.55f, 0.85f, 0.70f, 1);
+        ImGui::TextColored(col, "%sCPU%zu %s", current ? "▶" : " ", cpu, context_name(pc));
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("preempt_count 0x%08x\n  preempt %u  softirq %u  hardirq %u  nmi %u\n"
+                              "irqs %s\ncurrent: %s (pid %d)%s",
+                              pc, pc & PREEMPT_MASK, (pc & SOFTIRQ_MASK) >> SOFTIRQ_SHIFT,
+                              (pc & HARDIRQ_MASK) >> HARDIRQ_SHIFT, (pc & NMI_MASK) >> NMI_SHIFT,
+                              ctx.irqs_disabled ? "disabled" : "enabled", ctx.comm.c_str(), ctx.pid,
+                              current ? "\nthe console's commands run on this CPU" : "");
+        c.widgets.track_last_item("cpu/" + std::to_string(cpu));
+        ImGui::SameLine();
+        ImGui::TextDisabled("pc=%x %s", pc, ctx.irqs_disabled ? "irqs off" : "irqs on");
+    }
+}
+
+} // namespace klab::ui

@@ -1,0 +1,204 @@
+// The causal trace: the trace ring's events grouped by the command that caused them (newest
+// first), each group a tree built from the events' parent ids (mm_page_alloc above the
+// mm_page_alloc_zone_locked / extfrag events its slow path emitted), every event explained in
+// plain words next to the Linux function whose tracepoint it models.
+#include <imgui.h>
+
+#include <algorithm>
+#include <cinttypes>
+#include <map>
+#include <string>
+
+#include "mm/gfp.h"
+#include "views/view_state.h"
+#include "views/views.h"
+
+namespace klab::ui {
+
+namespace {
+
+// The function in Linux 6.1 that fires each tracepoint (mm/page_alloc.c, mm/vmscan.c).
+const char* linux_function(TraceEventType t) {
+    switch (t) {
+    case TraceEventType::mm_page_alloc: return "__alloc_pages()";
+    case TraceEventType::mm_page_free: return "free_pages_prepare()";
+    case TraceEventType::mm_page_alloc_zone_locked: return "__rmqueue_smallest()";
+    case TraceEventType::mm_page_pcpu_drain: return "free_pcppages_bulk()";
+    case TraceEventType::mm_page_alloc_extfrag: return "steal_suitable_fallback()";
+    case TraceEventType::mm_vmscan_wakeup_kswapd: return "wakeup_kswapd()";
+    }
+    return "?";
+}
+
+std::string pages_words(uint32_t order) {
+    uint64_t n = 1ull << order;
+    return n == 1 ? std::string("1 page") : std::to_string(n) + " pages";
+}
+
+} // namespace
+
+// One line in plain words for an event (exported for the tests and the lesson helper).
+std::string explain_trace_event(const TraceEvent& e) {
+    char buf[256];
+    unsigned long long pfn = e.pfn;
+    const char* mt = migratetype_name(static_cast<uint32_t>(e.migratetype < 0 ? 0 : e.migratetype));
+    switch (e.type) {
+    case TraceEventType::mm_page_alloc:
+        if (e.pfn == UINT64_MAX)
+            std::snprintf(buf, sizeof buf, "allocation of %s (order %u) FAILED",
+                          pages_words(e.order).c_str(), e.order);
+        else
+            std::snprintf(buf, sizeof buf, "allocated %s (order %u) at pfn 0x%llx for a %s user",
+                          pages_words(e.order).c_str(), e.order, pfn, mt);
+        break;
+    case TraceEventType::mm_page_free:
+        std::snprintf(buf, sizeof buf, "freed %s (order %u) at pfn 0x%llx",
+                      pages_words(e.order).c_str(), e.order, pfn);
+        break;
+    case TraceEventType::mm_page_alloc_zone_locked:
+        std::snprintf(buf, sizeof buf,
+                      e.arg0 ? "took an order-%u block at pfn 0x%llx off the %s free list to refill "
+                               "this CPU's page list"
+                             : "took an order-%u block at pfn 0x%llx off the %s free list "
+                               "(zone lock held), splitting larger blocks if needed",
+                      e.order, pfn, mt);
+        break;
+    case TraceEventType::mm_page_pcpu_drain:
+        std::snprintf(buf, sizeof buf,
+                      "per-CPU list too long: gave pfn 0x%llx (order %u) back to the buddy "
+                      "allocator, merging with free buddies",
+                      pfn, e.order);
+        break;
+    case TraceEventType::mm_page_alloc_extfrag:
+        std::snprintf(buf, sizeof buf,
+                      "no %s block free: borrowed an order-%u block from the %s lists%s",
+                      migratetype_name(static_cast<uint32_t>(e.migratetype)), e.arg0,
+                      migratetype_name(static_cast<uint32_t>(e.arg1 < 0 ? 0 : e.arg1)),
+                      (e.arg2 & 2) ? " and took over its pageblock" : " (fragmenting)");
+        break;
+    case TraceEventType::mm_vmscan_wakeup_kswapd:
+        std::snprintf(buf, sizeof buf,
+                      "free pages fell below the low watermark: kswapd is woken to reclaim "
+                      "(order %u)",
+                      e.order);
+        break;
+    }
+    return buf;
+}
+
+namespace {
+
+void rebuild_groups(const Session& session, TraceViewState& s) {
+    const Tracer& t = session.kernel().trace;
+    s.groups.clear();
+    std::map<uint32_t, size_t> index; // cmd_id -> group
+    s.scan_cut = t.size() > TraceViewState::kMaxScan;
+    uint64_t stop = s.scan_cut ? t.size() - TraceViewState::kMaxScan : 0;
+    for (uint64_t i = t.size(); i-- > stop;) {
+        const TraceEvent& e = t.at(i);
+        auto it = index.find(e.cmd_id);
+        if (it == index.end()) {
+            if (s.groups.size() >= TraceViewState::kMaxCommands) {
+                s.scan_cut = false; // every listed group is complete
+                break;
+            }
+            it = index.emplace(e.cmd_id, s.groups.size()).first;
+            s.groups.push_back({});
+            s.groups.back().cmd_id = e.cmd_id;
+        }
+        TraceViewState::Group& g = s.groups[it->second];
+        ++g.total;
+        ++g.per_type[static_cast<size_t>(e.type) & 7];
+        if (g.events.size() < TraceViewState::kMaxEventsPerCommand) g.events.push_back(e);
+    }
+    for (auto& g : s.groups) std::reverse(g.events.begin(), g.events.end());
+    s.built_written = t.written;
+    s.built_generation = session.generation();
+}
+
+void draw_event_tree(const TraceViewState::Group& g, size_t idx,
+                     const std::multimap<uint64_t, size_t>& children, const TraceFormat& f,
+                     bool raw, int depth) {
+    const TraceEvent& e = g.events[idx];
+    auto range = children.equal_range(e.id);
+    bool leaf = range.first == range.second || depth > 12;
+    ImGuiTreeNodeFlags fl = ImGuiTreeNodeFlags_SpanAvailWidth | ImGuiTreeNodeFlags_DefaultOpen;
+    if (leaf) fl |= ImGuiTreeNodeFlags_Leaf | ImGuiTreeNodeFlags_NoTreePushOnOpen;
+    std::string label = explain_trace_event(e);
+    bool open = ImGui::TreeNodeEx(reinterpret_cast<void*>(static_cast<uintptr_t>(e.id)), fl, "%s",
+                                  label.c_str());
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("%s\nmodels %s in Linux 6.1\n%s", trace_event_name(e.type),
+                          linux_function(e.type), format_trace_line(e, f).c_str());
+    ImGui::SameLine();
+    ImGui::TextDisabled("%s · %s", trace_event_name(e.type), linux_function(e.type));
+    if (raw) {
+        ImGui::Indent();
+        ImGui::TextDisabled("%s", format_trace_line(e, f).c_str());
+        ImGui::Unindent();
+    }
+    if (leaf) return;
+    if (open) {
+        for (auto it = range.first; it != range.second; ++it)
+            draw_event_tree(g, it->second, children, f, raw, depth + 1);
+        ImGui::TreePop();
+    }
+}
+
+} // namespace
+
+void draw_trace(ViewContext& c, TraceViewState& s) {
+    const Session& session = c.session;
+    const Tracer& t = session.kernel().trace;
+    if (c.changes.rebooted || s.built_written != t.written || s.built_generation != session.generation())
+        rebuild_groups(session, s);
+    ImGui::Checkbox("ftrace lines", &s.show_raw);
+    ImGui::SameLine();
+    ImGui::TextDisabled("%" PRIu64 " events in the ring (%" PRIu64 " ever)", t.size(), t.written);
+    ImGui::BeginChild("trace_tree", ImVec2(0, 0), true);
+    if (s.groups.empty()) ImGui::TextDisabled("No events yet: allocate or free pages in the console.");
+    TraceFormat f = session.kernel().trace_format();
+    const auto& log = session.log();
+    for (size_t gi = 0; gi < s.groups.size(); ++gi) {
+        const TraceViewState::Group& g = s.groups[gi];
+        std::string what = g.cmd_id == 0 ? std::string("boot")
+                           : g.cmd_id <= log.size() ? log[g.cmd_id - 1].text
+                                                     : "command " + std::to_string(g.cmd_id);
+        size_t nl = what.find('\n');
+        if (nl != std::string::npos) what = what.substr(0, nl) + " …";
+        if (what.size() > 60) what = what.substr(0, 57) + "...";
+        ImGui::PushID(static_cast<int>(g.cmd_id));
+        ImGuiTreeNodeFlags fl = gi == 0 ? ImGuiTreeNodeFlags_DefaultOpen : 0;
+        bool open = ImGui::TreeNodeEx("cmd", fl, "#%u  %s   (%" PRIu64 " events)", g.cmd_id,
+                                      what.c_str(), g.total);
+        if (gi == 0) c.widgets.track_last_item("trace/newest");
+        if (open) {
+            std::map<uint64_t, size_t> by_id;
+            for (size_t i = 0; i < g.events.size(); ++i) by_id[g.events[i].id] = i;
+            std::multimap<uint64_t, size_t> children;
+            std::vector<size_t> roots;
+            for (size_t i = 0; i < g.events.size(); ++i) {
+                const TraceEvent& e = g.events[i];
+                if (e.parent != 0 && by_id.count(e.parent))
+                    children.emplace(e.parent, i);
+                else
+                    roots.push_back(i);
+            }
+            // Roots in the order the operations started (ids are taken at the start).
+            std::stable_sort(roots.begin(), roots.end(), [&](size_t a, size_t b) {
+                return g.events[a].id < g.events[b].id;
+            });
+            for (size_t r : roots) draw_event_tree(g, r, children, f, s.show_raw, 0);
+            if (gi + 1 == s.groups.size() && s.scan_cut)
+                ImGui::TextDisabled("… older events of the ring not scanned");
+            if (g.total > g.events.size())
+                ImGui::TextDisabled("… %" PRIu64 " earlier events of this command not listed",
+                                    g.total - g.events.size());
+            ImGui::TreePop();
+        }
+        ImGui::PopID();
+    }
+    ImGui::EndChild();
+}
+
+} // namespace klab::ui

@@ -1,0 +1,452 @@
+// Kernel Lab embed layer: what a course site needs to put the lab in an iframe.
+//  - URL parameters: ?lesson=ID&step=N&embed=1&preset=i386&mem=1G&script=...&origin=https://...
+//  - share links: the session's commands, deflate-raw compressed and base64url-encoded, in the
+//    fragment (#log=...), at most 1 MiB either way; a corrupt link is reported and ignored.
+//  - a postMessage channel to the embedding page, namespaced ({klab: 1, type, ...}), validated,
+//    and answered only for the origins the embedder listed with ?origin=.
+// Protocol and snippets for instructors: web/embed/README.md.
+//
+// The layer talks to two adapters, so it does not depend on how the page is built:
+//   lab     - the lab's session (window.klab, a Module.Lab): exec(text), commands(), boot(config),
+//             machine(), setEmbedMode(on): all optional, missing ones are reported, not fatal.
+//   lessons - a Module.LessonSession (web/lesson_bindings.cpp): start, exec, state, progressJson...
+// The pure parts (parseParams, encodeShare/decodeShare, validateMessage) are exported for tests.
+(function (root) {
+  'use strict';
+
+  const PROTOCOL = 1;
+  const SHARE_MAX_BYTES = 1 << 20; // decompressed log and encoded fragment, each
+  const TEXT_MAX = 64 * 1024;      // one exec request or one command
+  const COMMANDS_MAX = 10000;
+  const REQUESTS = ['exec', 'getState', 'getShareLink', 'openLesson'];
+
+  // ------------------------------------------------------------------ URL parameters
+
+  function validOrigin(o) {
+    try {
+      const u = new URL(o);
+      return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === o;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  // search: "?lesson=..." (location.search); hash: "#log=..." (location.hash).
+  // Returns {lesson, step (0-based), embed, preset, mem, cpus, script, origins, share, errors}.
+  function parseParams(search, hash) {
+    const q = new URLSearchParams(search || '');
+    const p = {
+      lesson: null, step: 0, embed: false, preset: null, mem: null, cpus: null, script: null,
+      origins: [], share: null, errors: [],
+    };
+    const lesson = q.get('lesson');
+    if (lesson !== null) {
+      if (/^[a-z0-9-]{1,64}$/.test(lesson)) p.lesson = lesson;
+      else p.errors.push(`lesson: '${lesson.slice(0, 80)}' is not a lesson id`);
+    }
+    const step = q.get('step');
+    if (step !== null) {
+      if (/^[0-9]{1,4}$/.test(step) && Number(step) >= 1) p.step = Number(step) - 1;
+      else p.errors.push(`step: '${step.slice(0, 20)}' is not a step number (1, 2, ...)`);
+    }
+    p.embed = q.get('embed') === '1';
+    const preset = q.get('preset');
+    if (preset !== null) {
+      if (preset === 'i386' || preset === 'x86_64') p.preset = preset;
+      else p.errors.push(`preset: '${preset.slice(0, 20)}' is not i386 or x86_64`);
+    }
+    const mem = q.get('mem');
+    if (mem !== null) {
+      if (/^[0-9]{1,6}[KMG]?$/.test(mem)) p.mem = mem;
+      else p.errors.push(`mem: '${mem.slice(0, 20)}' is not a size such as 512M or 1G`);
+    }
+    const cpus = q.get('cpus');
+    if (cpus !== null) {
+      if (/^[0-9]{1,2}$/.test(cpus) && Number(cpus) >= 1) p.cpus = Number(cpus);
+      else p.errors.push(`cpus: '${cpus.slice(0, 20)}' is not a number of CPUs`);
+    }
+    const script = q.get('script');
+    if (script !== null) {
+      if (script.length <= TEXT_MAX) p.script = script;
+      else p.errors.push(`script: longer than ${TEXT_MAX} characters`);
+    }
+    for (const value of q.getAll('origin')) {
+      for (const o of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+        if (validOrigin(o)) { if (!p.origins.includes(o)) p.origins.push(o); }
+        else p.errors.push(`origin: '${o.slice(0, 100)}' is not an origin such as https://course.example.edu`);
+      }
+    }
+    if (hash && hash.startsWith('#log=')) p.share = hash.slice(5);
+    return p;
+  }
+
+  // ------------------------------------------------------------------ share links
+
+  function toBase64url(bytes) {
+    let s = '';
+    for (let i = 0; i < bytes.length; i += 0x8000)
+      s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+    return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+
+  function fromBase64url(text) {
+    if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error('it contains characters a share link never has');
+    const b64 = text.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((text.length + 3) % 4);
+    let bin;
+    try { bin = atob(b64); } catch (e) { throw new Error('it is not valid base64url'); }
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+
+  async function pump(bytes, stream, limit) {
+    const writer = stream.writable.getWriter();
+    const done = writer.write(bytes).then(() => writer.close());
+    done.catch(() => {});
+    const reader = stream.readable.getReader();
+    const chunks = [];
+    let total = 0;
+    for (;;) {
+      const { done: end, value } = await reader.read();
+      if (end) break;
+      total += value.length;
+      if (total > limit) {
+        reader.cancel().catch(() => {});
+        throw new Error(`it expands to more than ${limit} bytes`);
+      }
+      chunks.push(value);
+    }
+    await done;
+    const out = new Uint8Array(total);
+    let off = 0;
+    for (const c of chunks) { out.set(c, off); off += c.length; }
+    return out;
+  }
+
+  // state: {preset, mem, cpus, lesson, step, commands: [text...]} -> the fragment's payload.
+  async function encodeShare(state) {
+    const json = JSON.stringify({ v: 1, ...state });
+    const raw = new TextEncoder().encode(json);
+    if (raw.length > SHARE_MAX_BYTES) throw new Error('the session is too long for a share link (over 1 MiB)');
+    const packed = await pump(raw, new CompressionStream('deflate-raw'), SHARE_MAX_BYTES);
+    const text = toBase64url(packed);
+    if (text.length > SHARE_MAX_BYTES) throw new Error('the share link would be over 1 MiB');
+    return text;
+  }
+
+  // -> {ok: true, state} or {ok: false, error}. Never throws.
+  async function decodeShare(text) {
+    const bad = (why) => ({ ok: false, error: `The share link is damaged (${why}); it was ignored.` });
+    if (typeof text !== 'string' || text.length === 0) return bad('it is empty');
+    if (text.length > SHARE_MAX_BYTES) return bad('it is longer than 1 MiB');
+    let json;
+    try {
+      const bytes = fromBase64url(text);
+      const raw = await pump(bytes, new DecompressionStream('deflate-raw'), SHARE_MAX_BYTES);
+      json = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+    } catch (e) {
+      return bad(e && e.message && !/^(TypeError|Error)$/.test(e.message) ? e.message : 'it does not decompress');
+    }
+    let s;
+    try { s = JSON.parse(json); } catch (e) { return bad('its content is not JSON'); }
+    if (!s || typeof s !== 'object' || s.v !== 1) return bad('unknown format version');
+    if (!Array.isArray(s.commands) || s.commands.length > COMMANDS_MAX ||
+        !s.commands.every((c) => typeof c === 'string' && c.length <= TEXT_MAX))
+      return bad('its command list is malformed');
+    if (s.preset != null && s.preset !== 'i386' && s.preset !== 'x86_64') return bad('unknown preset');
+    if (s.lesson != null && !(typeof s.lesson === 'string' && /^[a-z0-9-]{1,64}$/.test(s.lesson)))
+      return bad('bad lesson id');
+    if (s.step != null && !(Number.isInteger(s.step) && s.step >= 0 && s.step < 10000)) return bad('bad step');
+    if (s.mem != null && !(typeof s.mem === 'string' && /^[0-9]{1,6}[KMG]?$/.test(s.mem))) return bad('bad mem');
+    if (s.cpus != null && !(Number.isInteger(s.cpus) && s.cpus >= 1 && s.cpus <= 64)) return bad('bad cpus');
+    return {
+      ok: true,
+      state: {
+        preset: s.preset ?? null, mem: s.mem ?? null, cpus: s.cpus ?? null,
+        lesson: s.lesson ?? null, step: s.step ?? 0, commands: s.commands,
+      },
+    };
+  }
+
+  // ------------------------------------------------------------------ messages
+
+  // A request from the embedding page -> {ok: true} or {ok: false, error}.
+  function validateMessage(data) {
+    if (!data || typeof data !== 'object' || Array.isArray(data)) return { ok: false, error: 'not an object' };
+    if (data.klab !== PROTOCOL) return { ok: false, error: 'not a Kernel Lab message', foreign: true };
+    if (!REQUESTS.includes(data.type)) return { ok: false, error: `unknown request type '${String(data.type).slice(0, 40)}'` };
+    if (data.id !== undefined && !((typeof data.id === 'number' && Number.isFinite(data.id)) ||
+                                   (typeof data.id === 'string' && data.id.length <= 64)))
+      return { ok: false, error: 'id must be a number or a short string' };
+    if (data.type === 'exec') {
+      if (typeof data.text !== 'string') return { ok: false, error: 'exec needs text (a string)' };
+      if (data.text.length > TEXT_MAX) return { ok: false, error: `exec text is longer than ${TEXT_MAX} characters` };
+    }
+    if (data.type === 'openLesson') {
+      if (typeof data.lesson !== 'string' || !/^[a-z0-9-]{1,64}$/.test(data.lesson))
+        return { ok: false, error: 'openLesson needs a lesson id' };
+      if (data.step !== undefined && !(Number.isInteger(data.step) && data.step >= 1 && data.step <= 9999))
+        return { ok: false, error: 'step must be a step number (1, 2, ...)' };
+    }
+    return { ok: true };
+  }
+
+  // ------------------------------------------------------------------ the controller
+
+  function outputOf(r) {
+    if (r == null) return { output: '', error: false };
+    if (typeof r === 'string') return { output: r, error: false };
+    return { output: String(r.output ?? ''), error: !!r.error };
+  }
+
+  class Controller {
+    // opts: {lab, lessons, win, params, storage, now, notify, baseUrl}
+    //   win: the window (parent, addEventListener, location); storage: localStorage or null;
+    //   now(): milliseconds; notify(text): show a problem to the student.
+    constructor(opts) {
+      this.lab = opts.lab || {};
+      this.lessons = opts.lessons || null;
+      this.win = opts.win;
+      this.params = opts.params;
+      this.storage = opts.storage || null;
+      this.now = opts.now || (() => Date.now());
+      this.notify = opts.notify || (() => {});
+      this.baseUrl = opts.baseUrl || '';
+      this.origins = opts.params.origins;
+      this.lessonStart = 0;
+      this.stepStart = 0;
+      this.stepCommands = [];
+      this.problems = [];
+      this.started = false; // events wait for 'ready' (a share link replayed at start sends none)
+      this.onMessage = this.onMessage.bind(this);
+    }
+
+    problem(text) {
+      this.problems.push(text);
+      this.notify(text);
+    }
+
+    lessonActive() { return !!(this.lessons && this.lessons.active && this.lessons.active()); }
+
+    async start() {
+      for (const e of this.params.errors) this.problem(`Ignored URL parameter ${e}.`);
+      if (this.params.embed && typeof this.lab.setEmbedMode === 'function') this.lab.setEmbedMode(true);
+      let share = null;
+      if (this.params.share !== null) {
+        const d = await decodeShare(this.params.share);
+        if (d.ok) share = d.state;
+        else this.problem(d.error);
+      }
+      const preset = share ? share.preset : this.params.preset;
+      const mem = share ? share.mem : this.params.mem;
+      const cpus = share ? share.cpus : this.params.cpus;
+      if (preset || mem || cpus) {
+        if (typeof this.lab.boot === 'function') {
+          const r = this.lab.boot({ preset: preset || undefined, mem: mem || undefined, cpus: cpus || undefined });
+          if (typeof r === 'string' && r) this.problem(`The machine could not be configured: ${r}`);
+        } else {
+          this.problem('This build of the lab cannot change the machine (no boot()).');
+        }
+      }
+      const lesson = share ? share.lesson : this.params.lesson;
+      const step = share ? share.step : this.params.step;
+      if (lesson) this.openLesson(lesson, step, !share);
+      if (share) for (const c of share.commands) this.exec(c, false);
+      if (this.params.script) this.exec(this.params.script, true);
+      if (this.win && this.win.addEventListener) this.win.addEventListener('message', this.onMessage);
+      this.started = true;
+      this.post({ type: 'ready', ...this.summary() });
+    }
+
+    openLesson(id, step, restore) {
+      if (!this.lessons) { this.problem('This build of the lab has no lessons.'); return false; }
+      const err = this.lessons.start(id, step || 0);
+      if (err) { this.problem(`The lesson could not be opened: ${err}`); return false; }
+      if (restore) this.restoreProgress(id, step);
+      this.lessonStart = this.stepStart = this.now();
+      this.stepCommands = [];
+      return true;
+    }
+
+    progressKey(id) { return `klab.progress.${id}`; }
+
+    // Saved progress comes back unless the link asks for a specific step.
+    restoreProgress(id, step) {
+      if (!this.storage) return;
+      let saved = null;
+      try { saved = this.storage.getItem(this.progressKey(id)); } catch (e) { return; }
+      if (saved == null || step) return;
+      const err = this.lessons.restoreProgress(saved);
+      if (err) this.problem(`Saved progress for this lesson was not restored (${err}); starting afresh.`);
+    }
+
+    saveProgress() {
+      if (!this.storage || !this.lessonActive()) return;
+      const st = this.lessons.state();
+      try { this.storage.setItem(this.progressKey(st.lesson), this.lessons.progressJson()); } catch (e) { /* full or blocked */ }
+    }
+
+    // Runs text in the lesson's session when a lesson is open, else in the lab's.
+    exec(text, record = true) {
+      if (this.lessonActive()) {
+        const before = this.lessons.state();
+        const r = this.lessons.exec(text);
+        this.stepCommands.push(text);
+        if (r.stepCompleted) {
+          const t = this.now();
+          this.post({ type: 'stepCompleted', lesson: before.lesson, step: before.step + 1,
+                      stepTitle: before.stepTitle, timeMs: t - this.stepStart });
+          if (r.lessonCompleted)
+            this.post({ type: 'lessonCompleted', lesson: before.lesson, steps: before.steps,
+                        timeMs: t - this.lessonStart });
+        }
+        this.saveProgress();
+        return outputOf(r);
+      }
+      if (typeof this.lab.exec !== 'function') return { output: 'this build of the lab cannot run commands\n', error: true };
+      return outputOf(this.lab.exec(text));
+    }
+
+    // After the student moves to another step (the lesson panel calls this).
+    stepChanged() {
+      this.stepStart = this.now();
+      this.stepCommands = [];
+      this.saveProgress();
+    }
+
+    commands() {
+      if (this.lessonActive()) return this.stepCommands.slice();
+      const c = typeof this.lab.commands === 'function' ? this.lab.commands() : [];
+      return Array.from(c || [], (x) => (typeof x === 'string' ? x : String(x.text ?? '')));
+    }
+
+    summary() {
+      const s = { protocol: PROTOCOL, lesson: null, step: null, steps: null };
+      if (this.lessonActive()) {
+        const st = this.lessons.state();
+        s.lesson = st.lesson;
+        s.step = st.step + 1;
+        s.steps = st.steps;
+      }
+      return s;
+    }
+
+    getState() {
+      const s = this.summary();
+      if (this.lessonActive()) {
+        const st = this.lessons.state();
+        s.stepTitle = st.stepTitle;
+        s.goalMet = st.goalMet;
+        s.stepDone = st.stepDone;
+        s.lessonDone = st.lessonDone;
+        try { s.progress = JSON.parse(this.lessons.progressJson()); } catch (e) { s.progress = null; }
+      }
+      if (typeof this.lab.machine === 'function') s.machine = this.lab.machine();
+      s.commands = this.commands().length;
+      return s;
+    }
+
+    // A link that reproduces this state: the lab's commands (or, in a lesson, the lesson's step
+    // and the commands typed in it) in the fragment.
+    async shareLink() {
+      const st = { commands: this.commands() };
+      if (this.lessonActive()) {
+        const ls = this.lessons.state();
+        st.lesson = ls.lesson;
+        st.step = ls.step;
+      }
+      const m = typeof this.lab.machine === 'function' ? this.lab.machine() : null;
+      if (m && !this.lessonActive()) {
+        st.preset = m.preset;
+        if (m.memBytes > 0) st.mem = `${Math.round(m.memBytes / 1048576)}M`;
+        if (m.cpus) st.cpus = m.cpus;
+      }
+      return `${this.baseUrl}#log=${await encodeShare(st)}`;
+    }
+
+    post(msg) {
+      if (!this.win || !this.win.parent || this.win.parent === this.win) return;
+      if (!this.started && msg.type !== 'ready') return;
+      for (const o of this.origins) this.win.parent.postMessage({ klab: PROTOCOL, ...msg }, o);
+    }
+
+    async onMessage(event) {
+      // Only the embedding page, and only from an origin it allowed, is answered.
+      if (!this.win || event.source !== this.win.parent || !this.origins.includes(event.origin)) return;
+      const data = event.data;
+      const v = validateMessage(data);
+      if (!v.ok && v.foreign) return; // someone else's protocol on the same window
+      const reply = (body) => this.win.parent.postMessage(
+        { klab: PROTOCOL, type: 'result', id: data && data.id !== undefined ? data.id : null, ...body }, event.origin);
+      if (!v.ok) return reply({ ok: false, error: v.error });
+      try {
+        switch (data.type) {
+          case 'exec': {
+            const r = this.exec(data.text);
+            return reply({ ok: !r.error, output: r.output, error: r.error ? 'the command failed' : undefined });
+          }
+          case 'getState':
+            return reply({ ok: true, state: this.getState() });
+          case 'getShareLink':
+            return reply({ ok: true, url: await this.shareLink() });
+          case 'openLesson': {
+            const opened = this.openLesson(data.lesson, (data.step || 1) - 1, false);
+            return reply(opened ? { ok: true, state: this.getState() }
+                                : { ok: false, error: this.problems[this.problems.length - 1] });
+          }
+        }
+      } catch (e) {
+        return reply({ ok: false, error: String(e && e.message ? e.message : e) });
+      }
+      return undefined;
+    }
+  }
+
+  // ------------------------------------------------------------------ in the page
+
+  function showNotice(doc, text) {
+    if (!doc || !doc.body) return;
+    let box = doc.getElementById('klab-notices');
+    if (!box) {
+      box = doc.createElement('div');
+      box.id = 'klab-notices';
+      box.setAttribute('role', 'status');
+      box.style.cssText = 'position:fixed;left:8px;bottom:8px;max-width:40em;z-index:10;' +
+        'font:13px sans-serif;color:#fff;background:rgba(120,30,30,.92);padding:6px 10px;border-radius:4px';
+      box.addEventListener('click', () => box.remove());
+      doc.body.appendChild(box);
+    }
+    const p = doc.createElement('div');
+    p.textContent = text;
+    box.appendChild(p);
+  }
+
+  function install(win) {
+    const doc = win.document;
+    const params = parseParams(win.location.search, win.location.hash);
+    if (params.embed) doc.documentElement.classList.add('klab-embed');
+    win.addEventListener('klab-ready', () => {
+      const M = win.Module || {};
+      let storage = null;
+      try { storage = win.localStorage; storage.getItem('klab.probe'); } catch (e) { storage = null; }
+      const controller = new Controller({
+        lab: win.klab || {},
+        lessons: typeof M.LessonSession === 'function' ? new M.LessonSession() : null,
+        win,
+        params,
+        storage,
+        notify: (t) => { console.warn('klab:', t); showNotice(doc, t); },
+        baseUrl: win.location.origin + win.location.pathname + win.location.search,
+      });
+      win.klabEmbed = controller;
+      controller.start().then(() => win.dispatchEvent(new CustomEvent('klab-embed-ready')));
+    });
+  }
+
+  const api = {
+    PROTOCOL, SHARE_MAX_BYTES, TEXT_MAX, parseParams, encodeShare, decodeShare,
+    validateMessage, Controller, install,
+  };
+  root.KlabEmbed = api;
+  if (root.document && root.addEventListener && !root.KLAB_EMBED_NO_INSTALL) install(root);
+})(typeof window !== 'undefined' ? window : globalThis);
