@@ -28,6 +28,9 @@ std::string ptr_text(const Kernel& k, uint64_t v) {
     return b;
 }
 
+// WARN_ON_ONCE sites in MemoryModel::warn_once_bits (mm/internal.h 0..3, highmem 8..9).
+constexpr uint32_t kWarnVmallocZero = 10;
+
 uint64_t page_align(uint64_t v) {
     return (v + kPage - 1) & ~(kPage - 1);
 }
@@ -205,13 +208,15 @@ uint64_t __vmalloc_node(Kernel& k, uint64_t size, uint64_t align, gfp_t gfp, uin
                         const std::string& caller) {
     uint64_t real_size = size;
     uint64_t nr_pages = page_align(size) >> 12;
-    if (size == 0 || nr_pages > totalram_pages(k)) {
-        if (size) {
-            char buf[96];
-            std::snprintf(buf, sizeof buf, "vmalloc error: size %llu, exceeds total pages",
-                          (unsigned long long)real_size);
-            vmalloc_warn(k, gfp, buf);
-        }
+    if (size == 0) {
+        warn_once(k, kWarnVmallocZero, "mm/vmalloc.c", 3227, "__vmalloc_node_range", 0);
+        return 0;
+    }
+    if ((size >> 12) > totalram_pages(k) || nr_pages == 0) {
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "vmalloc error: size %llu, exceeds total pages",
+                      (unsigned long long)real_size);
+        vmalloc_warn(k, gfp, buf);
         return 0;
     }
     // The vm_struct is kzalloc'ed and the page tables allocated with GFP_KERNEL: the first
@@ -248,9 +253,10 @@ uint64_t __vmalloc_node(Kernel& k, uint64_t size, uint64_t align, gfp_t gfp, uin
     k.vmalloc.nr_vmalloc_pages += pages.size();
     if (pages.size() < nr_pages) {
         char buf[128];
+        // Linux prints the size it did get (area->nr_pages * PAGE_SIZE).
         std::snprintf(buf, sizeof buf,
                       "vmalloc error: size %llu, page order 0, failed to allocate pages",
-                      (unsigned long long)(nr_pages << 12));
+                      (unsigned long long)(pages.size() << 12));
         vmalloc_warn(k, gfp, buf);
         free_area_pages(k, *vm);
         remove_vm_area(k, addr);
@@ -398,6 +404,8 @@ uint64_t vmalloc_used_pages(const Kernel& k) {
 }
 
 std::string proc_vmallocinfo(const Kernel& k) {
+    // The purge list is printed after the last busy area; with none, nothing is printed.
+    if (k.vmalloc.busy.empty()) return "";
     PrintfTarget t = kernel_printf_target(k);
     int w = int(k.config.pointer_bytes() * 2);
     // %pK with kptr_restrict 0 hashes like %p (the reference machine shows hashed values).

@@ -79,13 +79,15 @@ TEST_CASE("vfree unmaps at once, keeps the range until the lazy purge, frees the
     uint64_t a = vmalloc(k, 8192, "t");
     uint64_t used = vmalloc_used_pages(k);
     vfree(k, a);
+    // /proc/vmallocinfo lists unpurged areas after the last busy one: none, nothing printed.
+    CHECK(proc_vmallocinfo(k).empty());
     CHECK(vmalloc_used_pages(k) == used - 2);
     uint8_t b;
     CHECK(kernel_read(k, a, &b, 1).kind == FaultKind::not_present);
     CHECK(k.vmalloc.purge_list.count(a) == 1);
-    CHECK(contains(proc_vmallocinfo(k), "   12288 unpurged vm_area"));
     uint64_t c = vmalloc(k, 8192, "t");
     CHECK(c > a); // the lazily freed range is not reused yet
+    CHECK(contains(proc_vmallocinfo(k), "   12288 unpurged vm_area"));
     purge_vmap_area_lazy(k);
     CHECK(k.vmalloc.purge_list.empty());
     CHECK(vmalloc(k, 4096, "t") == a); // lowest fit again
@@ -141,9 +143,8 @@ TEST_CASE("vmalloc in atomic context is a sleeping-in-atomic bug, vfree in softi
 
 TEST_CASE("sizes vmalloc refuses: 0, more than RAM, more than the range") {
     Kernel k = boot(Arch::i386, 1ull << 30);
-    std::string boot_log = dmesg(k);
     CHECK(vmalloc(k, 0, "t") == 0);
-    CHECK(dmesg(k) == boot_log);
+    CHECK(contains(dmesg(k), "WARNING: CPU: 0 PID: 1000 at mm/vmalloc.c:3227 __vmalloc_node_range"));
     CHECK(vmalloc(k, 2ull << 30, "t") == 0);
     CHECK(contains(dmesg(k), "vmalloc error: size 2147483648, exceeds total pages"));
     k.clock.advance_ns(60ull * 1000000000ull); // past warn_alloc's rate limit

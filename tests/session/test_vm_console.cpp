@@ -21,7 +21,7 @@ bool contains(const std::string& s, const char* w) {
 
 TEST_CASE("console: vfree with bottom halves disabled is deferred until task context") {
     Session s = boot(Arch::x86_64);
-    s.exec("char *p; p = vmalloc(100);");
+    s.exec("char *p; char *keep; p = vmalloc(100); keep = vmalloc(3 * PAGE_SIZE);");
     s.exec("local_bh_disable(); vfree(p);");
     CHECK(contains(s.proc_text("/proc/vmallocinfo"), " pages=1 vmalloc"));
     s.exec("local_bh_enable();");
