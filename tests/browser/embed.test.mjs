@@ -252,7 +252,7 @@ test('a course page on another origin embeds two lessons and receives their even
     assert.equal(done.from, 'lab1');
     assert.equal(done.lesson, 'buddy-allocator');
     assert.equal(done.step, 1);
-    assert.equal(done.stepTitle, 'Take a free block');
+    assert.equal(done.stepTitle, 'Split a block');
     assert.ok(done.timeMs >= 0);
 
     const st = await page.evaluate(() => window.courseRequest('lab1', { type: 'getState' }));
@@ -311,9 +311,9 @@ test('a page whose origin the lab was not told about gets nothing', { skip: !hav
 test('share links reproduce the state; a damaged one is reported and ignored', { skip: !haveBundle && 'no wasm bundle' }, async () => {
   const { page, close } = await launch();
   try {
-    await page.goto(url(lab, 'index.html?lesson=buddy-allocator&step=3'));
+    await page.goto(url(lab, 'index.html?lesson=buddy-allocator&step=2'));
     await page.waitForFunction(() => window.klabEmbed && window.klabEmbed.started, null, { timeout: 60000 });
-    const out = await page.evaluate(() => window.klabEmbed.exec('__free_pages(big2, 4);\ncat /proc/buddyinfo').output);
+    const out = await page.evaluate(() => window.klabEmbed.exec('__free_pages(big, 4);\ncat /proc/buddyinfo').output);
     const link = await page.evaluate(() => window.klabEmbed.shareLink());
     assert.match(link, /#log=[A-Za-z0-9_-]+$/);
 
@@ -322,7 +322,7 @@ test('share links reproduce the state; a damaged one is reported and ignored', {
     await page.waitForFunction(() => window.klabEmbed && window.klabEmbed.started, null, { timeout: 60000 });
     const st = await page.evaluate(() => window.klabEmbed.getState());
     assert.equal(st.lesson, 'buddy-allocator');
-    assert.equal(st.step, 3);
+    assert.equal(st.step, 2);
     assert.equal(st.goalMet, true);
     const again = await page.evaluate(() => window.klabEmbed.lessons.proc('buddyinfo'));
     assert.ok(out.includes(again), `buddyinfo differs after the share link:\n${out}\n---\n${again}`);
