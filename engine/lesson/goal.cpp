@@ -1,6 +1,7 @@
 // Goal helper builtins (goal.h). They read the kernel and never change it (and run on a copy
 // anyway). A helper that cannot answer (no such zone, no slab layer) writes "klab goal: why"
 // to the copy's log and ends the evaluation; Session::evaluate() returns that as the error.
+#include "lib/text.h"
 #include "lesson/goal.h"
 
 #include <algorithm>
@@ -19,14 +20,6 @@ kc::BuiltinStatus refuse(CallCtx& c, const std::string& why) {
     return kc::BuiltinStatus::Kill;
 }
 
-bool same_name(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); i++)
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
 
 // The zone named by the string argument i ("Normal", "DMA32", "HighMem"; any case), or null
 // after refusing.
@@ -38,7 +31,7 @@ const zone* zone_arg(CallCtx& c, uint32_t i, kc::BuiltinStatus& st) {
     }
     std::string known;
     for (const zone& z : c.k().mm.zones) {
-        if (same_name(name, zone_kind_name(z.kind))) return &z;
+        if (equal_ignore_case(name, zone_kind_name(z.kind))) return &z;
         if (z.populated()) known += std::string(known.empty() ? "" : ", ") + zone_kind_name(z.kind);
     }
     st = refuse(c, "no zone named '" + name + "' on this machine (its zones: " + known + ")");

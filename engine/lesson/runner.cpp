@@ -1,4 +1,5 @@
 // LessonRunner (see runner.h).
+#include "lib/text.h"
 #include "lesson/runner.h"
 
 #include <cctype>
@@ -30,14 +31,6 @@ bool parse_int(std::string_view s, int64_t& out) {
     return true;
 }
 
-bool same_text(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); i++)
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
 
 } // namespace
 
@@ -158,7 +151,7 @@ Result<void> LessonRunner::predict(std::string_view answer) {
     } else {
         bool found = false;
         for (size_t i = 0; i < st.predict.choices.size() && !found; i++)
-            if (same_text(st.predict.choices[i], answer)) p.value = int64_t(i), found = true;
+            if (equal_ignore_case(st.predict.choices[i], answer)) p.value = int64_t(i), found = true;
         int64_t n = 0;
         if (!found && parse_int(answer, n) && n >= 1 && n <= int64_t(st.predict.choices.size()))
             p.value = n - 1, found = true;

@@ -12,6 +12,7 @@
 #include "machine/kernel.h"
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
+#include "lib/text.h"
 #include "printk/dump_stack.h"
 #include "printk/pointer.h"
 
@@ -19,15 +20,6 @@ namespace klab {
 
 namespace {
 
-std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
-std::string fmt(const char* f, ...) {
-    char buf[512];
-    va_list ap;
-    va_start(ap, f);
-    std::vsnprintf(buf, sizeof buf, f, ap);
-    va_end(ap);
-    return buf;
-}
 
 uint64_t K(uint64_t pages) {
     return pages << 2;
@@ -58,7 +50,7 @@ void warn_once(Kernel& k, uint32_t site, const char* file, int line, const char*
     const CpuContext& c = k.cpus[k.current_cpu];
     cut_here(k);
     printk(k, LogLevel::warning,
-           fmt("WARNING: CPU: %u PID: %d at %s:%d %s", k.current_cpu, c.pid, file, line, func));
+           strfmt("WARNING: CPU: %u PID: %d at %s:%d %s", k.current_cpu, c.pid, file, line, func));
     printk(k, LogLevel::warning, "Modules linked in:");
     dump_stack(k, {func});
     end_trace(k);
@@ -67,7 +59,7 @@ void warn_once(Kernel& k, uint32_t site, const char* file, int line, const char*
 
 void report_vm_bug(Kernel& k, const char* file, int line, const char* func) {
     cut_here(k);
-    printk(k, LogLevel::crit, fmt("kernel BUG at %s:%d!", file, line));
+    printk(k, LogLevel::crit, strfmt("kernel BUG at %s:%d!", file, line));
     printk(k, LogLevel::warning,
            k.config.arch == Arch::x86_64 ? "invalid opcode: 0000 [#1] PREEMPT SMP NOPTI"
                                          : "invalid opcode: 0000 [#1] PREEMPT SMP");
@@ -102,7 +94,7 @@ static std::string page_flag_names(const page& pg, uint32_t zi, uint32_t* value)
         s += f.name;
     }
     if (!s.empty()) s += '|';
-    s += fmt("node=0|zone=%u", zi);
+    s += strfmt("node=0|zone=%u", zi);
     return s;
 }
 
@@ -115,18 +107,18 @@ void dump_page(Kernel& k, pfn_t p, const char* reason) {
     const page& hp = m.mem_map[head == NO_PFN ? p : head];
     int mapcount = pg._mapcount + 1;
     printk(k, LogLevel::warning,
-           fmt("page:%0*llx refcount:%d mapcount:%d mapping:%0*d index:0x0 pfn:%#x", w,
+           strfmt("page:%0*llx refcount:%d mapcount:%d mapping:%0*d index:0x0 pfn:%#x", w,
                (unsigned long long)printk_pointer_id(k, page_struct_address(k, p)), hp._refcount,
                mapcount, w, 0, p));
     if ((pg.flags & (PG_head | PG_tail)) && head != NO_PFN)
         printk(k, LogLevel::warning,
-               fmt("head:%0*llx order:%u compound_mapcount:0 compound_pincount:0", w,
+               strfmt("head:%0*llx order:%u compound_mapcount:0 compound_pincount:0", w,
                    (unsigned long long)printk_pointer_id(k, page_struct_address(k, head)),
                    hp.order));
     uint32_t value;
     std::string names = page_flag_names(hp, pg.zone, &value);
-    printk(k, LogLevel::warning, fmt("flags: %#x(%s)", value, names.c_str()));
-    printk(k, LogLevel::warning, fmt("page dumped because: %s", reason));
+    printk(k, LogLevel::warning, strfmt("flags: %#x(%s)", value, names.c_str()));
+    printk(k, LogLevel::warning, strfmt("page dumped because: %s", reason));
 }
 
 void bad_page(Kernel& k, pfn_t p, const char* reason) {
@@ -142,7 +134,7 @@ void bad_page(Kernel& k, pfn_t p, const char* reason) {
         } else {
             if (m.bad_page_unshown)
                 printk(k, LogLevel::alert,
-                       fmt("BUG: Bad page state: %u messages suppressed", m.bad_page_unshown));
+                       strfmt("BUG: Bad page state: %u messages suppressed", m.bad_page_unshown));
             m.bad_page_unshown = 0;
             m.bad_page_shown = 0;
         }
@@ -150,7 +142,7 @@ void bad_page(Kernel& k, pfn_t p, const char* reason) {
     if (!quiet) {
         if (m.bad_page_shown++ == 0) m.bad_page_resume = now + 60ull * k.clock.hz;
         printk(k, LogLevel::alert,
-               fmt("BUG: Bad page state in process %s  pfn:%05x", c.comm.c_str(), p));
+               strfmt("BUG: Bad page state in process %s  pfn:%05x", c.comm.c_str(), p));
         dump_page(k, p, reason);
         printk(k, LogLevel::warning, "Modules linked in:");
         dump_stack(k, {"bad_page", "free_pages_prepare", "__free_pages"});
@@ -182,7 +174,7 @@ static void show_counters(Kernel& k, uint32_t max_zone_idx) {
     printk(k, LogLevel::warning, " sec_pagetables:0 bounce:0");
     printk(k, LogLevel::warning, " kernel_misc_reclaimable:0");
     printk(k, LogLevel::warning,
-           fmt(" free:%llu free_pcp:%llu free_cma:0", (unsigned long long)free,
+           strfmt(" free:%llu free_pcp:%llu free_cma:0", (unsigned long long)free,
                (unsigned long long)free_pcp));
     printk(k, LogLevel::warning,
            "Node 0 active_anon:0kB inactive_anon:0kB active_file:0kB inactive_file:0kB "
@@ -201,7 +193,7 @@ static void show_zone_lines(Kernel& k, uint32_t max_zone_idx) {
         int64_t local = z.pageset[k.current_cpu].count;
         printk(
             k, LogLevel::warning,
-            np + fmt("%s free:%llukB boost:%llukB min:%llukB low:%llukB high:%llukB "
+            np + strfmt("%s free:%llukB boost:%llukB min:%llukB low:%llukB high:%llukB "
                      "reserved_highatomic:%lluKB active_anon:0kB inactive_anon:0kB "
                      "active_file:0kB inactive_file:0kB unevictable:0kB writepending:0kB "
                      "present:%llukB managed:%llukB mlocked:0kB bounce:0kB free_pcp:%llukB "
@@ -215,7 +207,7 @@ static void show_zone_lines(Kernel& k, uint32_t max_zone_idx) {
                      (unsigned long long)K(uint64_t(local))));
         std::string r = "lowmem_reserve[]:";
         for (size_t j = 0; j < m.zones.size(); ++j)
-            r += fmt(" %lld", (long long)z.lowmem_reserve[j]);
+            r += strfmt(" %lld", (long long)z.lowmem_reserve[j]);
         printk(k, LogLevel::warning, r);
     }
 }
@@ -234,14 +226,14 @@ static void show_buddy_lines(Kernel& k, uint32_t max_zone_idx) {
         for (uint32_t o = 0; o < MAX_ORDER; ++o) {
             const free_area& a = z.free_area[o];
             total += uint64_t(a.nr_free) << o;
-            line += fmt("%u*%llukB ", a.nr_free, (unsigned long long)(4ull << o));
+            line += strfmt("%u*%llukB ", a.nr_free, (unsigned long long)(4ull << o));
             if (!a.nr_free) continue;
             std::string types;
             for (uint32_t t = 0; t < MIGRATE_TYPES; ++t)
                 if (!a.free_list[t].empty()) types += kTypeLetters[t];
             line += "(" + types + ") ";
         }
-        line += fmt("= %llukB", (unsigned long long)K(total));
+        line += strfmt("= %llukB", (unsigned long long)K(total));
         printk(k, LogLevel::warning, line);
     }
 }
@@ -283,10 +275,10 @@ static void show_mem_filtered(Kernel& k, uint32_t max_zone_idx) {
         reserved += z.present_pages - z.managed_pages;
         if (z.is_highmem) highmem += z.present_pages;
     }
-    printk(k, LogLevel::warning, fmt("%llu pages RAM", (unsigned long long)total));
+    printk(k, LogLevel::warning, strfmt("%llu pages RAM", (unsigned long long)total));
     printk(k, LogLevel::warning,
-           fmt("%llu pages HighMem/MovableOnly", (unsigned long long)highmem));
-    printk(k, LogLevel::warning, fmt("%llu pages reserved", (unsigned long long)reserved));
+           strfmt("%llu pages HighMem/MovableOnly", (unsigned long long)highmem));
+    printk(k, LogLevel::warning, strfmt("%llu pages reserved", (unsigned long long)reserved));
     printk(k, LogLevel::warning, "0 pages hwpoisoned");
 }
 
@@ -307,13 +299,13 @@ void warn_alloc(Kernel& k, gfp_t gfp, uint32_t order) {
     }
     if (k.mm.warn_alloc_missed)
         printk(k, LogLevel::warning,
-               fmt("warn_alloc: %u callbacks suppressed", k.mm.warn_alloc_missed));
+               strfmt("warn_alloc: %u callbacks suppressed", k.mm.warn_alloc_missed));
     k.mm.warn_alloc_missed = 0;
     k.mm.warn_alloc_any = true;
     k.mm.warn_alloc_last = now;
     const CpuContext& c = k.cpus[k.current_cpu];
     printk(k, LogLevel::warning,
-           fmt("%s: page allocation failure: order:%u, mode:%s, nodemask=(null),cpuset=/,"
+           strfmt("%s: page allocation failure: order:%u, mode:%s, nodemask=(null),cpuset=/,"
                "mems_allowed=0",
                c.comm.c_str(), order, gfp_mode_string(gfp).c_str()));
     dump_stack(k, {"warn_alloc", "__alloc_pages_slowpath", "__alloc_pages"});

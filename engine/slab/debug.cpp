@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "mm/page_alloc.h"
+#include "lib/text.h"
 #include "printk/dump_stack.h"
 #include "printk/pointer.h"
 #include "slab/slub_internal.h"
@@ -18,15 +19,6 @@ namespace klab {
 
 namespace {
 
-std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
-std::string fmt(const char* f, ...) {
-    char buf[512];
-    va_list ap;
-    va_start(ap, f);
-    std::vsnprintf(buf, sizeof buf, f, ap);
-    va_end(ap);
-    return buf;
-}
 
 void err(Kernel& k, const std::string& s) {
     printk(k, LogLevel::err, s);
@@ -70,7 +62,7 @@ void print_section(Kernel& k, const char* text, uint64_t addr, uint32_t len,
     for (uint32_t i = 0; i < len; i += 16) {
         uint32_t n = std::min<uint32_t>(16, len - i);
         std::string line;
-        for (uint32_t j = 0; j < n; ++j) line += fmt(j ? " %02x" : "%02x", b[i + j]);
+        for (uint32_t j = 0; j < n; ++j) line += strfmt(j ? " %02x" : "%02x", b[i + j]);
         line.resize(49, ' '); // ascii_column = rowsize * 2 + rowsize / groupsize + 1
         for (uint32_t j = 0; j < n; ++j) {
             uint8_t c = b[i + j];
@@ -93,7 +85,7 @@ void print_track(Kernel& k, const kmem_cache& s, uint64_t obj, bool alloc, SlabC
     uint64_t now = k.clock.jiffies();
     if (ptr_bytes(k) == 4) now &= 0xffffffffu;
     uint64_t age = (now - when) & (ptr_bytes(k) == 4 ? 0xffffffffull : ~0ull);
-    err(k, fmt("%s in %s age=%llu cpu=%u pid=%d", alloc ? "Allocated" : "Freed",
+    err(k, strfmt("%s in %s age=%llu cpu=%u pid=%d", alloc ? "Allocated" : "Freed",
                symbol_of(cx, addr).c_str(), (unsigned long long)age, cpu, int32_t(pid)));
     if (handle) {
         std::string line(1, ' '); // stack_depot_print(): the saved stack
@@ -123,13 +115,13 @@ std::string page_flags_string(const Kernel& k, const Slab& slab) {
     add(pg.flags & PG_slab, 9, "slab");
     add(pg.flags & PG_head, 16, "head");
     names += names.empty() ? "" : "|";
-    names += fmt("node=0|zone=%u", pg.zone);
-    return fmt("%#x(%s)", value, names.c_str());
+    names += strfmt("node=0|zone=%u", pg.zone);
+    return strfmt("%#x(%s)", value, names.c_str());
 }
 
 void print_slab_info(Kernel& k, const Slab& slab) {
     err(k, "Slab " + slab_ptr(k, page_struct_address(k, slab.pfn)) +
-               fmt(" objects=%u used=%u fp=", slab.objects, slab.inuse) +
+               strfmt(" objects=%u used=%u fp=", slab.objects, slab.inuse) +
                slab_ptr(k, slab.freelist) + " flags=" + page_flags_string(k, slab));
 }
 
@@ -139,7 +131,7 @@ void print_trailer(Kernel& k, const kmem_cache& s, const Slab& slab, uint64_t p,
     uint64_t addr = slab_address(k, slab);
     print_tracking(k, s, p, cx);
     print_slab_info(k, slab);
-    err(k, "Object " + slab_ptr(k, p) + fmt(" @offset=%llu fp=", (unsigned long long)(p - addr)) +
+    err(k, "Object " + slab_ptr(k, p) + strfmt(" @offset=%llu fp=", (unsigned long long)(p - addr)) +
                slab_ptr(k, get_freepointer(k, s, p)));
     err(k, "\n"); // the format ends in "\n\n": an empty record
     if (s.flags & SLAB_RED_ZONE)
@@ -206,13 +198,13 @@ bool check_bytes_and_report(Kernel& k, uint32_t cache, uint32_t slab_id, uint64_
     mem_read(k, fault, &got, 1);
     slab_bug_banner(k, s, std::string(what) + " overwritten");
     err(k, slab_ptr(k, fault) + "-" + slab_ptr(k, end - 1) +
-               fmt(" @offset=%llu. First byte 0x%x instead of 0x%x",
+               strfmt(" @offset=%llu. First byte 0x%x instead of 0x%x",
                    (unsigned long long)(fault - slab_address(k, slab)), got, value));
     print_trailer(k, s, slab, obj, cx, where);
     add_taint(k, TAINT_BAD_PAGE);
     // restore_bytes()
     slab_fix(k, s, std::string("Restoring ") + what + " " + slab_ptr(k, fault) + "-" +
-                       slab_ptr(k, end - 1) + fmt("=0x%x", value));
+                       slab_ptr(k, end - 1) + strfmt("=0x%x", value));
     mem_fill(k, fault, value, uint32_t(end - fault));
     return false;
 }
@@ -270,11 +262,11 @@ bool check_slab(Kernel& k, uint32_t cache, uint32_t slab_id, SlabCtx& cx, const 
     Slab& slab = k.slab.slabs[slab_id];
     uint32_t maxobj = uint32_t((4096ull << slab.order) / s.size);
     if (slab.objects > maxobj) {
-        slab_err(k, cache, slab_id, fmt("objects %u > max %u", slab.objects, maxobj), cx, where);
+        slab_err(k, cache, slab_id, strfmt("objects %u > max %u", slab.objects, maxobj), cx, where);
         return false;
     }
     if (slab.inuse > slab.objects) {
-        slab_err(k, cache, slab_id, fmt("inuse %u > max %u", slab.inuse, slab.objects), cx, where);
+        slab_err(k, cache, slab_id, strfmt("inuse %u > max %u", slab.inuse, slab.objects), cx, where);
         return false;
     }
     if (slab.frozen) {
@@ -294,11 +286,11 @@ bool check_slab(Kernel& k, uint32_t cache, uint32_t slab_id, SlabCtx& cx, const 
                 slab_err(k, cache, slab_id,
                          "Padding overwritten. " + slab_ptr(k, fault) + "-" +
                              slab_ptr(k, end - 1) +
-                             fmt(" @offset=%llu", (unsigned long long)(fault - start)),
+                             strfmt(" @offset=%llu", (unsigned long long)(fault - start)),
                          cx, where);
                 print_section(k, "Padding ", pad, remainder);
                 slab_fix(k, s, "Restoring slab padding " + slab_ptr(k, fault) + "-" +
-                                   slab_ptr(k, end - 1) + fmt("=0x%x", POISON_INUSE));
+                                   slab_ptr(k, end - 1) + strfmt("=0x%x", POISON_INUSE));
                 mem_fill(k, fault, POISON_INUSE, uint32_t(end - fault));
             }
         }
@@ -334,7 +326,7 @@ bool on_freelist(Kernel& k, uint32_t cache, uint32_t slab_id, uint64_t search, S
     }
     if (slab.inuse != slab.objects - nr) {
         slab_err(k, cache, slab_id,
-                 fmt("Wrong object count. Counter is %d but counted were %d", slab.inuse,
+                 strfmt("Wrong object count. Counter is %d but counted were %d", slab.inuse,
                      slab.objects - nr),
                  cx, where);
         k.slab.slabs[slab_id].inuse = slab.objects - nr;
@@ -349,7 +341,7 @@ void trace(Kernel& k, const kmem_cache& s, const Slab& slab, uint64_t obj, bool 
     if (!(s.flags & SLAB_TRACE)) return;
     printk(k, LogLevel::info,
            "TRACE " + s.name + (alloc ? " alloc " : " free ") + slab_ptr(k, obj) +
-               fmt(" inuse=%u fp=", slab.inuse) + slab_ptr(k, slab.freelist));
+               strfmt(" inuse=%u fp=", slab.inuse) + slab_ptr(k, slab.freelist));
     if (!alloc) print_section(k, "Object ", obj, s.object_size, LogLevel::info);
     slab_dump_stack(k, cx, {});
 }
@@ -386,7 +378,7 @@ void slab_dump_stack(Kernel& k, SlabCtx& cx, std::initializer_list<const char*> 
 
 void slub_bug_at(Kernel& k, int line, const char* func, SlabCtx& cx) {
     printk(k, LogLevel::warning, "------------[ cut here ]------------");
-    printk(k, LogLevel::crit, fmt("kernel BUG at mm/slub.c:%d!", line));
+    printk(k, LogLevel::crit, strfmt("kernel BUG at mm/slub.c:%d!", line));
     printk(k, LogLevel::warning,
            k.config.arch == Arch::x86_64 ? "invalid opcode: 0000 [#1] PREEMPT SMP NOPTI"
                                          : "invalid opcode: 0000 [#1] PREEMPT SMP");
@@ -462,7 +454,7 @@ bool free_debug_processing(Kernel& k, uint32_t cache, uint32_t slab_id, uint64_t
         if ((s.flags & SLAB_CONSISTENCY_CHECKS) && !check_slab(k, cache, slab_id, cx, where)) break;
         if (k.slab.slabs[slab_id].inuse < 1) {
             slab_err(k, cache, slab_id,
-                     fmt("Slab has %d allocated objects but %d are to be freed",
+                     strfmt("Slab has %d allocated objects but %d are to be freed",
                          k.slab.slabs[slab_id].inuse, 1),
                      cx, where);
             break;
@@ -505,7 +497,7 @@ void list_slab_objects(Kernel& k, uint32_t cache, uint32_t slab_id, SlabCtx& cx)
         if (is_free[i]) continue;
         uint64_t p = fixup_red_left(s, addr + uint64_t(i) * s.size);
         err(k, "Object " + slab_ptr(k, p) +
-                   fmt(" @offset=%llu", (unsigned long long)(p - addr)));
+                   strfmt(" @offset=%llu", (unsigned long long)(p - addr)));
         print_tracking(k, s, p, cx);
     }
 }

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "mm/page_alloc.h"
+#include "lib/text.h"
 #include "printk/dump_stack.h"
 #include "slab/slub_internal.h"
 
@@ -20,15 +21,6 @@ namespace {
 
 constexpr uint64_t kKernelCtor = 1; // a constructor inside the kernel (no KernelC to run)
 
-std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
-std::string fmt(const char* f, ...) {
-    char buf[512];
-    va_list ap;
-    va_start(ap, f);
-    std::vsnprintf(buf, sizeof buf, f, ap);
-    va_end(ap);
-    return buf;
-}
 
 uint64_t next_random(SlabModel& m) {
     // splitmix64 over the machine's seed: get_random_long() for s->random.
@@ -318,7 +310,7 @@ void warn_slab(Kernel& k, SlabCtx& cx, const char* file, int line, const char* f
     if (!msg.empty()) printk(k, LogLevel::warning, msg);
     const CpuContext& c = k.cpus[k.current_cpu];
     printk(k, LogLevel::warning,
-           fmt("WARNING: CPU: %u PID: %d at %s:%d %s", k.current_cpu, c.pid, file, line, func));
+           strfmt("WARNING: CPU: %u PID: %d at %s:%d %s", k.current_cpu, c.pid, file, line, func));
     printk(k, LogLevel::warning, "Modules linked in:");
     slab_dump_stack(k, cx, {func});
     printk(k, LogLevel::warning, "---[ end trace 0000000000000000 ]---");
@@ -377,7 +369,7 @@ gfp_t kmalloc_fix_flags(Kernel& k, gfp_t gfp, SlabCtx& cx) {
     gfp_t invalid = gfp & (__GFP_DMA32 | __GFP_HIGHMEM); // GFP_SLAB_BUG_MASK
     gfp_t fixed = gfp & ~invalid;
     printk(k, LogLevel::warning,
-           fmt("Unexpected gfp: %#x (%s). Fixing up to gfp: %#x (%s). Fix your code!", invalid,
+           strfmt("Unexpected gfp: %#x (%s). Fixing up to gfp: %#x (%s). Fix your code!", invalid,
                gfp_names(invalid).c_str(), fixed, gfp_names(fixed).c_str()));
     slab_dump_stack(k, cx, {"kmalloc_fix_flags"});
     return fixed;
@@ -596,14 +588,14 @@ uint64_t kmem_cache_create(Kernel& k, const std::string& name, uint32_t size, ui
     if (err) {
         if (flags & SLAB_PANIC) {
             printk(k, LogLevel::emerg,
-                   fmt("Kernel panic - not syncing: kmem_cache_create_usercopy: Failed to create "
+                   strfmt("Kernel panic - not syncing: kmem_cache_create_usercopy: Failed to create "
                        "slab '%s'. Error %d",
                        name.c_str(), err));
             slab_dump_stack(k, cx, {"panic", "kmem_cache_create_usercopy"});
             cx.bug = true;
         } else {
             printk(k, LogLevel::warning,
-                   fmt("kmem_cache_create_usercopy(%s) failed with error %d", name.c_str(), err));
+                   strfmt("kmem_cache_create_usercopy(%s) failed with error %d", name.c_str(), err));
             slab_dump_stack(k, cx, {"kmem_cache_create_usercopy"});
         }
         return 0;
