@@ -41,17 +41,7 @@ uint32_t unit_size_for(uint32_t size_sum, uint32_t atom, uint32_t nr_cpus) {
 }
 
 void warn_percpu(Kernel& k, const std::string& msg, int line, const char* func) {
-    const CpuContext& c = k.cpus[k.current_cpu];
-    printk(k, LogLevel::warning, "------------[ cut here ]------------");
-    printk(k, LogLevel::warning, msg);
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "WARNING: CPU: %u PID: %d at mm/percpu.c:%d %s", k.current_cpu,
-                  c.pid, line, func);
-    printk(k, LogLevel::warning, buf);
-    printk(k, LogLevel::warning, "Modules linked in:");
-    dump_stack(k, {func, "__alloc_percpu"});
-    printk(k, LogLevel::warning, "---[ end trace 0000000000000000 ]---");
-    add_taint(k, TAINT_WARN);
+    warn_report(k, "mm/percpu.c", line, func, {func, "__alloc_percpu"}, msg);
 }
 
 uint32_t dyn_start(const PercpuState& p) {

@@ -47,14 +47,7 @@ void warn_once(Kernel& k, uint32_t site, const char* file, int line, const char*
     if (gfp & __GFP_NOWARN) return;
     if (k.mm.warn_once_bits & (1u << site)) return;
     k.mm.warn_once_bits |= 1u << site;
-    const CpuContext& c = k.cpus[k.current_cpu];
-    cut_here(k);
-    printk(k, LogLevel::warning,
-           strfmt("WARNING: CPU: %u PID: %d at %s:%d %s", k.current_cpu, c.pid, file, line, func));
-    printk(k, LogLevel::warning, "Modules linked in:");
-    dump_stack(k, {func});
-    end_trace(k);
-    add_taint(k, TAINT_WARN);
+    warn_report(k, file, line, func, {func});
 }
 
 void report_vm_bug(Kernel& k, const char* file, int line, const char* func) {

@@ -73,17 +73,7 @@ void vmalloc_warn(Kernel& k, gfp_t gfp, const std::string& msg) {
 
 // A WARN(1, fmt) report: the message, then __warn()'s lines.
 void warn_msg(Kernel& k, const std::string& msg, int line, const char* func) {
-    const CpuContext& c = k.cpus[k.current_cpu];
-    printk(k, LogLevel::warning, "------------[ cut here ]------------");
-    printk(k, LogLevel::err, msg);
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "WARNING: CPU: %u PID: %d at mm/vmalloc.c:%d %s", k.current_cpu,
-                  c.pid, line, func);
-    printk(k, LogLevel::warning, buf);
-    printk(k, LogLevel::warning, "Modules linked in:");
-    dump_stack(k, {func, "vfree"});
-    printk(k, LogLevel::warning, "---[ end trace 0000000000000000 ]---");
-    add_taint(k, TAINT_WARN);
+    warn_report(k, "mm/vmalloc.c", line, func, {func, "vfree"}, msg, LogLevel::err);
 }
 
 // Lowest free range of `size` bytes aligned to `align` (alloc_vmap_area's lowest-fit

@@ -39,4 +39,19 @@ void dump_stack(Kernel& k, std::initializer_list<const char*> frames) {
     printk(k, LogLevel::warning, irq ? " </IRQ>" : " </TASK>");
 }
 
+void warn_report(Kernel& k, const char* file, int line, const char* func,
+                 std::initializer_list<const char*> frames, const std::string& msg,
+                 LogLevel msg_level) {
+    printk(k, LogLevel::warning, "------------[ cut here ]------------");
+    if (!msg.empty()) printk(k, msg_level, msg);
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "WARNING: CPU: %u PID: %d at %s:%d %s", k.current_cpu,
+                  k.cpus[k.current_cpu].pid, file, line, func);
+    printk(k, LogLevel::warning, buf);
+    printk(k, LogLevel::warning, "Modules linked in:");
+    dump_stack(k, frames);
+    printk(k, LogLevel::warning, "---[ end trace 0000000000000000 ]---");
+    add_taint(k, TAINT_WARN);
+}
+
 } // namespace klab

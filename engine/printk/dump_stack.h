@@ -7,6 +7,8 @@
 #include <initializer_list>
 #include <string>
 
+#include "printk/printk.h"
+
 namespace klab {
 
 struct Kernel;
@@ -30,6 +32,12 @@ std::string print_tainted(uint32_t mask);
 // a subsystem put in Kernel::dump_stack_callers (the KernelC code that called it), then the
 // closing tag.
 void dump_stack(Kernel& k, std::initializer_list<const char*> frames);
+// A WARN()'s report, as kernel/panic.c __warn() prints it: "cut here", the WARN's own message
+// when it has one (at msg_level), "WARNING: CPU: N PID: P at file:line func", the modules line,
+// dump_stack(frames), the end marker; then taints the kernel W.
+void warn_report(Kernel& k, const char* file, int line, const char* func,
+                 std::initializer_list<const char*> frames, const std::string& msg = {},
+                 LogLevel msg_level = LogLevel::warning);
 
 inline constexpr const char* kUtsRelease = "6.1.0-klab";
 inline constexpr const char* kUtsVersion = "#1";

@@ -27,17 +27,8 @@ void preempt_enable(Kernel& k) {
             !k.mm.lock_debugging_off && !(k.tainted & (1u << TAINT_PROPRIETARY_MODULE));
         if (!debug_locks) return;
         k.mm.lock_debugging_off = true;
-        printk(k, LogLevel::warning, "------------[ cut here ]------------");
-        printk(k, LogLevel::warning, "DEBUG_LOCKS_WARN_ON(val > preempt_count())");
-        char buf[128];
-        std::snprintf(buf, sizeof buf,
-                      "WARNING: CPU: %u PID: %d at kernel/sched/core.c:5750 preempt_count_sub",
-                      k.current_cpu, c.pid);
-        printk(k, LogLevel::warning, buf);
-        printk(k, LogLevel::warning, "Modules linked in:");
-        dump_stack(k, {"preempt_count_sub"});
-        printk(k, LogLevel::warning, "---[ end trace 0000000000000000 ]---");
-        add_taint(k, TAINT_WARN);
+        warn_report(k, "kernel/sched/core.c", 5750, "preempt_count_sub", {"preempt_count_sub"},
+                    "DEBUG_LOCKS_WARN_ON(val > preempt_count())");
         return;
     }
     c.preempt_count -= PREEMPT_OFFSET;

@@ -366,12 +366,16 @@ void slab_fix(Kernel& k, const kmem_cache& s, const std::string& what) {
     err(k, "FIX " + s.name + ": " + what);
 }
 
-void slab_dump_stack(Kernel& k, SlabCtx& cx, std::initializer_list<const char*> frames) {
+void set_slab_stack_callers(Kernel& k, SlabCtx& cx, std::initializer_list<const char*> frames) {
     k.dump_stack_callers.clear();
     bool dup = cx.api && frames.size() && std::strcmp(*(frames.end() - 1), cx.api) == 0;
     if (cx.api && !dup) k.dump_stack_callers.push_back(cx.api);
     if (cx.hooks)
         for (std::string& f : cx.hooks->caller_frames()) k.dump_stack_callers.push_back(f);
+}
+
+void slab_dump_stack(Kernel& k, SlabCtx& cx, std::initializer_list<const char*> frames) {
+    set_slab_stack_callers(k, cx, frames);
     dump_stack(k, frames);
     k.dump_stack_callers.clear();
 }

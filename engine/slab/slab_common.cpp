@@ -306,15 +306,9 @@ void emit(Kernel& k, uint64_t id, TraceEventType type, uint64_t caller, uint64_t
 
 void warn_slab(Kernel& k, SlabCtx& cx, const char* file, int line, const char* func,
                const std::string& msg) {
-    printk(k, LogLevel::warning, "------------[ cut here ]------------");
-    if (!msg.empty()) printk(k, LogLevel::warning, msg);
-    const CpuContext& c = k.cpus[k.current_cpu];
-    printk(k, LogLevel::warning,
-           strfmt("WARNING: CPU: %u PID: %d at %s:%d %s", k.current_cpu, c.pid, file, line, func));
-    printk(k, LogLevel::warning, "Modules linked in:");
-    slab_dump_stack(k, cx, {func});
-    printk(k, LogLevel::warning, "---[ end trace 0000000000000000 ]---");
-    add_taint(k, TAINT_WARN);
+    set_slab_stack_callers(k, cx, {func});
+    warn_report(k, file, line, func, {func}, msg);
+    k.dump_stack_callers.clear();
 }
 
 uint64_t kmalloc_large(Kernel& k, uint64_t size, gfp_t gfp, SlabCtx& cx) {

@@ -105,6 +105,9 @@ void slab_fix(Kernel& k, const kmem_cache& s, const std::string& what);
 std::string slab_ptr(const Kernel& k, uint64_t p); // "%p" of the model's reports
 // "kernel BUG at mm/slub.c:419!" and the invalid-opcode oops header; sets cx.bug.
 void slub_bug_at(Kernel& k, int line, const char* func, SlabCtx& cx);
+// Puts the slab API name and the KernelC caller's frames in Kernel::dump_stack_callers (the
+// caller clears them after its dump_stack()).
+void set_slab_stack_callers(Kernel& k, SlabCtx& cx, std::initializer_list<const char*> frames);
 void slab_dump_stack(Kernel& k, SlabCtx& cx, std::initializer_list<const char*> frames);
 
 // kmalloc_fix_flags(): "Unexpected gfp: ..." with a stack, and the mask without the bad bits.
