@@ -178,10 +178,9 @@ int MemoryModel::zone_index(ZoneKind k) const {
 
 Result<Kernel> Kernel::boot(const MachineConfig& config, bool with_slab) {
     KLAB_TRY(config.validate());
-    if (with_slab && config.allocator != SlabAllocator::slub)
-        return make_error(std::string("the ") +
-                          (config.allocator == SlabAllocator::slab ? "classic SLAB" : "SLOB") +
-                          " allocator is not modelled yet: boot with slub (Linux 6.1's default)");
+    if (with_slab && config.allocator == SlabAllocator::slob)
+        return make_error("the SLOB allocator is not modelled yet: boot with slub (Linux 6.1's "
+                          "default) or slab");
     Kernel k;
     k.config = config;
     k.clock.hz = config.hz();

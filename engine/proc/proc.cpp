@@ -94,8 +94,15 @@ Result<void> proc_write(Kernel& k, std::string_view path, std::string_view text)
         setup_per_zone_wmarks(k);
         return {};
     }
-    if (path == "/proc/slabinfo") // SLUB: slabinfo_write() is SLAB-only
-        return make_error("write error: " + std::string(path) + ": Input/output error");
+    if (path == "/proc/slabinfo") { // slabinfo_write(): SLAB tunes, SLUB answers -EIO
+        std::string t(text);
+        while (!t.empty() && t.back() == '\n') t.pop_back();
+        int err = slabinfo_write(k, t);
+        if (err == -5) return make_error("write error: " + std::string(path) + ": Input/output error");
+        if (err == -12) return make_error("write error: " + std::string(path) + ": Cannot allocate memory");
+        if (err) return make_error("write error: " + std::string(path) + ": Invalid argument");
+        return {};
+    }
     if (proc_read(k, path).ok())
         return make_error("write error: " + std::string(path) + ": Permission denied");
     return make_error(std::string(path) + ": No such file or directory");

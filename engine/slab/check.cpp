@@ -63,9 +63,99 @@ void check_queue(const SlabModel& m, const SlabQueue& q, SlabList want, uint32_t
 
 } // namespace
 
+// Classic SLAB: list per active count, the free index array, the array caches, the node
+// counters (free_objects, free_slabs, total_slabs) and the model's per-object states.
+void check_classic(const Kernel& k, Errors& e) {
+    const SlabModel& m = k.slab;
+    std::vector<bool> is_free_id(m.slabs.size(), false);
+    for (uint32_t id : m.free_slab_ids) is_free_id[id] = true;
+    std::vector<uint64_t> free_objs(m.caches.size()), free_slabs(m.caches.size());
+    std::set<uint64_t> in_arrays;
+    for (uint32_t c = 0; c < m.caches.size(); ++c) {
+        const kmem_cache& s = m.caches[c];
+        if (!s.alive) continue;
+        auto note = [&](const array_cache& ac, const char* what) {
+            if (ac.avail > ac.limit || ac.entry.size() != ac.limit)
+                e.add("%s: %s array avail %u limit %u", s.name.c_str(), what, ac.avail, ac.limit);
+            for (uint32_t i = 0; i < ac.avail && i < ac.entry.size(); ++i) {
+                uint64_t p = ac.entry[i];
+                uint32_t id = slab_of_addr(k, p);
+                if (id == NO_SLAB || m.slabs[id].cache != c)
+                    e.add("%s: %s array holds %#llx, not an object of this cache", s.name.c_str(),
+                          what, (unsigned long long)p);
+                if (!in_arrays.insert(p).second)
+                    e.add("%s: %#llx is in array caches twice", s.name.c_str(), (unsigned long long)p);
+            }
+        };
+        for (const array_cache& ac : s.cpu_cache) note(ac, "cpu");
+        if (s.node.has_shared) note(s.node.shared, "shared");
+        if (s.cpu_cache.size() != k.cpus.size())
+            e.add("%s: %zu cpu arrays", s.name.c_str(), s.cpu_cache.size());
+        check_queue(m, s.node.slabs_full, SlabList::slabs_full, c, e, "slabs_full");
+        check_queue(m, s.node.slabs_partial, SlabList::slabs_partial, c, e, "slabs_partial");
+        check_queue(m, s.node.slabs_free, SlabList::slabs_free, c, e, "slabs_free");
+    }
+    for (uint32_t id = 0; id < m.slabs.size(); ++id) {
+        if (is_free_id[id]) continue;
+        const Slab& slab = m.slabs[id];
+        const kmem_cache& s = m.caches[slab.cache];
+        SlabList want = slab.inuse == 0 ? SlabList::slabs_free
+                        : slab.inuse == slab.objects ? SlabList::slabs_full
+                                                     : SlabList::slabs_partial;
+        if (slab.list != want)
+            e.add("%s: slab %u with %u/%u active is on list %d", s.name.c_str(), id, slab.inuse,
+                  slab.objects, int(slab.list));
+        if (slab.objects != s.objects || slab.free_idx.size() != s.objects ||
+            slab.obj_state.size() != s.objects)
+            e.add("%s: slab %u has %u objects", s.name.c_str(), id, slab.objects);
+        if (slab.colour_off > s.colour * s.colour_off)
+            e.add("%s: slab %u colour offset %u", s.name.c_str(), id, slab.colour_off);
+        std::vector<uint8_t> seen(slab.objects, 0);
+        for (uint32_t i = slab.inuse; i < slab.objects && i < slab.free_idx.size(); ++i) {
+            uint32_t idx = slab.free_idx[i];
+            if (idx >= slab.objects || seen[idx]++) {
+                e.add("%s: slab %u bad free index %u at %u", s.name.c_str(), id, idx, i);
+                continue;
+            }
+            if (slab.obj_state[idx] != 2)
+                e.add("%s: slab %u object %u free on slab but state %u", s.name.c_str(), id, idx,
+                      slab.obj_state[idx]);
+            if (slab.freelist) {
+                uint8_t b = 0;
+                mem_read(k, slab.freelist + i, &b, 1);
+                if (b != uint8_t(idx))
+                    e.add("%s: slab %u freelist byte %u is %u, not %u", s.name.c_str(), id, i, b, idx);
+            }
+        }
+        if (s.mgmt == SlabMgmt::objfreelist && slab.inuse < slab.objects && !slab.freelist)
+            e.add("%s: objfreelist slab %u with free objects has no freelist", s.name.c_str(), id);
+        for (uint32_t idx = 0; idx < slab.objects && idx < slab.obj_state.size(); ++idx) {
+            bool in_array = in_arrays.count(slab_classic_obj(k, slab, idx)) != 0;
+            if ((slab.obj_state[idx] == 1) != in_array)
+                e.add("%s: slab %u object %u state %u but in_array=%d", s.name.c_str(), id, idx,
+                      slab.obj_state[idx], in_array);
+        }
+        free_objs[slab.cache] += slab.objects - slab.inuse;
+        if (slab.inuse == 0) free_slabs[slab.cache]++;
+    }
+    for (uint32_t c = 0; c < m.caches.size(); ++c) {
+        const kmem_cache& s = m.caches[c];
+        if (!s.alive) continue;
+        if (s.node.free_objects != free_objs[c] || s.node.free_slabs != free_slabs[c])
+            e.add("%s: node free_objects %llu free_slabs %llu, slabs say %llu/%llu", s.name.c_str(),
+                  (unsigned long long)s.node.free_objects, (unsigned long long)s.node.free_slabs,
+                  (unsigned long long)free_objs[c], (unsigned long long)free_slabs[c]);
+        if (s.node.nr_slabs != uint64_t(s.node.slabs_full.count) + s.node.slabs_partial.count +
+                                   s.node.slabs_free.count)
+            e.add("%s: total_slabs %llu does not match the lists", s.name.c_str(),
+                  (unsigned long long)s.node.nr_slabs);
+    }
+}
+
 std::string check_slab_caches(const Kernel& k) {
     const SlabModel& m = k.slab;
     Errors e;
+    if (m.allocator == SlabAllocator::slab) check_classic(k, e);
     std::vector<uint64_t> nr_slabs(m.caches.size()), nr_objs(m.caches.size());
     std::vector<bool> is_free_id(m.slabs.size(), false);
     for (uint32_t id : m.free_slab_ids) is_free_id[id] = true;
@@ -89,6 +179,7 @@ std::string check_slab_caches(const Kernel& k) {
         const page& head = k.mm.mem_map[slab.pfn];
         if (!(head.flags & PG_slab) || head.owner != PageOwner::slab)
             e.add("%s: slab %u head page %#x lacks PG_slab/owner", s.name.c_str(), id, slab.pfn);
+        if (m.allocator == SlabAllocator::slab) continue; // check_classic() did the rest
         if (slab.objects != uint32_t((4096ull << slab.order) / s.size))
             e.add("%s: slab %u has %u objects", s.name.c_str(), id, slab.objects);
         std::set<uint64_t> seen;
@@ -117,6 +208,7 @@ std::string check_slab_caches(const Kernel& k) {
             e.add("%s: node counts %llu slabs/%llu objs, found %llu/%llu", s.name.c_str(),
                   (unsigned long long)s.node.nr_slabs, (unsigned long long)s.node.total_objects,
                   (unsigned long long)nr_slabs[c], (unsigned long long)nr_objs[c]);
+        if (m.allocator == SlabAllocator::slab) continue;
         check_queue(m, s.node.partial, SlabList::node_partial, c, e, "node partial");
         check_queue(m, s.node.full, SlabList::node_full, c, e, "node full");
         for (uint32_t cpu = 0; cpu < s.cpu_slab.size(); ++cpu) {

@@ -17,6 +17,10 @@ struct Kernel;
 // - node nr_slabs/total_objects match the slabs that exist;
 // - every page of a slab is marked with its slab id, the head has PG_slab and owner slab;
 // - the slab page counters of /proc/meminfo equal the pages the slabs hold.
+// Classic SLAB instead: each slab is on slabs_full/partial/free as its active count says; the
+// free index array (model copy and bytes in memory) holds distinct free objects; every array
+// cache entry is an object of its cache, in one array only, and the object states agree;
+// free_objects/free_slabs/total_slabs match the slabs.
 std::string check_slab_caches(const Kernel& k);
 
 } // namespace klab

@@ -18,7 +18,10 @@
 // at once (no RCU grace period yet); remote frees are frees on the current CPU; the boot
 // caches' own struct kmem_cache live at static addresses (Linux copies them into kmem_cache
 // objects), so booting takes no page and a fresh machine's buddy lists stay untouched.
-// Classic SLAB and SLOB are not modelled yet: booting with them is refused by slab_boot().
+// Classic SLAB (CONFIG_SLAB, mm/slab.c) is the second backend: its state is the SLAB part of
+// kmem_cache / kmem_cache_node / Slab below and its paths live in slab_classic.cpp (see the
+// header there for what it simplifies). slab_common.cpp dispatches on SlabModel::allocator.
+// SLOB is not modelled yet: booting with it is refused by Kernel::boot().
 #pragma once
 
 #include <cstdint>
@@ -26,6 +29,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/config.h"
 #include "mm/gfp.h"
 #include "mm/mmzone.h"
 
@@ -84,7 +88,24 @@ enum kmalloc_cache_type : uint8_t {
 };
 
 // Which list a slab is on (Linux knows it from the slab's frozen bit and list_head).
-enum class SlabList : uint8_t { none, cpu_slab, cpu_partial, node_partial, node_full };
+// SLUB uses the first five; classic SLAB puts every slab on one of the last three.
+enum class SlabList : uint8_t {
+    none,
+    cpu_slab,
+    cpu_partial,
+    node_partial,
+    node_full,
+    slabs_partial,
+    slabs_full,
+    slabs_free
+};
+
+// Where classic SLAB keeps a slab's freelist index array (mm/slab.c CFLGS_* and on-slab).
+enum class SlabMgmt : uint8_t {
+    on_slab,     // at the end of the slab, after the objects
+    off_slab,    // in a kmalloc object (CFLGS_OFF_SLAB)
+    objfreelist  // inside a free object of the slab itself (CFLGS_OBJFREELIST_SLAB)
+};
 
 // struct slab (mm/slab.h): overlays struct page of the slab's head page.
 struct Slab {
@@ -96,8 +117,17 @@ struct Slab {
     uint32_t cache = NO_CACHE;
     uint32_t objects = 0;
     uint32_t inuse = 0;
-    uint64_t freelist = 0; // first free object (decoded address), 0 = none
+    uint64_t freelist = 0; // SLUB: first free object (decoded address), 0 = none;
+                           // SLAB: address of the freelist index array, 0 = none
     uint32_t next = NO_SLAB, prev = NO_SLAB; // list links (slab ids)
+    // Classic SLAB: inuse is slab->active; s_mem = slab address + colour_off; free_idx is the
+    // freelist index array (entries active..objects-1 are the free object numbers), kept here
+    // and mirrored byte for byte into simulated memory at `freelist`.
+    // obj_state (model bookkeeping, no Linux field) says where each object is: allocated, in
+    // an array cache, or free on the slab; it lets double frees be caught before they corrupt.
+    uint32_t colour_off = 0;
+    std::vector<uint16_t> free_idx;
+    std::vector<uint8_t> obj_state;
 };
 
 // An intrusive list of slabs (list_head partial / full, or the cpu partial chain).
@@ -112,11 +142,27 @@ struct kmem_cache_cpu {
     SlabQueue partial;       // slub_percpu_partial
 };
 
+// struct array_cache (mm/slab.c): a LIFO stack of free object pointers.
+struct array_cache {
+    uint32_t avail = 0, limit = 0, batchcount = 0, touched = 0;
+    std::vector<uint64_t> entry; // entry.size() == limit
+    uint64_t address = 0;        // the kmalloc'ed struct (shared arrays of later caches)
+};
+
 struct kmem_cache_node {
     SlabQueue partial; // nr_partial = partial.count
     SlabQueue full;    // only SLAB_STORE_USER caches track full slabs
     uint64_t nr_slabs = 0;
     uint64_t total_objects = 0;
+    // Classic SLAB (total_slabs == nr_slabs).
+    SlabQueue slabs_partial, slabs_full, slabs_free;
+    uint64_t free_slabs = 0, free_objects = 0;
+    uint32_t free_limit = 0, colour_next = 0;
+    bool has_shared = false;
+    array_cache shared;
+    uint64_t next_reap = 0;
+    int32_t free_touched = 0;
+    bool up = false; // init_cache_node() ran
 };
 
 // One allocation's owner, recorded by SLAB_STORE_USER (struct track).
@@ -148,6 +194,13 @@ struct kmem_cache {
     std::vector<kmem_cache_cpu> cpu_slab;
     kmem_cache_node node;
     uint64_t alloc_count = 0, free_count = 0; // for the views
+    // Classic SLAB (struct kmem_cache in include/linux/slab_def.h): order/objects above are
+    // gfporder/num; tunables; colouring; per-CPU array caches.
+    uint32_t limit = 0, batchcount = 0, shared = 0;
+    uint32_t colour = 0, colour_off = 0;
+    uint32_t freelist_size = 0;
+    SlabMgmt mgmt = SlabMgmt::on_slab;
+    std::vector<array_cache> cpu_cache;
 };
 
 // slub_debug= as parsed at boot: global flags, or per-cache lists.
@@ -157,6 +210,7 @@ struct SlubDebugRule {
 };
 
 struct SlabModel {
+    SlabAllocator allocator = SlabAllocator::slub; // the backend booted (config.h)
     bool up = false;        // the kmalloc caches exist (slab_state UP)
     bool boot_done = false; // slab_boot() finished: new caches take their structs from kmem_cache
     std::vector<kmem_cache> caches;  // by cache id; destroyed ones stay (alive = false)
@@ -178,6 +232,10 @@ struct SlabModel {
     uint64_t nr_slab_unreclaimable = 0;
     uint64_t nr_kmalloc_large_pages = 0; // part of unreclaimable
     uint32_t warn_once_bits = 0;
+    // Classic SLAB: slab_max_order (1 above 32 MiB of RAM, or slab_max_order=), and when each
+    // CPU's cache_reap() work runs next (jiffies).
+    uint32_t slab_max_order = 0;
+    std::vector<uint64_t> next_reap_ac;
 };
 
 // The caller's side of a slab call: who called (for tracks and trace events), a way to run
@@ -243,6 +301,17 @@ int calculate_order(uint32_t size, uint32_t min_objects, uint32_t min_order, uin
 uint32_t slub_min_objects_for(uint32_t nr_cpus);
 SlabGeometry calculate_sizes(const Kernel& k, uint32_t object_size, uint32_t align,
                              slab_flags_t flags, bool has_ctor);
+
+// --- classic SLAB only (slab_classic.cpp) ---
+// slabinfo_write(): "name limit batchcount shared"; 0 or -errno (-EINVAL, -EIO under SLUB).
+int slabinfo_write(Kernel& k, const std::string& text);
+// cache_reap() for one CPU (the delayed work that runs every 2*HZ per CPU).
+void cache_reap(Kernel& k, uint32_t cpu);
+// Default tunables of enable_cpucache() for an object size on a machine with nr_cpus CPUs.
+struct SlabTunables {
+    uint32_t limit = 0, batchcount = 0, shared = 0;
+};
+SlabTunables slab_default_tunables(uint32_t size, uint32_t nr_cpus);
 
 // Pages held by slab caches (slabs plus kmalloc_large), for /proc/meminfo.
 uint64_t slab_reclaimable_pages(const Kernel& k);

@@ -217,7 +217,9 @@ void alloc_cache_structs(Kernel& k, uint32_t id, SlabCtx& cx) {
         addr = data + uint64_t(id) * 0x100;
     } else {
         addr = slab_alloc(k, m.kmem_cache_id, GFP_KERNEL | __GFP_ZERO, 0, cx);
-        node = slab_alloc(k, m.kmem_cache_node_id, GFP_KERNEL | __GFP_ZERO, 0, cx);
+        // Classic SLAB has no kmem_cache_node cache: init_cache_node() kmallocs the node.
+        if (m.kmem_cache_node_id != NO_CACHE)
+            node = slab_alloc(k, m.kmem_cache_node_id, GFP_KERNEL | __GFP_ZERO, 0, cx);
     }
     m.caches[id].address = addr;
     m.caches[id].node_address = node;
@@ -236,6 +238,25 @@ uint32_t create_cache(Kernel& k, const std::string& name, uint32_t object_size, 
     s.ctor = ctor;
     s.useroffset = useroffset;
     s.usersize = usersize;
+    if (m.allocator == SlabAllocator::slab) {
+        // SLAB's kmem_cache_flags() adds nothing (no slub_debug); the struct comes first, then
+        // __kmem_cache_create() sets up the geometry, the node and the array caches.
+        s.flags = flags;
+        alloc_cache_structs(k, id, cx);
+        if (!slab_classic_open(k, id, cx)) {
+            slab_classic_release(k, id, cx);
+            uint64_t addr = m.caches[id].address;
+            m.cache_index.erase(addr);
+            uint32_t sid = addr && m.boot_done ? slab_of_addr(k, addr) : NO_SLAB;
+            if (sid != NO_SLAB) slab_free(k, m.kmem_cache_id, sid, addr, cx);
+            m.caches[id].alive = false;
+            m.caches[id].address = 0;
+            return NO_CACHE;
+        }
+        m.caches[id].refcount = 1;
+        m.slab_caches.push_back(id);
+        return id;
+    }
     s.flags = kmem_cache_flags(m, flags, name);
     if (!kmem_cache_open(k, s)) {
         m.caches.pop_back();
@@ -272,7 +293,7 @@ uint32_t find_mergeable(Kernel& k, uint32_t size, uint32_t align, slab_flags_t f
     size = (size + pb - 1) / pb * pb;
     align = calculate_alignment(flags, align, size, pb);
     size = (size + align - 1) / align * align;
-    flags = kmem_cache_flags(m, flags, name);
+    if (m.allocator != SlabAllocator::slab) flags = kmem_cache_flags(m, flags, name);
     const slab_flags_t never = SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | SLAB_TRACE |
                                SLAB_TYPESAFE_BY_RCU | SLAB_NOLEAKTRACE | SLAB_FAILSLAB;
     const slab_flags_t same = SLAB_RECLAIM_ACCOUNT | SLAB_CACHE_DMA | SLAB_CACHE_DMA32 |
@@ -285,6 +306,8 @@ uint32_t find_mergeable(Kernel& k, uint32_t size, uint32_t align, slab_flags_t f
         if ((flags & same) != (s.flags & same)) continue;
         if ((s.size & ~(align - 1)) != s.size) continue;
         if (s.size - size >= pb) continue;
+        if (m.allocator == SlabAllocator::slab && align && (align > s.align || s.align % align))
+            continue;
         return id;
     }
     return NO_CACHE;
@@ -369,6 +392,42 @@ gfp_t kmalloc_fix_flags(Kernel& k, gfp_t gfp, SlabCtx& cx) {
     return fixed;
 }
 
+// ============================================================================ backends
+// The object paths of the allocator booted: SLUB (slub.cpp) or classic SLAB (slab_classic.cpp).
+
+uint64_t slab_alloc(Kernel& k, uint32_t cache, gfp_t gfp, uint32_t orig_size, SlabCtx& cx) {
+    if (is_slab_classic(k)) return slab_classic_alloc(k, cache, gfp, cx);
+    return slub_alloc(k, cache, gfp, orig_size, cx);
+}
+
+void slab_free(Kernel& k, uint32_t cache, uint32_t slab_id, uint64_t obj, SlabCtx& cx) {
+    if (is_slab_classic(k)) return slab_classic_free(k, cache, slab_id, obj, cx);
+    slub_free(k, cache, slab_id, obj, cx);
+}
+
+int kmem_cache_shutdown(Kernel& k, uint32_t cache, SlabCtx& cx) {
+    if (is_slab_classic(k)) return slab_classic_shrink(k, cache, cx);
+    return slub_shutdown(k, cache, cx);
+}
+
+int kmem_cache_shrink_id(Kernel& k, uint32_t cache) {
+    SlabCtx cx;
+    if (is_slab_classic(k)) return slab_classic_shrink(k, cache, cx);
+    return slub_shrink(k, cache);
+}
+
+namespace {
+
+// A student-facing entry (not a nested call of the slab layer itself): SLAB's reap work that
+// fell due since the last call runs first.
+void enter_api(Kernel& k, SlabCtx& cx, const char* api) {
+    if (cx.api) return;
+    cx.api = api;
+    if (is_slab_classic(k)) slab_classic_reap_due(k);
+}
+
+} // namespace
+
 // ============================================================================ boot
 
 bool slub_debug_cmdline_enabled(const std::string& cmdline) {
@@ -434,6 +493,7 @@ uint32_t kmalloc_size(uint32_t idx) {
 
 void new_kmalloc_cache(Kernel& k, uint32_t idx, kmalloc_cache_type type, SlabCtx& cx) {
     slab_flags_t flags = SLAB_KMALLOC;
+    if (slabm(k).allocator == SlabAllocator::slab) flags |= SLAB_HWCACHE_ALIGN; // ARCH_KMALLOC_FLAGS
     if (type == KMALLOC_RECLAIM) flags |= SLAB_RECLAIM_ACCOUNT;
     if (type == KMALLOC_CGROUP) flags |= SLAB_ACCOUNT;
     if (type == KMALLOC_DMA) flags |= SLAB_CACHE_DMA;
@@ -445,11 +505,71 @@ void new_kmalloc_cache(Kernel& k, uint32_t idx, kmalloc_cache_type type, SlabCtx
     if (type == KMALLOC_NORMAL) m.caches[id].refcount = -1; // MEMCG_KMEM: never merged into
 }
 
+// The caches later subsystems create during start_kernel() (kBootCaches).
+void create_boot_caches(Kernel& k, SlabCtx& cx) {
+    SlabModel& m = slabm(k);
+    const uint32_t pb = ptr_bytes(k);
+    for (const BootCache& b : kBootCaches) {
+        uint32_t size = pb == 8 ? b.size64 : b.size32;
+        uint64_t ctor = b.ctor ? kKernelCtor : 0;
+        uint32_t alias = b.usercopy ? NO_CACHE : find_mergeable(k, size, b.align, b.flags, b.name, ctor);
+        if (alias != NO_CACHE) {
+            kmem_cache& s = m.caches[alias];
+            s.refcount++;
+            s.object_size = std::max(s.object_size, size);
+            s.inuse = std::max(s.inuse, (size + pb - 1) / pb * pb);
+            continue;
+        }
+        uint32_t align = calculate_alignment(b.flags, b.align, size, pb);
+        create_cache(k, b.name, size, align, b.flags, 0, b.usercopy ? size : 0, ctor, cx);
+    }
+}
+
+// kmem_cache_init() of mm/slab.c: the static kmem_cache cache, the kmalloc cache that holds
+// struct kmem_cache_node (kmalloc-128 on x86_64, kmalloc-64 on i386), then the other kmalloc
+// caches from 32 bytes up; the later boot caches; kmem_cache_init_late()'s tunables come with
+// each cache (slab_classic_open()). Pointers are hashed: SLAB has no slub_debug.
+void slab_boot_classic(Kernel& k) {
+    SlabModel& m = slabm(k);
+    SlabCtx cx;
+    const uint32_t pb = ptr_bytes(k);
+    m.slub_debug.clear();
+    // slab_max_order: 1 above 32 MiB of RAM unless slab_max_order= says otherwise.
+    m.slab_max_order = k.config.mem_bytes > (32ull << 20) ? 1 : 0;
+    for (const Word& w : cmdline_words(k.config.cmdline))
+        if (w.key == "slab_max_order" && w.has_value)
+            m.slab_max_order = std::min(parse_uint(w.value), MAX_ORDER - 1);
+    bool was_tracing = k.trace.enabled;
+    k.trace.enabled = false;
+    // offsetof(struct kmem_cache, node) + nr_node_ids * sizeof(struct kmem_cache_node *)
+    uint32_t kc_size = pb == 8 ? 136 : 100;
+    uint32_t cache_id = create_boot_cache(k, "kmem_cache", kc_size, SLAB_HWCACHE_ALIGN, 0, cx);
+    m.kmem_cache_id = cache_id;
+    m.kmem_cache_node_id = NO_CACHE;
+    m.caches[cache_id].refcount = -1;
+    new_kmalloc_cache(k, kmalloc_index(pb == 8 ? 120 : 64), KMALLOC_NORMAL, cx); // INDEX_NODE
+    const uint32_t low = 5; // KMALLOC_SHIFT_LOW: KMALLOC_MIN_SIZE is 32 with SLAB
+    for (uint32_t t = 0; t < NR_KMALLOC_TYPES; ++t) {
+        for (uint32_t i = low; i <= KMALLOC_SHIFT_HIGH; ++i) {
+            if (m.kmalloc_caches[t][i] == NO_CACHE) new_kmalloc_cache(k, i, kmalloc_cache_type(t), cx);
+            if (i == 6 && m.kmalloc_caches[t][1] == NO_CACHE) new_kmalloc_cache(k, 1, kmalloc_cache_type(t), cx);
+            if (i == 7 && m.kmalloc_caches[t][2] == NO_CACHE) new_kmalloc_cache(k, 2, kmalloc_cache_type(t), cx);
+        }
+    }
+    m.up = true;
+    create_boot_caches(k, cx);
+    m.boot_done = true;
+    // cpucache_init(): each CPU's reap work first runs about a second later.
+    m.next_reap_ac.assign(k.cpus.size(), k.clock.jiffies() + k.clock.hz);
+    k.trace.enabled = was_tracing;
+}
+
 } // namespace
 
 void slab_boot(Kernel& k) {
     SlabModel& m = slabm(k);
     m = SlabModel{};
+    m.allocator = k.config.allocator;
     m.rng = k.config.seed ^ 0x736c7562ull;
     for (auto& row : m.kmalloc_caches)
         for (uint32_t& c : row) c = NO_CACHE;
@@ -461,6 +581,10 @@ void slab_boot(Kernel& k) {
             m.slub_max_order = std::min(parse_uint(w.value), MAX_ORDER - 1);
         if (w.key == "slub_min_objects" && w.has_value) m.slub_min_objects = parse_uint(w.value);
         if (w.key == "slub_debug") m.slub_debug = parse_slub_debug(w.value, !w.has_value);
+    }
+    if (m.allocator == SlabAllocator::slab) {
+        slab_boot_classic(k);
+        return;
     }
     if (m.slub_min_order > MAX_ORDER - 1) m.slub_min_order = MAX_ORDER - 1;
     if (m.slub_max_order < m.slub_min_order) m.slub_max_order = m.slub_min_order;
@@ -511,20 +635,7 @@ void slab_boot(Kernel& k) {
         }
     }
     m.up = true;
-    for (const BootCache& b : kBootCaches) {
-        uint32_t size = pb == 8 ? b.size64 : b.size32;
-        uint64_t ctor = b.ctor ? kKernelCtor : 0;
-        uint32_t alias = b.usercopy ? NO_CACHE : find_mergeable(k, size, b.align, b.flags, b.name, ctor);
-        if (alias != NO_CACHE) {
-            kmem_cache& s = m.caches[alias];
-            s.refcount++;
-            s.object_size = std::max(s.object_size, size);
-            s.inuse = std::max(s.inuse, (size + pb - 1) / pb * pb);
-            continue;
-        }
-        uint32_t align = calculate_alignment(b.flags, b.align, size, pb);
-        create_cache(k, b.name, size, align, b.flags, 0, b.usercopy ? size : 0, ctor, cx);
-    }
+    create_boot_caches(k, cx);
     m.boot_done = true;
     k.trace.enabled = was_tracing;
 }
@@ -611,6 +722,7 @@ void kmem_cache_destroy(Kernel& k, uint64_t cachep, SlabCtx& cx) {
         return;
     }
     m.slab_caches.erase(std::find(m.slab_caches.begin(), m.slab_caches.end(), id));
+    if (is_slab_classic(k)) slab_classic_release(k, id, cx); // its node and shared array
     uint64_t addr = m.caches[id].address;
     m.caches[id].alive = false;
     m.cache_index.erase(addr);
@@ -629,9 +741,9 @@ void kmem_cache_destroy(Kernel& k, uint64_t cachep, SlabCtx& cx) {
 }
 
 int kmem_cache_shrink(Kernel& k, uint64_t cachep, SlabCtx& cx) {
-    (void)cx;
     uint32_t id = cache_by_address(k, cachep);
     if (id == NO_CACHE) return 0;
+    if (is_slab_classic(k)) return slab_classic_shrink(k, id, cx);
     return kmem_cache_shrink_id(k, id);
 }
 
@@ -658,7 +770,7 @@ uint32_t cache_from_obj(Kernel& k, uint32_t cache, uint64_t obj, SlabCtx& cx) {
 // ============================================================================ objects
 
 uint64_t kmem_cache_alloc(Kernel& k, uint64_t cachep, gfp_t gfp, SlabCtx& cx) {
-    if (!cx.api) cx.api = "kmem_cache_alloc";
+    enter_api(k, cx, "kmem_cache_alloc");
     uint32_t id = cache_by_address(k, cachep);
     if (id == NO_CACHE) return 0;
     uint64_t tid = k.trace.open();
@@ -670,7 +782,7 @@ uint64_t kmem_cache_alloc(Kernel& k, uint64_t cachep, gfp_t gfp, SlabCtx& cx) {
 }
 
 void kmem_cache_free(Kernel& k, uint64_t cachep, uint64_t obj, SlabCtx& cx) {
-    if (!cx.api) cx.api = "kmem_cache_free";
+    enter_api(k, cx, "kmem_cache_free");
     uint32_t id = cache_by_address(k, cachep);
     if (id == NO_CACHE || !obj) return;
     uint32_t real = cache_from_obj(k, id, obj, cx);
@@ -700,11 +812,13 @@ uint32_t kmalloc_slab(const Kernel& k, uint64_t size, gfp_t gfp) {
         else
             type = KMALLOC_CGROUP;
     }
-    return k.slab.kmalloc_caches[type][kmalloc_index(size)];
+    uint32_t idx = kmalloc_index(size);
+    if (k.slab.allocator == SlabAllocator::slab && idx < 5 && idx > 2) idx = 5; // KMALLOC_MIN_SIZE 32
+    return k.slab.kmalloc_caches[type][idx];
 }
 
 uint64_t kmalloc(Kernel& k, uint64_t size, gfp_t gfp, SlabCtx& cx) {
-    if (!cx.api) cx.api = "__kmalloc";
+    enter_api(k, cx, "__kmalloc");
     uint64_t tid = k.trace.open();
     uint64_t ret;
     uint32_t bytes_alloc;
@@ -731,7 +845,7 @@ uint64_t kmalloc(Kernel& k, uint64_t size, gfp_t gfp, SlabCtx& cx) {
 }
 
 void kfree(Kernel& k, uint64_t obj, SlabCtx& cx) {
-    if (!cx.api) cx.api = "kfree";
+    enter_api(k, cx, "kfree");
     uint64_t tid = k.trace.open();
     emit(k, tid, TraceEventType::kfree, cx.caller, obj, 0, 0, 0, NO_CACHE);
     if (obj <= ZERO_SIZE_PTR) {
@@ -756,6 +870,7 @@ uint64_t ksize(Kernel& k, uint64_t obj, SlabCtx& cx) {
     if (sid != NO_SLAB) {
         // slab_ksize(): object_size with debug red zones/poison, else the whole slot.
         const kmem_cache& s = k.slab.caches[k.slab.slabs[sid].cache];
+        if (is_slab_classic(k)) return s.object_size; // slab_ksize() without SLUB
         if (s.flags & (SLAB_RED_ZONE | SLAB_POISON)) return s.object_size;
         if (s.flags & (SLAB_TYPESAFE_BY_RCU | SLAB_STORE_USER)) return s.inuse;
         return s.size;

@@ -27,6 +27,18 @@ SlabCacheInfo slab_cache_info(const Kernel& k, uint32_t cache) {
     i.cpu_partial = s.cpu_partial;
     i.num_objs = s.node.total_objects;
     i.num_slabs = s.node.nr_slabs;
+    if (m.allocator == SlabAllocator::slab) {
+        uint64_t in_arrays = 0;
+        for (const array_cache& ac : s.cpu_cache) in_arrays += ac.avail;
+        if (s.node.has_shared) in_arrays += s.node.shared.avail;
+        i.active_objs = i.num_objs - s.node.free_objects;
+        i.allocated_objs = i.active_objs - std::min(i.active_objs, in_arrays);
+        i.node_partial_slabs = s.node.slabs_partial.count;
+        i.full_slabs = s.node.slabs_full.count;
+        i.free_slabs = s.node.slabs_free.count;
+        i.bytes = i.num_slabs * (4096ull << s.order);
+        return i;
+    }
     uint64_t partial_free = 0;
     for (uint32_t id = s.node.partial.head; id != NO_SLAB; id = m.slabs[id].next)
         partial_free += m.slabs[id].objects - m.slabs[id].inuse;
@@ -57,8 +69,10 @@ std::vector<SlabView> cache_slabs(const Kernel& k, uint32_t cache) {
     if (cache >= m.caches.size()) return out;
     std::vector<bool> free_id(m.slabs.size(), false);
     for (uint32_t id : m.free_slab_ids) free_id[id] = true;
-    static const SlabList kOrder[] = {SlabList::cpu_slab, SlabList::cpu_partial,
-                                      SlabList::node_partial, SlabList::node_full, SlabList::none};
+    static const SlabList kOrder[] = {SlabList::cpu_slab,      SlabList::cpu_partial,
+                                      SlabList::node_partial,  SlabList::node_full,
+                                      SlabList::slabs_partial, SlabList::slabs_full,
+                                      SlabList::slabs_free,    SlabList::none};
     for (SlabList want : kOrder) {
         for (uint32_t id = 0; id < m.slabs.size(); ++id) {
             const Slab& s = m.slabs[id];
@@ -73,6 +87,7 @@ std::vector<SlabView> cache_slabs(const Kernel& k, uint32_t cache) {
             v.list = s.list;
             v.cpu = s.cpu;
             v.frozen = s.frozen;
+            v.colour_off = s.colour_off;
             out.push_back(v);
         }
     }
@@ -85,6 +100,17 @@ std::vector<SlabObjectView> slab_objects(const Kernel& k, uint32_t slab_id) {
     if (slab_id >= m.slabs.size() || m.slabs[slab_id].cache == NO_CACHE) return out;
     const Slab& slab = m.slabs[slab_id];
     const kmem_cache& s = m.caches[slab.cache];
+    if (m.allocator == SlabAllocator::slab) {
+        out.resize(slab.objects);
+        for (uint32_t i = 0; i < slab.objects; ++i) {
+            out[i].address = slab_classic_obj(k, slab, i);
+            uint8_t st = i < slab.obj_state.size() ? slab.obj_state[i] : 0;
+            out[i].state = st == 2   ? SlabObjectState::free_on_slab
+                           : st == 1 ? SlabObjectState::free_on_cpu
+                                     : SlabObjectState::allocated;
+        }
+        return out;
+    }
     uint64_t base = fixup_red_left(s, slab_address(k, slab));
     out.resize(slab.objects);
     for (uint32_t i = 0; i < slab.objects; ++i) out[i].address = base + uint64_t(i) * s.size;
@@ -172,6 +198,82 @@ std::string slabtop_text(const Kernel& k, uint32_t max_lines) {
         s += buf;
     }
     return s;
+}
+
+// ---- classic SLAB
+
+SlabAllocator slab_allocator(const Kernel& k) {
+    return k.slab.allocator;
+}
+
+namespace {
+
+SlabArrayCacheView array_view(const array_cache& ac) {
+    SlabArrayCacheView v;
+    v.avail = ac.avail;
+    v.limit = ac.limit;
+    v.batchcount = ac.batchcount;
+    v.touched = ac.touched;
+    v.entry.assign(ac.entry.begin(), ac.entry.begin() + std::min<size_t>(ac.avail, ac.entry.size()));
+    return v;
+}
+
+std::vector<SlabView> list_view(const Kernel& k, const SlabQueue& q) {
+    std::vector<SlabView> out;
+    const SlabModel& m = k.slab;
+    for (uint32_t id = q.head; id != NO_SLAB && out.size() <= m.slabs.size(); id = m.slabs[id].next) {
+        const Slab& s = m.slabs[id];
+        SlabView v;
+        v.id = id;
+        v.pfn = s.pfn;
+        v.address = slab_address(k, s);
+        v.order = s.order;
+        v.objects = s.objects;
+        v.inuse = s.inuse;
+        v.list = s.list;
+        v.colour_off = s.colour_off;
+        out.push_back(v);
+    }
+    return out;
+}
+
+} // namespace
+
+SlabClassicView slab_classic_view(const Kernel& k, uint32_t cache) {
+    SlabClassicView v;
+    const SlabModel& m = k.slab;
+    if (m.allocator != SlabAllocator::slab || cache >= m.caches.size() || !m.caches[cache].alive)
+        return v;
+    const kmem_cache& s = m.caches[cache];
+    v.valid = true;
+    v.limit = s.limit;
+    v.batchcount = s.batchcount;
+    v.shared = s.shared;
+    v.colour = s.colour;
+    v.colour_off = s.colour_off;
+    v.colour_next = s.node.colour_next;
+    v.mgmt = s.mgmt;
+    v.freelist_size = s.freelist_size;
+    v.total_slabs = s.node.nr_slabs;
+    v.free_slabs = s.node.free_slabs;
+    v.free_objects = s.node.free_objects;
+    v.free_limit = s.node.free_limit;
+    for (const array_cache& ac : s.cpu_cache) v.cpu.push_back(array_view(ac));
+    v.has_shared = s.node.has_shared;
+    if (v.has_shared) v.shared_array = array_view(s.node.shared);
+    v.slabs_full = list_view(k, s.node.slabs_full);
+    v.slabs_partial = list_view(k, s.node.slabs_partial);
+    v.slabs_free = list_view(k, s.node.slabs_free);
+    return v;
+}
+
+std::vector<uint32_t> slab_free_indices(const Kernel& k, uint32_t slab_id) {
+    std::vector<uint32_t> out;
+    const SlabModel& m = k.slab;
+    if (m.allocator != SlabAllocator::slab || slab_id >= m.slabs.size()) return out;
+    const Slab& slab = m.slabs[slab_id];
+    for (uint32_t i = slab.inuse; i < slab.free_idx.size(); ++i) out.push_back(slab.free_idx[i]);
+    return out;
 }
 
 } // namespace klab

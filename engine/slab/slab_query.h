@@ -1,6 +1,7 @@
 // Read-only views of the slab layer for the front end (slab cache table, slab detail, object
 // grids) and lesson predicates (cache_objects("kmalloc-128"), slab_count(cache)). Nothing
-// here changes the kernel; everything is computed from the SLUB state in slab/slab.h.
+// here changes the kernel; everything is computed from the slab state in slab/slab.h, SLUB's
+// or classic SLAB's (the SLAB-only views are at the end).
 #pragma once
 
 #include <cstdint>
@@ -26,12 +27,16 @@ struct SlabCacheInfo {
     uint32_t cpu_slabs = 0, cpu_partial_slabs = 0, node_partial_slabs = 0, full_slabs = 0;
     uint32_t min_partial = 0, cpu_partial = 0;
     uint64_t bytes = 0; // pages held, in bytes
+    // Classic SLAB: slabs on slabs_free (full_slabs and node_partial_slabs are slabs_full and
+    // slabs_partial there; the CPU fields stay 0).
+    uint32_t free_slabs = 0;
 };
 
 // All caches in /proc/slabinfo order (newest first).
 std::vector<SlabCacheInfo> slab_cache_infos(const Kernel& k);
 SlabCacheInfo slab_cache_info(const Kernel& k, uint32_t cache);
 
+// Classic SLAB: free_on_cpu means "in a per-CPU or the shared array cache".
 enum class SlabObjectState : uint8_t { allocated, free_on_slab, free_on_cpu };
 
 struct SlabView {
@@ -42,6 +47,7 @@ struct SlabView {
     SlabList list = SlabList::none;
     uint32_t cpu = 0; // when list is cpu_slab or cpu_partial
     bool frozen = false;
+    uint32_t colour_off = 0; // classic SLAB: bytes before the first object (cache colouring)
 };
 
 struct SlabObjectView {
@@ -63,5 +69,36 @@ uint64_t slab_count(const Kernel& k, const std::string& name);
 // A slabtop(1)-style table ("Active / Total Objects (% used)" summary and one line per
 // cache, sorted by number of objects).
 std::string slabtop_text(const Kernel& k, uint32_t max_lines = 20);
+
+// ---- classic SLAB (mm/slab.c) ---------------------------------------------------------------
+
+// The allocator the machine booted.
+SlabAllocator slab_allocator(const Kernel& k);
+
+// struct array_cache: a LIFO of free objects; entry[avail - 1] is handed out next.
+struct SlabArrayCacheView {
+    uint32_t avail = 0, limit = 0, batchcount = 0, touched = 0;
+    std::vector<uint64_t> entry; // the avail objects, bottom first
+};
+
+struct SlabClassicView {
+    bool valid = false; // false under SLUB, or for a cache id that is not alive
+    uint32_t limit = 0, batchcount = 0, shared = 0; // tunables, as /proc/slabinfo prints them
+    uint32_t colour = 0, colour_off = 0, colour_next = 0; // cache colouring
+    SlabMgmt mgmt = SlabMgmt::on_slab; // where the freelist index array lives
+    uint32_t freelist_size = 0;        // bytes of that array
+    uint64_t total_slabs = 0, free_slabs = 0, free_objects = 0;
+    uint32_t free_limit = 0;
+    std::vector<SlabArrayCacheView> cpu; // one per CPU
+    bool has_shared = false;
+    SlabArrayCacheView shared_array; // the node's shared array (has_shared)
+    // The three node lists in list order (head first), with addresses and active counts.
+    std::vector<SlabView> slabs_full, slabs_partial, slabs_free;
+};
+SlabClassicView slab_classic_view(const Kernel& k, uint32_t cache);
+
+// A SLAB slab's freelist index array: entry i (active <= i < objects) is the number of a free
+// object; the next allocation takes entry `active`.
+std::vector<uint32_t> slab_free_indices(const Kernel& k, uint32_t slab_id);
 
 } // namespace klab

@@ -173,8 +173,6 @@ void account_slab(Kernel& k, const kmem_cache& s, uint32_t order, int sign) {
         c -= 1ull << order;
 }
 
-namespace {
-
 uint32_t take_slab_id(SlabModel& m) {
     if (!m.free_slab_ids.empty()) {
         uint32_t id = m.free_slab_ids.back();
@@ -185,6 +183,8 @@ uint32_t take_slab_id(SlabModel& m) {
     m.slabs.push_back(Slab{});
     return uint32_t(m.slabs.size() - 1);
 }
+
+namespace {
 
 pfn_t alloc_slab_page(Kernel& k, gfp_t gfp, uint32_t order) {
     pfn_t p = alloc_pages(k, gfp, order);
@@ -223,14 +223,7 @@ uint32_t new_slab(Kernel& k, uint32_t cache, gfp_t gfp, SlabCtx& cx) {
     slab.cache = cache;
     slab.objects = uint32_t((4096ull << order) / s.size);
     slab.inuse = 0;
-    for (pfn_t i = 0; i < (1u << order); ++i) {
-        page& pg = k.mm.mem_map[p + i];
-        pg.lru_next = id;
-        pg.lru_prev = kSlabMark;
-    }
-    k.mm.mem_map[p].flags |= PG_slab; // __folio_set_slab()
-    set_page_owner(k, p, PageOwner::slab);
-    account_slab(k, s, order, +1);
+    attach_slab_pages(k, s, id, p, order);
 
     setup_slab_debug(k, s, slab);
     uint64_t start = fixup_red_left(s, slab_address(k, slab));
@@ -258,6 +251,23 @@ void discard_slab(Kernel& k, uint32_t id) {
     kmem_cache& s = m.caches[slab.cache];
     s.node.nr_slabs--;
     s.node.total_objects -= slab.objects;
+    release_slab_pages(k, s, id);
+}
+
+void attach_slab_pages(Kernel& k, const kmem_cache& s, uint32_t id, pfn_t p, uint32_t order) {
+    for (pfn_t i = 0; i < (1u << order); ++i) {
+        page& pg = k.mm.mem_map[p + i];
+        pg.lru_next = id;
+        pg.lru_prev = kSlabMark;
+    }
+    k.mm.mem_map[p].flags |= PG_slab; // __folio_set_slab()
+    set_page_owner(k, p, PageOwner::slab);
+    account_slab(k, s, order, +1);
+}
+
+void release_slab_pages(Kernel& k, const kmem_cache& s, uint32_t id) {
+    SlabModel& m = slabm(k);
+    Slab& slab = m.slabs[id];
     for (pfn_t i = 0; i < (1u << slab.order); ++i) {
         page& pg = k.mm.mem_map[slab.pfn + i];
         pg.lru_next = NO_PFN;
@@ -270,6 +280,14 @@ void discard_slab(Kernel& k, uint32_t id) {
     slab = Slab{};
     m.free_slab_ids.push_back(id);
     __free_pages(k, p, order);
+}
+
+void slab_pre_alloc_hook(Kernel& k, gfp_t gfp) {
+    // might_alloc(): a blocking mask in atomic context is a bug, even when the object comes
+    // from a per-CPU cache without touching the page allocator.
+    const CpuContext& ctx = k.cpus[k.current_cpu];
+    if ((ctx.preempt_count || ctx.irqs_disabled) && gfpflags_allow_blocking(gfp) && slabm(k).up)
+        might_sleep(k, "include/linux/sched/mm.h", 274);
 }
 
 // ---------------------------------------------------------------- cpu partial / deactivate
@@ -530,13 +548,9 @@ void flush_all(Kernel& k, uint32_t cache) {
 
 // ---------------------------------------------------------------- alloc and free
 
-uint64_t slab_alloc(Kernel& k, uint32_t cache, gfp_t gfp, uint32_t orig_size, SlabCtx& cx) {
+uint64_t slub_alloc(Kernel& k, uint32_t cache, gfp_t gfp, uint32_t orig_size, SlabCtx& cx) {
     SlabModel& m = slabm(k);
-    // slab_pre_alloc_hook() -> might_alloc(): a blocking mask in atomic context is a bug,
-    // even when the object comes from the CPU slab without touching the page allocator.
-    const CpuContext& ctx = k.cpus[k.current_cpu];
-    if ((ctx.preempt_count || ctx.irqs_disabled) && gfpflags_allow_blocking(gfp) && m.up)
-        might_sleep(k, "include/linux/sched/mm.h", 274);
+    slab_pre_alloc_hook(k, gfp);
     kmem_cache& s = m.caches[cache];
     kmem_cache_cpu& c = s.cpu_slab[k.current_cpu];
     uint64_t obj = c.freelist;
@@ -552,7 +566,7 @@ uint64_t slab_alloc(Kernel& k, uint32_t cache, gfp_t gfp, uint32_t orig_size, Sl
     return obj;
 }
 
-void slab_free(Kernel& k, uint32_t cache, uint32_t id, uint64_t obj, SlabCtx& cx) {
+void slub_free(Kernel& k, uint32_t cache, uint32_t id, uint64_t obj, SlabCtx& cx) {
     SlabModel& m = slabm(k);
     kmem_cache& s = m.caches[cache];
     kmem_cache_cpu& c = s.cpu_slab[k.current_cpu];
@@ -610,7 +624,7 @@ void slab_free(Kernel& k, uint32_t cache, uint32_t id, uint64_t obj, SlabCtx& cx
 
 // ---------------------------------------------------------------- shrink and shutdown
 
-int kmem_cache_shrink_id(Kernel& k, uint32_t cache) {
+int slub_shrink(Kernel& k, uint32_t cache) {
     SlabModel& m = slabm(k);
     flush_all(k, cache);
     kmem_cache& s = m.caches[cache];
@@ -628,7 +642,7 @@ int kmem_cache_shrink_id(Kernel& k, uint32_t cache) {
     return m.caches[cache].node.nr_slabs ? 1 : 0;
 }
 
-int kmem_cache_shutdown(Kernel& k, uint32_t cache, SlabCtx& cx) {
+int slub_shutdown(Kernel& k, uint32_t cache, SlabCtx& cx) {
     SlabModel& m = slabm(k);
     flush_all(k, cache);
     // free_partial(): empty slabs go; slabs with objects are reported.

@@ -73,17 +73,48 @@ void queue_add_head(SlabModel& m, SlabQueue& q, uint32_t id);
 void queue_add_tail(SlabModel& m, SlabQueue& q, uint32_t id);
 void queue_del(SlabModel& m, SlabQueue& q, uint32_t id);
 
-// Slabs.
+// Slabs (the page side is shared by the backends).
+uint32_t take_slab_id(SlabModel& m);
+// Marks the pages of slab id (PG_slab, owner, slab id) and accounts them in /proc/meminfo.
+void attach_slab_pages(Kernel& k, const kmem_cache& s, uint32_t id, pfn_t p, uint32_t order);
+// Undoes attach_slab_pages(), frees the slab id and gives the pages back to the buddy allocator.
+void release_slab_pages(Kernel& k, const kmem_cache& s, uint32_t id);
+// slab_pre_alloc_hook() -> might_alloc().
+void slab_pre_alloc_hook(Kernel& k, gfp_t gfp);
 uint32_t new_slab(Kernel& k, uint32_t cache, gfp_t gfp, SlabCtx& cx);
 void discard_slab(Kernel& k, uint32_t slab_id);
 void flush_all(Kernel& k, uint32_t cache);
 
-// Object paths (slub.cpp).
+// Object paths: the backend dispatch (slab_common.cpp) ...
 uint64_t slab_alloc(Kernel& k, uint32_t cache, gfp_t gfp, uint32_t orig_size, SlabCtx& cx);
 void slab_free(Kernel& k, uint32_t cache, uint32_t slab_id, uint64_t obj, SlabCtx& cx);
 // __kmem_cache_shutdown(): 0 if the cache is empty now.
 int kmem_cache_shutdown(Kernel& k, uint32_t cache, SlabCtx& cx);
 int kmem_cache_shrink_id(Kernel& k, uint32_t cache);
+inline bool is_slab_classic(const Kernel& k) {
+    return k.slab.allocator == SlabAllocator::slab;
+}
+// ... SLUB (slub.cpp) ...
+uint64_t slub_alloc(Kernel& k, uint32_t cache, gfp_t gfp, uint32_t orig_size, SlabCtx& cx);
+void slub_free(Kernel& k, uint32_t cache, uint32_t slab_id, uint64_t obj, SlabCtx& cx);
+int slub_shutdown(Kernel& k, uint32_t cache, SlabCtx& cx);
+int slub_shrink(Kernel& k, uint32_t cache);
+// ... and classic SLAB (slab_classic.cpp).
+// __kmem_cache_create() for SLAB: geometry, colouring, tunables, array caches; false: -E2BIG.
+bool slab_classic_open(Kernel& k, uint32_t cache, SlabCtx& cx);
+// kmem_cache_init_late(): enable_cpucache() for the caches made during boot.
+void slab_classic_init_late(Kernel& k);
+uint64_t slab_classic_alloc(Kernel& k, uint32_t cache, gfp_t gfp, SlabCtx& cx);
+void slab_classic_free(Kernel& k, uint32_t cache, uint32_t slab_id, uint64_t obj, SlabCtx& cx);
+int slab_classic_shrink(Kernel& k, uint32_t cache, SlabCtx& cx);
+// __kmem_cache_release(): gives back the node struct and shared array (later caches).
+void slab_classic_release(Kernel& k, uint32_t cache, SlabCtx& cx);
+// Runs the cache_reap() work of every CPU whose 2*HZ period has passed.
+void slab_classic_reap_due(Kernel& k);
+// drain_cpu_caches(): every CPU's array cache and the shared array back to the slabs.
+void drain_cpu_caches(Kernel& k, uint32_t cache, SlabCtx& cx);
+// The object address of index idx in a SLAB slab.
+uint64_t slab_classic_obj(const Kernel& k, const Slab& slab, uint32_t idx);
 // cache_from_obj(): the slab's cache, with the WARN when it differs from s.
 uint32_t cache_from_obj(Kernel& k, uint32_t cache, uint64_t obj, SlabCtx& cx);
 
