@@ -236,6 +236,7 @@ struct SlabModel {
     // CPU's cache_reap() work runs next (jiffies).
     uint32_t slab_max_order = 0;
     std::vector<uint64_t> next_reap_ac;
+    uint32_t api_depth = 0; // nesting of slab API calls (0 between calls)
 };
 
 // The caller's side of a slab call: who called (for tracks and trace events), a way to run

@@ -418,13 +418,18 @@ int kmem_cache_shrink_id(Kernel& k, uint32_t cache) {
 
 namespace {
 
-// A student-facing entry (not a nested call of the slab layer itself): SLAB's reap work that
-// fell due since the last call runs first.
-void enter_api(Kernel& k, SlabCtx& cx, const char* api) {
-    if (cx.api) return;
-    cx.api = api;
-    if (is_slab_classic(k)) slab_classic_reap_due(k);
-}
+// An API entry. The outermost one (not a call the slab layer makes itself, such as SLAB's
+// kmalloc of an off-slab index array) first runs SLAB's reap work that fell due.
+struct ApiScope {
+    Kernel& k;
+    ApiScope(Kernel& kernel, SlabCtx& cx, const char* api) : k(kernel) {
+        if (!cx.api) cx.api = api;
+        if (k.slab.api_depth++ == 0 && is_slab_classic(k)) slab_classic_reap_due(k);
+    }
+    ~ApiScope() { --k.slab.api_depth; }
+    ApiScope(const ApiScope&) = delete;
+    ApiScope& operator=(const ApiScope&) = delete;
+};
 
 } // namespace
 
@@ -770,7 +775,7 @@ uint32_t cache_from_obj(Kernel& k, uint32_t cache, uint64_t obj, SlabCtx& cx) {
 // ============================================================================ objects
 
 uint64_t kmem_cache_alloc(Kernel& k, uint64_t cachep, gfp_t gfp, SlabCtx& cx) {
-    enter_api(k, cx, "kmem_cache_alloc");
+    ApiScope scope(k, cx, "kmem_cache_alloc");
     uint32_t id = cache_by_address(k, cachep);
     if (id == NO_CACHE) return 0;
     uint64_t tid = k.trace.open();
@@ -782,7 +787,7 @@ uint64_t kmem_cache_alloc(Kernel& k, uint64_t cachep, gfp_t gfp, SlabCtx& cx) {
 }
 
 void kmem_cache_free(Kernel& k, uint64_t cachep, uint64_t obj, SlabCtx& cx) {
-    enter_api(k, cx, "kmem_cache_free");
+    ApiScope scope(k, cx, "kmem_cache_free");
     uint32_t id = cache_by_address(k, cachep);
     if (id == NO_CACHE || !obj) return;
     uint32_t real = cache_from_obj(k, id, obj, cx);
@@ -818,7 +823,7 @@ uint32_t kmalloc_slab(const Kernel& k, uint64_t size, gfp_t gfp) {
 }
 
 uint64_t kmalloc(Kernel& k, uint64_t size, gfp_t gfp, SlabCtx& cx) {
-    enter_api(k, cx, "__kmalloc");
+    ApiScope scope(k, cx, "__kmalloc");
     uint64_t tid = k.trace.open();
     uint64_t ret;
     uint32_t bytes_alloc;
@@ -845,7 +850,7 @@ uint64_t kmalloc(Kernel& k, uint64_t size, gfp_t gfp, SlabCtx& cx) {
 }
 
 void kfree(Kernel& k, uint64_t obj, SlabCtx& cx) {
-    enter_api(k, cx, "kfree");
+    ApiScope scope(k, cx, "kfree");
     uint64_t tid = k.trace.open();
     emit(k, tid, TraceEventType::kfree, cx.caller, obj, 0, 0, 0, NO_CACHE);
     if (obj <= ZERO_SIZE_PTR) {
