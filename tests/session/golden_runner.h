@@ -1,5 +1,5 @@
 // Runs a golden script the way `klab run` does (piece by piece, options from a first line
-// "// klab: --preset i386 --seed 3") and returns everything it printed, in order.
+// "// klab: --preset i386 --seed 3 --allocator slab") and returns everything it printed, in order.
 #pragma once
 
 #include <fstream>
@@ -28,6 +28,7 @@ inline klab::MachineConfig config_for(const std::string& text) {
         if (o == "--seed") c.seed = std::stoull(v);
         if (o == "--mem") c.mem_bytes = klab::parse_mem_size(v).value();
         if (o == "--cpus") c.nr_cpus = uint32_t(std::stoul(v));
+        if (o == "--allocator") c.allocator = klab::parse_allocator(v).value();
         if (o == "--cmdline") c.cmdline += (c.cmdline.empty() ? "" : " ") + v; // one word each
     }
     return c;
