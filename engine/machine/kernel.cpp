@@ -178,9 +178,6 @@ int MemoryModel::zone_index(ZoneKind k) const {
 
 Result<Kernel> Kernel::boot(const MachineConfig& config, bool with_slab) {
     KLAB_TRY(config.validate());
-    if (with_slab && config.allocator == SlabAllocator::slob)
-        return make_error("the SLOB allocator is not modelled yet: boot with slub (Linux 6.1's "
-                          "default) or slab");
     Kernel k;
     k.config = config;
     k.clock.hz = config.hz();

@@ -59,8 +59,10 @@ std::vector<std::string_view> proc_paths() {
 }
 
 Result<std::string> proc_read(const Kernel& k, std::string_view path) {
+    // 6.1 has /proc/slabinfo only with SLAB or SLUB_DEBUG: not under SLOB.
+    const bool absent = path == "/proc/slabinfo" && k.slab.allocator == SlabAllocator::slob;
     for (const ProcFile& f : kProcFiles)
-        if (path == f.path) return f.read(k);
+        if (path == f.path && !absent) return f.read(k);
     return make_error("cat: " + std::string(path) + ": No such file or directory");
 }
 
@@ -94,7 +96,8 @@ Result<void> proc_write(Kernel& k, std::string_view path, std::string_view text)
         setup_per_zone_wmarks(k);
         return {};
     }
-    if (path == "/proc/slabinfo") { // slabinfo_write(): SLAB tunes, SLUB answers -EIO
+    if (path == "/proc/slabinfo" && k.slab.allocator != SlabAllocator::slob) {
+        // slabinfo_write(): SLAB tunes, SLUB answers -EIO.
         std::string t(text);
         while (!t.empty() && t.back() == '\n') t.pop_back();
         int err = slabinfo_write(k, t);

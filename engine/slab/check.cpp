@@ -47,18 +47,24 @@ uint32_t walk(const Kernel& k, const kmem_cache& s, const Slab& slab, uint64_t h
 
 void check_queue(const SlabModel& m, const SlabQueue& q, SlabList want, uint32_t cache,
                  Errors& e, const char* what) {
+    static const kmem_cache kSlob = [] {
+        kmem_cache c;
+        c.name = "slob";
+        return c;
+    }();
+    const kmem_cache& owner = cache == NO_CACHE ? kSlob : m.caches[cache];
     uint32_t n = 0, prev = NO_SLAB;
     for (uint32_t id = q.head; id != NO_SLAB; id = m.slabs[id].next) {
         const Slab& s = m.slabs[id];
         if (s.list != want || s.cache != cache)
-            e.add("%s: slab %u on the %s list says list %d cache %u", m.caches[cache].name.c_str(),
+            e.add("%s: slab %u on the %s list says list %d cache %u", owner.name.c_str(),
                   id, what, int(s.list), s.cache);
         if (s.prev != prev) e.add("%s: broken back link at slab %u", what, id);
         prev = id;
         if (++n > m.slabs.size()) break;
     }
-    if (n != q.count) e.add("%s: %s list count %u, walked %u", m.caches[cache].name.c_str(), what, q.count, n);
-    if (q.tail != prev) e.add("%s: %s list tail mismatch", m.caches[cache].name.c_str(), what);
+    if (n != q.count) e.add("%s: %s list count %u, walked %u", owner.name.c_str(), what, q.count, n);
+    if (q.tail != prev) e.add("%s: %s list tail mismatch", owner.name.c_str(), what);
 }
 
 } // namespace
@@ -152,9 +158,54 @@ void check_classic(const Kernel& k, Errors& e) {
     }
 }
 
+// SLOB: each heap page's free blocks (read from simulated memory) lie inside the page in
+// address order without overlapping, add up to sp->units, and the page is on one of the
+// three lists exactly when it has free units; the meminfo counter matches the pages.
+void check_slob(const Kernel& k, Errors& e) {
+    const SlabModel& m = k.slab;
+    std::vector<bool> is_free_id(m.slabs.size(), false);
+    for (uint32_t id : m.free_slab_ids) is_free_id[id] = true;
+    uint64_t pages = 0;
+    for (uint32_t id = 0; id < m.slabs.size(); ++id) {
+        if (is_free_id[id]) continue;
+        const Slab& sp = m.slabs[id];
+        ++pages;
+        if (sp.cache != NO_CACHE) e.add("slob page %u has cache %u", id, sp.cache);
+        const page& pg = k.mm.mem_map[sp.pfn];
+        if (pg.lru_prev != kSlabMark || pg.lru_next != id || !(pg.flags & PG_slab))
+            e.add("slob page %u (pfn %#x) is not marked", id, sp.pfn);
+        if (sp.inuse >= 2048) e.add("slob page %u has %u free units", id, sp.inuse);
+        bool listed = sp.list == SlabList::slob_small || sp.list == SlabList::slob_medium ||
+                      sp.list == SlabList::slob_large;
+        if (listed != (sp.inuse > 0)) e.add("slob page %u with %u free units on list %d", id, sp.inuse, int(sp.list));
+        uint64_t base = k.mm.page_offset + (uint64_t(sp.pfn) << 12), end = 0;
+        uint32_t units = 0;
+        for (const auto& [addr, n] : slob_free_blocks(k, id)) {
+            if (addr < base || addr + 2ull * n > base + 4096 || addr < end)
+                e.add("slob page %u: free block %#llx (%u units) out of order or outside", id,
+                      (unsigned long long)addr, n);
+            end = addr + 2ull * n;
+            units += n;
+        }
+        if (listed && units != sp.inuse)
+            e.add("slob page %u: free blocks hold %u units, sp->units is %u", id, units, sp.inuse);
+    }
+    check_queue(m, m.free_slob_small, SlabList::slob_small, NO_CACHE, e, "free_slob_small");
+    check_queue(m, m.free_slob_medium, SlabList::slob_medium, NO_CACHE, e, "free_slob_medium");
+    check_queue(m, m.free_slob_large, SlabList::slob_large, NO_CACHE, e, "free_slob_large");
+    if (m.nr_slab_unreclaimable != pages || m.nr_slab_reclaimable)
+        e.add("slob page counter %llu, pages %llu", (unsigned long long)m.nr_slab_unreclaimable,
+              (unsigned long long)pages);
+}
+
 std::string check_slab_caches(const Kernel& k) {
     const SlabModel& m = k.slab;
     Errors e;
+    if (m.allocator == SlabAllocator::slob) {
+        check_slob(k, e);
+        if (e.n > 20) e.out += "... " + std::to_string(e.n - 20) + " more\n";
+        return e.out;
+    }
     if (m.allocator == SlabAllocator::slab) check_classic(k, e);
     std::vector<uint64_t> nr_slabs(m.caches.size()), nr_objs(m.caches.size());
     std::vector<bool> is_free_id(m.slabs.size(), false);

@@ -21,6 +21,8 @@ struct Kernel;
 // free index array (model copy and bytes in memory) holds distinct free objects; every array
 // cache entry is an object of its cache, in one array only, and the object states agree;
 // free_objects/free_slabs/total_slabs match the slabs.
+// SLOB: each heap page's in-memory free blocks are ordered, inside the page and add up to its
+// free units; a page is on a size list exactly when it has free units.
 std::string check_slab_caches(const Kernel& k);
 
 } // namespace klab

@@ -21,7 +21,7 @@
 // Classic SLAB (CONFIG_SLAB, mm/slab.c) is the second backend: its state is the SLAB part of
 // kmem_cache / kmem_cache_node / Slab below and its paths live in slab_classic.cpp (see the
 // header there for what it simplifies). slab_common.cpp dispatches on SlabModel::allocator.
-// SLOB is not modelled yet: booting with it is refused by Kernel::boot().
+// SLOB (CONFIG_SLOB, mm/slob.c) is the third: slob.cpp, a first-fit heap on pages.
 #pragma once
 
 #include <cstdint>
@@ -97,7 +97,10 @@ enum class SlabList : uint8_t {
     node_full,
     slabs_partial,
     slabs_full,
-    slabs_free
+    slabs_free,
+    slob_small, // SLOB pages with free space, by the size that put them there
+    slob_medium,
+    slob_large
 };
 
 // Where classic SLAB keeps a slab's freelist index array (mm/slab.c CFLGS_* and on-slab).
@@ -237,6 +240,10 @@ struct SlabModel {
     uint32_t slab_max_order = 0;
     std::vector<uint64_t> next_reap_ac;
     uint32_t api_depth = 0; // nesting of slab API calls (0 between calls)
+    // SLOB: free_slob_small (< 256 bytes), free_slob_medium (< 1024), free_slob_large. A SLOB
+    // page is a Slab with cache NO_CACHE, inuse = sp->units (its free units) and freelist =
+    // its first free block.
+    SlabQueue free_slob_small, free_slob_medium, free_slob_large;
 };
 
 // The caller's side of a slab call: who called (for tracks and trace events), a way to run

@@ -2,7 +2,11 @@
 // find_mergeable, kmem_cache_destroy, kmalloc_slab, kmalloc caches, __kmalloc_large_node,
 // kfree, __ksize, krealloc, kfree_sensitive) and kmem_cache_open()/kmem_cache_flags() of
 // mm/slub.c (6.1). Every call emits its kmem:* trace event after the page-allocator events it
-// caused, which name it as their parent. Simplifications: the boot caches are a
+// caused, which name it as their parent. The object paths go to the allocator booted
+// (slab_alloc()/slab_free()/kmem_cache_shutdown() below): SLUB (slub.cpp) or classic SLAB
+// (slab_classic.cpp, whose kmem_cache_init() is slab_boot_classic(): kmalloc caches from 32
+// bytes with ARCH_KMALLOC_FLAGS = SLAB_HWCACHE_ALIGN, no kmem_cache_node cache, no slub_debug,
+// find_mergeable()'s extra alignment test). Simplifications: the boot caches are a
 // representative subset of what a Debian 6.1 kernel creates (object sizes approximate,
 // flags as in the Linux call sites); no sysfs aliases.
 #include <algorithm>
@@ -238,6 +242,14 @@ uint32_t create_cache(Kernel& k, const std::string& name, uint32_t object_size, 
     s.ctor = ctor;
     s.useroffset = useroffset;
     s.usersize = usersize;
+    if (m.allocator == SlabAllocator::slob) {
+        s.flags = flags;
+        alloc_cache_structs(k, id, cx);
+        slob_open(k, id);
+        m.caches[id].refcount = 1;
+        m.slab_caches.push_back(id);
+        return id;
+    }
     if (m.allocator == SlabAllocator::slab) {
         // SLAB's kmem_cache_flags() adds nothing (no slub_debug); the struct comes first, then
         // __kmem_cache_create() sets up the geometry, the node and the array caches.
@@ -289,7 +301,7 @@ uint32_t find_mergeable(Kernel& k, uint32_t size, uint32_t align, slab_flags_t f
                         const std::string& name, uint64_t ctor) {
     const SlabModel& m = slabm(k);
     const uint32_t pb = ptr_bytes(k);
-    if (m.slab_nomerge || ctor) return NO_CACHE;
+    if (m.slab_nomerge || ctor || m.allocator == SlabAllocator::slob) return NO_CACHE;
     size = (size + pb - 1) / pb * pb;
     align = calculate_alignment(flags, align, size, pb);
     size = (size + align - 1) / align * align;
@@ -397,22 +409,27 @@ gfp_t kmalloc_fix_flags(Kernel& k, gfp_t gfp, SlabCtx& cx) {
 
 uint64_t slab_alloc(Kernel& k, uint32_t cache, gfp_t gfp, uint32_t orig_size, SlabCtx& cx) {
     if (is_slab_classic(k)) return slab_classic_alloc(k, cache, gfp, cx);
+    if (is_slob(k)) return slob_cache_alloc(k, cache, gfp, cx);
     return slub_alloc(k, cache, gfp, orig_size, cx);
 }
 
 void slab_free(Kernel& k, uint32_t cache, uint32_t slab_id, uint64_t obj, SlabCtx& cx) {
     if (is_slab_classic(k)) return slab_classic_free(k, cache, slab_id, obj, cx);
+    if (is_slob(k)) return slob_cache_free(k, cache, obj, cx);
     slub_free(k, cache, slab_id, obj, cx);
 }
 
 int kmem_cache_shutdown(Kernel& k, uint32_t cache, SlabCtx& cx) {
     if (is_slab_classic(k)) return slab_classic_shrink(k, cache, cx);
+    if (is_slob(k)) return 0; // "No way to check for remaining objects"
+
     return slub_shutdown(k, cache, cx);
 }
 
 int kmem_cache_shrink_id(Kernel& k, uint32_t cache) {
     SlabCtx cx;
     if (is_slab_classic(k)) return slab_classic_shrink(k, cache, cx);
+    if (is_slob(k)) return 0;
     return slub_shrink(k, cache);
 }
 
@@ -530,6 +547,26 @@ void create_boot_caches(Kernel& k, SlabCtx& cx) {
     }
 }
 
+// kmem_cache_init() of mm/slob.c: only the static kmem_cache (not on slab_caches); no kmalloc
+// caches; the later boot caches, never merged (SLOB has no __kmem_cache_alias()).
+void slab_boot_slob(Kernel& k) {
+    SlabModel& m = slabm(k);
+    SlabCtx cx;
+    m.slub_debug.clear();
+    bool was_tracing = k.trace.enabled;
+    k.trace.enabled = false;
+    const uint32_t pb = ptr_bytes(k);
+    uint32_t cache_id = create_cache(k, "kmem_cache", pb == 8 ? 64 : 44, 8, SLAB_PANIC, 0, 0, 0, cx);
+    m.slab_caches.clear();
+    m.kmem_cache_id = cache_id;
+    m.kmem_cache_node_id = NO_CACHE;
+    m.caches[cache_id].refcount = -1;
+    m.up = true;
+    create_boot_caches(k, cx);
+    m.boot_done = true;
+    k.trace.enabled = was_tracing;
+}
+
 // kmem_cache_init() of mm/slab.c: the static kmem_cache cache, the kmalloc cache that holds
 // struct kmem_cache_node (kmalloc-128 on x86_64, kmalloc-64 on i386), then the other kmalloc
 // caches from 32 bytes up; the later boot caches; kmem_cache_init_late()'s tunables come with
@@ -589,6 +626,10 @@ void slab_boot(Kernel& k) {
     }
     if (m.allocator == SlabAllocator::slab) {
         slab_boot_classic(k);
+        return;
+    }
+    if (m.allocator == SlabAllocator::slob) {
+        slab_boot_slob(k);
         return;
     }
     if (m.slub_min_order > MAX_ORDER - 1) m.slub_min_order = MAX_ORDER - 1;
@@ -749,6 +790,7 @@ int kmem_cache_shrink(Kernel& k, uint64_t cachep, SlabCtx& cx) {
     uint32_t id = cache_by_address(k, cachep);
     if (id == NO_CACHE) return 0;
     if (is_slab_classic(k)) return slab_classic_shrink(k, id, cx);
+    if (is_slob(k)) return 0;
     return kmem_cache_shrink_id(k, id);
 }
 
@@ -790,6 +832,13 @@ void kmem_cache_free(Kernel& k, uint64_t cachep, uint64_t obj, SlabCtx& cx) {
     ApiScope scope(k, cx, "kmem_cache_free");
     uint32_t id = cache_by_address(k, cachep);
     if (id == NO_CACHE || !obj) return;
+    if (is_slob(k)) { // SLOB trusts the cache it is given (no cache_from_obj())
+        uint64_t tid = k.trace.open();
+        emit(k, tid, TraceEventType::kmem_cache_free, cx.caller, obj, 0, 0, 0, id);
+        slob_cache_free(k, id, obj, cx);
+        k.trace.close();
+        return;
+    }
     uint32_t real = cache_from_obj(k, id, obj, cx);
     if (real == NO_CACHE) return;
     uint64_t tid = k.trace.open();
@@ -828,7 +877,15 @@ uint64_t kmalloc(Kernel& k, uint64_t size, gfp_t gfp, SlabCtx& cx) {
     uint64_t ret;
     uint32_t bytes_alloc;
     uint32_t cache = NO_CACHE;
-    if (size > KMALLOC_MAX_CACHE_SIZE) {
+    if (is_slob(k)) {
+        bytes_alloc = 0;
+        if (size > (4096ull << (MAX_ORDER - 1)) && cx.hooks) { // the page allocator WARNs
+            k.dump_stack_callers = {"slob_new_pages", cx.api ? cx.api : "__kmalloc"};
+            for (std::string& f : cx.hooks->caller_frames()) k.dump_stack_callers.push_back(f);
+        }
+        ret = slob_kmalloc(k, size, gfp, &bytes_alloc);
+        k.dump_stack_callers.clear();
+    } else if (size > KMALLOC_MAX_CACHE_SIZE) {
         ret = kmalloc_large(k, size, gfp, cx);
         uint32_t order = 0;
         while ((4096ull << order) < size && order < 40) ++order;
@@ -858,7 +915,9 @@ void kfree(Kernel& k, uint64_t obj, SlabCtx& cx) {
         return;
     }
     uint32_t sid = slab_of_addr(k, obj);
-    if (sid != NO_SLAB) {
+    if (is_slob(k) && (sid != NO_SLAB || virt_addr_valid(k, obj))) {
+        slob_kfree(k, obj, cx);
+    } else if (sid != NO_SLAB) {
         slab_free(k, k.slab.slabs[sid].cache, sid, obj, cx);
     } else if (!virt_addr_valid(k, obj)) {
         bad_virt_to_folio(k, obj, cx);
@@ -871,6 +930,13 @@ void kfree(Kernel& k, uint64_t obj, SlabCtx& cx) {
 uint64_t ksize(Kernel& k, uint64_t obj, SlabCtx& cx) {
     if (!cx.api) cx.api = "__ksize";
     if (obj <= ZERO_SIZE_PTR) return 0; // ZERO_OR_NULL_PTR()
+    if (is_slob(k)) {
+        if (slab_of_addr(k, obj) == NO_SLAB && !virt_addr_valid(k, obj)) {
+            bad_virt_to_folio(k, obj, cx);
+            return 0;
+        }
+        return slob_ksize(k, obj);
+    }
     uint32_t sid = slab_of_addr(k, obj);
     if (sid != NO_SLAB) {
         // slab_ksize(): object_size with debug red zones/poison, else the whole slot.

@@ -147,6 +147,8 @@ uint64_t slab_count(const Kernel& k, const std::string& name) {
 }
 
 std::string slabtop_text(const Kernel& k, uint32_t max_lines) {
+    // procps 4's slabtop reads /proc/slabinfo, which SLOB kernels do not have.
+    if (k.slab.allocator == SlabAllocator::slob) return "slabtop: Unable to create slabinfo structure\n";
     std::vector<SlabCacheInfo> all = slab_cache_infos(k);
     uint64_t objs = 0, active = 0, slabs = 0, active_slabs = 0, size = 0, active_size = 0;
     uint32_t caches = 0, active_caches = 0;
@@ -273,6 +275,32 @@ std::vector<uint32_t> slab_free_indices(const Kernel& k, uint32_t slab_id) {
     if (m.allocator != SlabAllocator::slab || slab_id >= m.slabs.size()) return out;
     const Slab& slab = m.slabs[slab_id];
     for (uint32_t i = slab.inuse; i < slab.free_idx.size(); ++i) out.push_back(slab.free_idx[i]);
+    return out;
+}
+
+// ---- SLOB
+
+std::vector<SlobPageView> slob_pages(const Kernel& k) {
+    std::vector<SlobPageView> out;
+    const SlabModel& m = k.slab;
+    if (m.allocator != SlabAllocator::slob) return out;
+    auto add = [&](uint32_t id) {
+        const Slab& sp = m.slabs[id];
+        SlobPageView v;
+        v.id = id;
+        v.pfn = sp.pfn;
+        v.address = slab_address(k, sp);
+        v.free_units = sp.list == SlabList::none ? 0 : sp.inuse;
+        v.list = sp.list;
+        for (const auto& [a, n] : slob_free_blocks(k, id)) v.free_blocks.push_back({a, n});
+        out.push_back(std::move(v));
+    };
+    for (const SlabQueue* q : {&m.free_slob_small, &m.free_slob_medium, &m.free_slob_large})
+        for (uint32_t id = q->head; id != NO_SLAB; id = m.slabs[id].next) add(id);
+    std::vector<bool> is_free_id(m.slabs.size(), false);
+    for (uint32_t id : m.free_slab_ids) is_free_id[id] = true;
+    for (uint32_t id = 0; id < m.slabs.size(); ++id)
+        if (!is_free_id[id] && m.slabs[id].list == SlabList::none) add(id);
     return out;
 }
 

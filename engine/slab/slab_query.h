@@ -101,4 +101,22 @@ SlabClassicView slab_classic_view(const Kernel& k, uint32_t cache);
 // object; the next allocation takes entry `active`.
 std::vector<uint32_t> slab_free_indices(const Kernel& k, uint32_t slab_id);
 
+// ---- SLOB (mm/slob.c) -----------------------------------------------------------------------
+
+struct SlobBlockView {
+    uint64_t address = 0;
+    uint32_t units = 0; // SLOB_UNITs of 2 bytes
+};
+struct SlobPageView {
+    uint32_t id = NO_SLAB;
+    pfn_t pfn = NO_PFN;
+    uint64_t address = 0;
+    uint32_t free_units = 0;            // sp->units, out of 2048
+    SlabList list = SlabList::none;     // slob_small / slob_medium / slob_large, none when full
+    std::vector<SlobBlockView> free_blocks; // in address order, as the heap links them
+};
+// Every SLOB heap page (empty under SLUB and SLAB), in list order: small, medium, large, then
+// the full pages.
+std::vector<SlobPageView> slob_pages(const Kernel& k);
+
 } // namespace klab

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "machine/kernel.h"
 #include "slab/slab.h"
@@ -113,6 +115,22 @@ void slab_classic_release(Kernel& k, uint32_t cache, SlabCtx& cx);
 void slab_classic_reap_due(Kernel& k);
 // drain_cpu_caches(): every CPU's array cache and the shared array back to the slabs.
 void drain_cpu_caches(Kernel& k, uint32_t cache, SlabCtx& cx);
+// ... and SLOB (slob.cpp).
+inline bool is_slob(const Kernel& k) {
+    return k.slab.allocator == SlabAllocator::slob;
+}
+bool slob_open(Kernel& k, uint32_t cache); // __kmem_cache_create(): size in SLOB units
+uint64_t slob_cache_alloc(Kernel& k, uint32_t cache, gfp_t gfp, SlabCtx& cx);
+void slob_cache_free(Kernel& k, uint32_t cache, uint64_t obj, SlabCtx& cx);
+// __do_kmalloc_node() of SLOB: a size header before small objects; pages for big ones.
+uint64_t slob_kmalloc(Kernel& k, uint64_t size, gfp_t gfp, uint32_t* bytes_alloc);
+void slob_kfree(Kernel& k, uint64_t block, SlabCtx& cx);
+uint64_t slob_ksize(const Kernel& k, uint64_t block);
+// A SLOB page's free blocks: (address, units), in address order.
+std::vector<std::pair<uint64_t, uint32_t>> slob_free_blocks(const Kernel& k, uint32_t slab_id);
+// Page marks of a slab page (PG_slab, owner, the slab id in the lru links), without accounting.
+void mark_slab_page(Kernel& k, pfn_t pfn, uint32_t id);
+void unmark_slab_page(Kernel& k, pfn_t pfn);
 // The object address of index idx in a SLAB slab.
 uint64_t slab_classic_obj(const Kernel& k, const Slab& slab, uint32_t idx);
 // cache_from_obj(): the slab's cache, with the WARN when it differs from s.

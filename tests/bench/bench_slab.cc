@@ -1,7 +1,8 @@
 // Slab benchmark (not a timed test): kmalloc+kfree pairs per second for sizes <= 256 bytes
 // with trace events recorded (the CPU-slab fast path, as a driver's alloc/free loop hits it),
 // a churn pattern that crosses slabs (CPU partial and node partial lists, new slabs), and
-// kmem_cache_alloc/free; median of several runs.
+// kmem_cache_alloc/free; median of several runs. `bench_slab slab` runs it on a machine booted
+// with classic SLAB (array caches instead of the CPU slab).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -30,8 +31,15 @@ double median_rate(int runs, uint64_t pairs, Fn fn) {
 
 } // namespace
 
-int main() {
-    Result<Kernel> r = Kernel::boot(MachineConfig::preset(Arch::x86_64));
+int main(int argc, char** argv) {
+    MachineConfig config = MachineConfig::preset(Arch::x86_64);
+    if (argc > 1) {
+        Result<SlabAllocator> a = parse_allocator(argv[1]);
+        if (!a.ok()) return 2;
+        config.allocator = a.value();
+    }
+    std::printf("allocator: %s\n", allocator_name(config.allocator));
+    Result<Kernel> r = Kernel::boot(config);
     if (!r.ok()) return 1;
     Kernel k = std::move(r).value();
     SlabCtx cx;

@@ -97,9 +97,3 @@ TEST_CASE("i386 preset: 4-byte pointers, 20-byte tracks") {
     CHECK(g.size == 96);
     CHECK_SLAB(k);
 }
-
-TEST_CASE("the SLOB allocator is refused with a clear message") {
-    MachineConfig c = MachineConfig::preset(Arch::x86_64);
-    c.allocator = SlabAllocator::slob;
-    CHECK(contains(Kernel::boot(c).error().message, "SLOB allocator is not modelled yet"));
-}
