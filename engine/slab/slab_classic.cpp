@@ -683,6 +683,7 @@ void cache_reap(Kernel& k, uint32_t cpu) {
     SlabCtx cx;
     const uint32_t saved = k.current_cpu;
     k.current_cpu = cpu;
+    ++m.api_depth; // its own kfree()s of off-slab index arrays must not start another reap
     const uint64_t now = k.clock.jiffies();
     std::vector<uint32_t> order(m.slab_caches.rbegin(), m.slab_caches.rend());
     for (uint32_t cache : order) {
@@ -718,6 +719,7 @@ void cache_reap(Kernel& k, uint32_t cpu) {
             drain_freelist(k, cache, (n2.free_limit + 5 * s.objects - 1) / (5 * s.objects), cx);
         }
     }
+    --m.api_depth;
     k.current_cpu = saved;
 }
 
@@ -751,7 +753,10 @@ int slabinfo_write(Kernel& k, const std::string& text) {
         // Out-of-range values are accepted and ignored, as 6.1 does.
         if (limit < 1 || batch < 1 || batch > limit || shared < 0) return 0;
         SlabCtx cx;
-        return do_tune_cpucache(k, *it, uint32_t(limit), uint32_t(batch), uint32_t(shared), cx);
+        ++m.api_depth; // no reap while the arrays are being replaced
+        int err = do_tune_cpucache(k, *it, uint32_t(limit), uint32_t(batch), uint32_t(shared), cx);
+        --m.api_depth;
+        return err;
     }
     return -22;
 }

@@ -703,7 +703,7 @@ uint32_t cache_by_name(const Kernel& k, const std::string& name) {
 
 uint64_t kmem_cache_create(Kernel& k, const std::string& name, uint32_t size, uint32_t align,
                            slab_flags_t flags, uint64_t ctor, SlabCtx& cx) {
-    if (!cx.api) cx.api = "kmem_cache_create";
+    ApiScope scope(k, cx, "kmem_cache_create");
     SlabModel& m = slabm(k);
     const uint32_t pb = ptr_bytes(k);
     int err = 0;
@@ -755,7 +755,7 @@ uint64_t kmem_cache_create(Kernel& k, const std::string& name, uint32_t size, ui
 }
 
 void kmem_cache_destroy(Kernel& k, uint64_t cachep, SlabCtx& cx) {
-    if (!cx.api) cx.api = "kmem_cache_destroy";
+    ApiScope scope(k, cx, "kmem_cache_destroy");
     uint32_t id = cache_by_address(k, cachep);
     if (id == NO_CACHE) return;
     SlabModel& m = slabm(k);
@@ -787,6 +787,7 @@ void kmem_cache_destroy(Kernel& k, uint64_t cachep, SlabCtx& cx) {
 }
 
 int kmem_cache_shrink(Kernel& k, uint64_t cachep, SlabCtx& cx) {
+    ApiScope scope(k, cx, "kmem_cache_shrink");
     uint32_t id = cache_by_address(k, cachep);
     if (id == NO_CACHE) return 0;
     if (is_slab_classic(k)) return slab_classic_shrink(k, id, cx);
