@@ -55,9 +55,12 @@ void set_slob(Kernel& k, uint64_t s, uint32_t size, uint64_t next) {
         wr16(k, s, int16_t(-offset));
     }
 }
+// Clamped to the page: a block header overwritten through a stray pointer must not make the
+// model write outside the page (Linux would, and crash somewhere else).
 uint32_t slob_units(const Kernel& k, uint64_t s) {
     int16_t v = rd16(k, s);
-    return v > 0 ? uint32_t(v) : 1;
+    uint32_t room = uint32_t(((s & ~0xfffull) + 4096 - s) / SLOB_UNIT);
+    return v > 0 ? std::min<uint32_t>(uint32_t(v), room) : 1;
 }
 uint64_t slob_next(const Kernel& k, uint64_t s) {
     uint64_t base = s & ~0xfffull;
@@ -105,7 +108,7 @@ uint64_t slob_page_alloc(Kernel& k, uint32_t id, uint64_t size, uint32_t align,
             aligned = (cur + align_offset + align - 1) / align * align - align_offset;
             delta = uint32_t((aligned - cur) / SLOB_UNIT);
         }
-        if (avail >= units + delta) {
+        if (avail >= units + delta && units <= m.slabs[id].inuse) {
             if (delta) { // split off the head so that the object is aligned
                 uint64_t next = slob_next(k, cur);
                 set_slob(k, aligned, avail - delta, next);
