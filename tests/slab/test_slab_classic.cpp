@@ -432,3 +432,50 @@ TEST_CASE("SLAB under i386: 4-byte pointers, the same rules") {
     for (uint64_t o : objs) kfree(k, o, cx);
     CHECK_SLAB(k);
 }
+
+TEST_CASE("SLAB random walk: kmalloc/kfree on both CPUs, retuning, reaping, shrinking, checker every step") {
+    Kernel k = boot_classic();
+    SlabCtx cx;
+    uint64_t c = kmem_cache_create(k, "walk", 700, 0, 0, 1 /* an in-kernel ctor: off-slab */, cx);
+    REQUIRE(c);
+    std::vector<std::pair<uint64_t, bool>> live; // object, from the "walk" cache
+    uint64_t x = 12345;
+    auto rnd = [&]() {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        return x >> 33;
+    };
+    for (int step = 0; step < 1500; ++step) {
+        CAPTURE(step);
+        k.current_cpu = uint32_t(rnd() % 2);
+        uint64_t r = rnd() % 100;
+        if (r < 45 || live.empty()) {
+            bool mine = rnd() % 4 == 0;
+            uint64_t o = mine ? kmem_cache_alloc(k, c, GFP_KERNEL, cx)
+                              : kmalloc(k, 1 + rnd() % 3000, GFP_KERNEL, cx);
+            REQUIRE(o);
+            live.push_back({o, mine});
+        } else if (r < 92) {
+            size_t i = rnd() % live.size();
+            if (live[i].second)
+                kmem_cache_free(k, c, live[i].first, cx);
+            else
+                kfree(k, live[i].first, cx);
+            live.erase(live.begin() + long(i));
+        } else if (r < 94) {
+            uint32_t limit = 1 + uint32_t(rnd() % 130);
+            slabinfo_write(k, "kmalloc-1k " + std::to_string(limit) + " " +
+                                  std::to_string(1 + rnd() % limit) + " " + std::to_string(rnd() % 9));
+        } else if (r < 97) {
+            cache_reap(k, uint32_t(rnd() % 2));
+        } else {
+            kmem_cache_shrink(k, c, cx);
+        }
+        REQUIRE_FALSE(cx.bug);
+        std::string err = check_slab_caches(k);
+        REQUIRE_MESSAGE(err.empty(), err);
+    }
+    for (auto& [o, mine] : live) mine ? kmem_cache_free(k, c, o, cx) : kfree(k, o, cx);
+    kmem_cache_destroy(k, c, cx);
+    CHECK(cache_by_name(k, "walk") == NO_CACHE);
+    CHECK_SLAB(k);
+}

@@ -203,3 +203,39 @@ TEST_CASE("SLOB: scribbling over free blocks cannot make the model write outside
     kfree(k, b, cx);
     CHECK(check_page_alloc(k).empty()); // the heap may be lost, the page allocator is intact
 }
+
+TEST_CASE("SLOB random walk: kmalloc, kmem_cache and kfree of every size, checker every step") {
+    Kernel k = boot_slob();
+    SlabCtx cx;
+    uint64_t c = kmem_cache_create(k, "walk", 37, 16, 0, 0, cx);
+    REQUIRE(c);
+    std::vector<std::pair<uint64_t, bool>> live;
+    uint64_t x = 777;
+    auto rnd = [&]() {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        return x >> 33;
+    };
+    for (int step = 0; step < 2000; ++step) {
+        CAPTURE(step);
+        if (rnd() % 100 < 55 || live.empty()) {
+            bool mine = rnd() % 4 == 0;
+            uint64_t o = mine ? kmem_cache_alloc(k, c, GFP_KERNEL, cx)
+                              : kmalloc(k, 1 + rnd() % 5000, GFP_KERNEL, cx);
+            REQUIRE(o);
+            if (mine) CHECK(o % 16 == 0);
+            live.push_back({o, mine});
+        } else {
+            size_t i = rnd() % live.size();
+            live[i].second ? kmem_cache_free(k, c, live[i].first, cx) : kfree(k, live[i].first, cx);
+            live.erase(live.begin() + long(i));
+        }
+        std::string err = check_slab_caches(k);
+        REQUIRE_MESSAGE(err.empty(), err);
+    }
+    for (auto& [o, mine] : live) mine ? kmem_cache_free(k, c, o, cx) : kfree(k, o, cx);
+    CHECK(slob_pages(k).size() == 1); // the cache's own struct kmem_cache
+    kmem_cache_destroy(k, c, cx);
+    CHECK(slob_pages(k).empty());
+    CHECK(slab_unreclaimable_pages(k) == 0);
+    CHECK_SLAB(k);
+}
