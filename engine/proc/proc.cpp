@@ -1,6 +1,7 @@
 // proc_read()/proc_write() dispatch and the vm sysctls (kernel/sysctl.c, mm/page_alloc.c
 // min_free_kbytes_sysctl_handler(), lowmem_reserve_ratio_sysctl_handler(),
-// watermark_scale_factor_sysctl_handler()).
+// watermark_scale_factor_sysctl_handler()), and slabinfo_write() for /proc/slabinfo (absent
+// under SLOB, as in 6.1 without SLAB or SLUB_DEBUG).
 #include "proc/proc.h"
 
 #include <charconv>
