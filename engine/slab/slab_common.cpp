@@ -589,7 +589,11 @@ void slab_boot_classic(Kernel& k) {
     m.kmem_cache_id = cache_id;
     m.kmem_cache_node_id = NO_CACHE;
     m.caches[cache_id].refcount = -1;
-    new_kmalloc_cache(k, kmalloc_index(pb == 8 ? 120 : 64), KMALLOC_NORMAL, cx); // INDEX_NODE
+    // INDEX_NODE: made by create_kmalloc_cache() directly, so it keeps refcount 1 and, unlike
+    // the other kmalloc-N caches under MEMCG_KMEM, can take aliases.
+    const uint32_t index_node = kmalloc_index(pb == 8 ? 120 : 64);
+    new_kmalloc_cache(k, index_node, KMALLOC_NORMAL, cx);
+    m.caches[m.kmalloc_caches[KMALLOC_NORMAL][index_node]].refcount = 1;
     const uint32_t low = 5; // KMALLOC_SHIFT_LOW: KMALLOC_MIN_SIZE is 32 with SLAB
     for (uint32_t t = 0; t < NR_KMALLOC_TYPES; ++t) {
         for (uint32_t i = low; i <= KMALLOC_SHIFT_HIGH; ++i) {

@@ -126,6 +126,12 @@ TEST_CASE("SLAB boot order: kmem_cache, the node's kmalloc cache, then the other
     CHECK(m.caches[m.slab_caches[3]].name == "kmalloc-64");
     CHECK(m.caches[m.slab_caches[4]].name == "kmalloc-96");
     CHECK(m.caches[m.slab_caches[5]].name == "kmalloc-192");
+    // kmalloc-128 was made by create_kmalloc_cache() before the others and keeps refcount 1;
+    // it still takes no aliases: its usercopy region (HARDENED_USERCOPY) forbids merging.
+    CHECK(cache_named(k, "kmalloc-128").refcount == 1);
+    CHECK(cache_named(k, "kmalloc-64").refcount == -1);
+    SlabCtx cx;
+    CHECK(kmem_cache_create(k, "mine128", 128, 0, 0, 0, cx) != cache_named(k, "kmalloc-128").address);
     Kernel i386 = boot_classic(Arch::i386);
     CHECK(i386.slab.caches[i386.slab.slab_caches[1]].name == "kmalloc-64"); // 64-byte node
     CHECK_SLAB(i386);
