@@ -485,3 +485,32 @@ TEST_CASE("SLAB random walk: kmalloc/kfree on both CPUs, retuning, reaping, shri
     CHECK(cache_by_name(k, "walk") == NO_CACHE);
     CHECK_SLAB(k);
 }
+
+TEST_CASE("SLAB and SLOB: kmem:* events are parents of the page-allocator events they cause") {
+    for (SlabAllocator a : {SlabAllocator::slab, SlabAllocator::slob}) {
+        CAPTURE(int(a));
+        MachineConfig c = MachineConfig::preset(Arch::x86_64);
+        c.allocator = a;
+        Kernel k = std::move(Kernel::boot(c)).value();
+        SlabCtx cx;
+        cx.caller = 0xffffffffc0000123ull;
+        uint64_t first = k.trace.written;
+        uint64_t p = kmalloc(k, 100, GFP_KERNEL, cx);
+        std::vector<TraceEvent> ev = k.trace.since(first);
+        REQUIRE(ev.size() >= 2);
+        const TraceEvent& km = ev.back();
+        CHECK(km.type == TraceEventType::kmalloc);
+        CHECK(km.pfn == p);
+        CHECK(km.bytes_req == 100);
+        CHECK(km.bytes_alloc == (a == SlabAllocator::slab ? 128u : 108u)); // SLOB: size + header
+        bool child = false;
+        for (const TraceEvent& e : ev)
+            if (e.type == TraceEventType::mm_page_alloc && e.parent == km.id) child = true;
+        CHECK(child);
+        first = k.trace.written;
+        kfree(k, p, cx);
+        ev = k.trace.since(first);
+        REQUIRE(!ev.empty());
+        CHECK(ev[0].type == TraceEventType::kfree);
+    }
+}
