@@ -738,7 +738,7 @@ uint64_t kmem_cache_create(Kernel& k, const std::string& name, uint32_t size, ui
         }
         uint32_t a = calculate_alignment(flags, align, size, pb);
         id = create_cache(k, name, size, a, flags, 0, 0, ctor, cx);
-        if (id == NO_CACHE) err = -38; // -ENOSYS: no order fits
+        if (id == NO_CACHE) err = is_slab_classic(k) ? -7 : -38; // -E2BIG / -ENOSYS: no order fits
     }
     if (err) {
         if (flags & SLAB_PANIC) {

@@ -202,8 +202,9 @@ bool overlaps_free(const Kernel& k, const Slab& sp, uint64_t b, uint32_t units) 
     if (sp.list == SlabList::none) return false; // a full page has no free block
     uint64_t cur = sp.freelist;
     for (uint32_t guard = 0; cur && guard <= PAGE_UNITS; ++guard) {
+        if (cur >= end) break; // the blocks are in address order
         uint64_t cend = cur + uint64_t(slob_units(k, cur)) * SLOB_UNIT;
-        if (b < cend && cur < end) return true;
+        if (b < cend) return true;
         if (slob_last(k, cur)) break;
         cur = slob_next(k, cur);
     }
