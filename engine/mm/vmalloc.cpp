@@ -96,6 +96,27 @@ uint64_t find_free_va(const Kernel& k, uint64_t size, uint64_t align) {
     return cand;
 }
 
+// pcpu_get_vm_areas()' search: from the top of the vmalloc space down, aligned.
+uint64_t find_free_va_top(const Kernel& k, uint64_t size, uint64_t align) {
+    const VmallocState& v = k.vmalloc;
+    std::vector<std::pair<uint64_t, uint64_t>> used;
+    for (const auto& [a, vm] : v.busy) used.push_back({a, a + vm.size});
+    for (const auto& [s, e] : v.purge_list) used.push_back({s, e});
+    for (const auto& r : v.reserved) used.push_back(r);
+    std::sort(used.rbegin(), used.rend());
+    uint64_t top = v.end & ~(align - 1);
+    for (const auto& [s, e] : used) {
+        if (top - v.start < size) return 0;
+        uint64_t base = (top - size) & ~(align - 1);
+        if (e <= base) break;
+        if (s >= top) continue;
+        top = s & ~(align - 1);
+    }
+    if (top < v.start || top - v.start < size) return 0;
+    uint64_t base = (top - size) & ~(align - 1);
+    return base >= v.start ? base : 0;
+}
+
 // alloc_vmap_area() + setup_vmalloc_vm(): a busy area, or 0 after one purge-and-retry.
 vm_struct* get_vm_area(Kernel& k, uint64_t size, uint64_t align, uint32_t flags,
                        const std::string& caller, gfp_t gfp) {
@@ -359,6 +380,27 @@ void iounmap(Kernel& k, uint64_t addr) {
         return;
     }
     vunmap_area(k, vm->addr, false, "iounmap");
+}
+
+uint64_t pcpu_get_vm_area(Kernel& k, uint64_t size, uint64_t align) {
+    uint64_t addr = find_free_va_top(k, size, align);
+    if (!addr && !k.vmalloc.purge_list.empty()) {
+        purge_vmap_area_lazy(k);
+        addr = find_free_va_top(k, size, align);
+    }
+    if (!addr) return 0;
+    vm_struct& vm = k.vmalloc.busy[addr];
+    vm = vm_struct{};
+    vm.addr = addr;
+    vm.size = size;
+    vm.flags = VM_ALLOC | VM_NO_GUARD; // VM_NO_GUARD only says "no guard page" to the model
+    vm.caller = "pcpu_get_vm_areas+0x0/0x1a40";
+    vm.percpu = true;
+    return addr;
+}
+
+void pcpu_free_vm_area(Kernel& k, uint64_t addr) {
+    remove_vm_area(k, addr);
 }
 
 bool is_vmalloc_addr(const Kernel& k, uint64_t addr) {

@@ -55,6 +55,7 @@ struct vm_struct {
     uint64_t phys_addr = 0;    // VM_IOREMAP
     std::string caller;        // "%pS" of the caller, e.g. "my_init+0x1c/0x80 [mod]"
     bool kernel_stack = false; // allocated by alloc_thread_stack_node (VMAP_STACK)
+    bool percpu = false;       // a percpu chunk's area (pcpu_get_vm_areas): pages are percpu's
     uint64_t mapped_bytes() const { return (flags & VM_NO_GUARD) ? size : size - 4096; }
 };
 
@@ -89,6 +90,12 @@ void vunmap(Kernel& k, uint64_t addr);
 // only RAM frames' contents; device memory reads as zero and ignores writes.
 uint64_t ioremap(Kernel& k, uint64_t phys, uint64_t size, const std::string& caller);
 void iounmap(Kernel& k, uint64_t addr);
+
+// pcpu_get_vm_areas() for one group: a VM_ALLOC area of `size` bytes (no guard page, no pages
+// of its own: percpu maps them), the highest free range below VMALLOC_END aligned to `align`.
+// 0 if the space is exhausted. pcpu_free_vm_area() unmaps it and frees its range lazily.
+uint64_t pcpu_get_vm_area(Kernel& k, uint64_t size, uint64_t align);
+void pcpu_free_vm_area(Kernel& k, uint64_t addr);
 
 // purge_vmap_area_lazy(): drop every lazily freed area (one TLB flush in Linux).
 void purge_vmap_area_lazy(Kernel& k);
