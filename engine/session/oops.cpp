@@ -87,7 +87,10 @@ void rip_and_trace(SessionState& st, const kc::Thread& th, const RunContext& ctx
 
 std::string die_header(SessionState& st, const char* str, uint32_t err) {
     char buf[96];
-    std::snprintf(buf, sizeof buf, "%s: %04x [#%u] SMP", str, err & 0xffff, ++st.die_counter);
+    // __die_header(): CONFIG_PREEMPTION and SMP; x86_64 also says whether PTI is on (the
+    // model's CPU needs none), as mm/report.cpp's BUG() reports do.
+    std::snprintf(buf, sizeof buf, "%s: %04x [#%u] PREEMPT SMP%s", str, err & 0xffff,
+                  ++st.die_counter, st.kernel.config.arch == Arch::x86_64 ? " NOPTI" : "");
     return buf;
 }
 

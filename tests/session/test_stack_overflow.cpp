@@ -41,7 +41,7 @@ TEST_CASE("x86_64: the guard page report, then the double fault's panic in inter
     CHECK(contains(r.output, "Kernel panic - not syncing: Fatal exception in interrupt"));
     std::string d = s.dmesg();
     // die() prints its report before oops_end() panics; no second stack dump (TAINT_DIE).
-    CHECK(d.find("stack guard page: 0000 [#1] SMP") < d.find("Kernel panic"));
+    CHECK(d.find("stack guard page: 0000 [#1] PREEMPT SMP NOPTI") < d.find("Kernel panic"));
     CHECK(d.find("---[ end trace") < d.find("Kernel panic"));
     CHECK(count(d, "Call Trace:") == 1);
     CHECK(contains(d, "---[ end Kernel panic - not syncing: Fatal exception in interrupt ]---"));
@@ -85,7 +85,7 @@ TEST_CASE("i386: an oops on an overrun stack says so, and the dying task's sched
     size_t overran = d.find("Thread overran stack, or stack corrupted");
     REQUIRE(overran != std::string::npos);
     CHECK(d.find("*pde = 00000000") < overran);
-    CHECK(overran < d.find("Oops: 0000 [#1] SMP"));
+    CHECK(overran < d.find("Oops: 0000 [#1] PREEMPT SMP"));
     CHECK(contains(d, "CR2: 0000000000000000")); // %016lx on 32-bit too
     CHECK(d.find("---[ end trace") < d.find("corrupted stack end detected inside scheduler"));
     CHECK(count(d, "Call Trace:") == 1); // panic() skips dump_stack after an oops
