@@ -18,13 +18,21 @@ struct Target {
     uint64_t module_base = 0xffffffffc0000000ull; // MODULES_VADDR with KASLR off
     uint64_t stack_base = 0xffffc90000000000ull;  // VMAP_STACK: task stacks in vmalloc space
     uint32_t thread_size = 16384;
+    // Bytes of frames the VM follows below the stack's lowest address: 0 where a guard page
+    // stops an overflow (x86_64 VMAP_STACK); x86_32 has none, so frames run on into the
+    // memory below (through the host) until this lab limit.
+    uint32_t stack_overrun = 0;
     // Where DEFINE_PER_CPU variables go: a __percpu address and the bytes available (set by
     // the session from the kernel's percpu first chunk; 0 = none).
     uint64_t percpu_base = 0;
     uint32_t percpu_size = 0;
 
     static Target x86_64() { return Target{}; }
-    static Target i386() { return Target{4, 0xf8000000ull, 0xf7800000ull, 8192}; }
+    static Target i386() {
+        Target t{4, 0xf8000000ull, 0xf7800000ull, 8192};
+        t.stack_overrun = 32768;
+        return t;
+    }
     bool is64() const { return pointer_bytes == 8; }
     uint64_t pointer_mask() const { return is64() ? ~0ull : 0xffffffffull; }
 };

@@ -71,8 +71,19 @@ SegResult seg_access(Program& prog, Thread& th, uint64_t addr, void* buf, uint32
 
 } // namespace
 
+// An access that starts below the stack and ends inside it (an x86_32 overrun frame's
+// array): the part below goes to the host, the rest to the stack.
+static uint32_t below_stack(const Thread& th, uint64_t addr, uint32_t n) {
+    if (addr >= th.stack_base || addr + n <= th.stack_base) return 0;
+    if (addr + n - th.stack_base > th.stack.size()) return 0;
+    return static_cast<uint32_t>(th.stack_base - addr);
+}
+
 bool vm_read(Program& prog, Thread& th, Host& host, uint64_t addr, void* dst, uint32_t n,
              Fault& f) {
+    if (uint32_t lo = below_stack(th, addr, n))
+        return vm_read(prog, th, host, addr, dst, lo, f) &&
+               vm_read(prog, th, host, addr + lo, static_cast<uint8_t*>(dst) + lo, n - lo, f);
     switch (seg_access(prog, th, addr, dst, n, false, f)) {
     case SegResult::Hit: return true;
     case SegResult::Fault: return false;
@@ -83,6 +94,10 @@ bool vm_read(Program& prog, Thread& th, Host& host, uint64_t addr, void* dst, ui
 
 bool vm_write(Program& prog, Thread& th, Host& host, uint64_t addr, const void* src, uint32_t n,
               Fault& f) {
+    if (uint32_t lo = below_stack(th, addr, n))
+        return vm_write(prog, th, host, addr, src, lo, f) &&
+               vm_write(prog, th, host, addr + lo, static_cast<const uint8_t*>(src) + lo,
+                        n - lo, f);
     switch (seg_access(prog, th, addr, const_cast<void*>(src), n, true, f)) {
     case SegResult::Hit: return true;
     case SegResult::Fault: return false;
@@ -107,12 +122,16 @@ const Function& frame_function(const Program& prog, const Thread& th, const Fram
     return fr.func == kEntryFunc ? th.entry : prog.functions[fr.func];
 }
 
-// Pushes a frame for f whose nargs arguments are the top of the value stack.
+// Pushes a frame for f whose nargs arguments are the top of the value stack. Offsets are
+// taken modulo 2^32: a frame below the stack's lowest address (x86_32 overrun) has a
+// "negative" frame_off, which the 32-bit pointer mask turns into the right address.
 static bool push_frame(Thread& th, const Function& f, uint32_t func, uint32_t nargs) {
     uint32_t top =
         th.frames.empty() ? static_cast<uint32_t>(th.stack.size()) : th.frames.back().frame_off;
     uint32_t need = frame_size(f);
-    if (need > top) return false;
+    int64_t off = int64_t(static_cast<int32_t>(top)) - need;
+    if (off < -int64_t(th.overrun_limit)) return false;
+    if (off < 0) th.overrun = std::max<uint32_t>(th.overrun, static_cast<uint32_t>(-off));
     // Surplus arguments (a call through a mistyped pointer) are dropped, missing ones are 0.
     while (nargs > f.nparams) {
         th.sp--;
@@ -127,17 +146,27 @@ static bool push_frame(Thread& th, const Function& f, uint32_t func, uint32_t na
     fr.func = func;
     fr.pc = 0;
     fr.base = base;
-    fr.frame_off = top - need;
+    fr.frame_off = static_cast<uint32_t>(off);
     fr.stack_top = top;
     th.frames.push_back(fr);
     return true;
 }
 
-Thread make_thread(const Program&, Function entry, uint64_t stack_base, uint32_t stack_size) {
+// The lowest word of a task's stack holds STACK_END_MAGIC (kernel/fork.c
+// set_task_stack_end_magic), for schedule()'s and the oops path's overrun checks.
+static void new_stack(Thread& th, const Program& prog, uint64_t stack_base, uint32_t size) {
+    th.stack.assign(size, 0);
+    th.stack_base = stack_base;
+    th.overrun_limit = prog.target().stack_overrun;
+    uint32_t magic = kStackEndMagic;
+    if (size >= 4) std::memcpy(th.stack.data(), &magic, 4);
+}
+
+Thread make_thread(const Program& prog, Function entry, uint64_t stack_base,
+                   uint32_t stack_size) {
     Thread th;
     th.entry = std::move(entry);
-    th.stack.assign(stack_size, 0);
-    th.stack_base = stack_base;
+    new_stack(th, prog, stack_base, stack_size);
     if (!push_frame(th, th.entry, kEntryFunc, 0)) {
         th.exit = Exit::StackOverflow;
         th.fault.addr = stack_base - 8;
@@ -151,8 +180,7 @@ Thread make_call(const Program& prog, uint32_t func, const std::vector<uint64_t>
     th.entry.name = "<kernel>";
     th.entry.code.push_back(Insn{Op::Ret, 0, 0, 0, 0}); // hands the callee's value back
     th.entry.max_depth = static_cast<uint32_t>(args.size() + 1);
-    th.stack.assign(stack_size, 0);
-    th.stack_base = stack_base;
+    new_stack(th, prog, stack_base, stack_size);
     push_frame(th, th.entry, kEntryFunc, 0);
     const Function& f = prog.functions[func];
     if (th.values.size() < th.sp + args.size() + 1) th.values.resize(th.sp + args.size() + 1);
@@ -184,6 +212,21 @@ static uint64_t load_value(const uint8_t* p, uint8_t width, bool is_signed) {
         v = static_cast<uint64_t>(static_cast<int64_t>(v << shift) >> shift);
     }
     return v;
+}
+
+// The call's return address and the caller's frame pointer, stored at the top of the new
+// frame as x86 pushes them. Below the stack (an x86_32 overrun) they overwrite the memory
+// there; false if that memory faults.
+static bool push_linkage(Program& prog, Thread& th, Host& host) {
+    const Frame& callee = th.frames.back();
+    const Frame& caller = th.frames[th.frames.size() - 2];
+    uint32_t pb = prog.target().pointer_bytes;
+    uint64_t mask = prog.target().pointer_mask();
+    uint64_t ret = caller.func == kEntryFunc ? 0 : prog.function_address(caller.func) + caller.pc * 4;
+    uint64_t fp = (th.stack_base + caller.frame_off) & mask;
+    uint64_t at = (th.stack_base + callee.stack_top - 2 * pb) & mask;
+    return vm_write(prog, th, host, at + pb, &ret, pb, th.fault) &&
+           vm_write(prog, th, host, at, &fp, pb, th.fault);
 }
 
 Exit run(Program& prog, Thread& th, Host& host, uint64_t budget) {
@@ -350,6 +393,11 @@ Exit run(Program& prog, Thread& th, Host& host, uint64_t budget) {
                 th.fault.addr = th.stack_base - 8;
                 th.frames.back().pc = pc - 1;
                 return th.exit = Exit::StackOverflow;
+            }
+            if (!push_linkage(prog, th, host)) {
+                th.frames.pop_back();
+                th.frames.back().pc = pc - 1;
+                return th.exit = Exit::Fault;
             }
             RELOAD();
             break;

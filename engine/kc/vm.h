@@ -31,6 +31,7 @@ struct Frame {
 };
 
 inline constexpr uint32_t kEntryFunc = 0xffffffffu;
+inline constexpr uint32_t kStackEndMagic = 0x57AC6E9D; // include/uapi/linux/magic.h
 
 enum class Exit : uint8_t {
     Running,       // not started or resumable
@@ -49,6 +50,8 @@ struct Thread {
     std::vector<Frame> frames;
     std::vector<uint8_t> stack; // the task's kernel stack (THREAD_SIZE bytes)
     uint64_t stack_base = 0;    // its lowest address
+    uint32_t overrun_limit = 0; // Target::stack_overrun
+    uint32_t overrun = 0;       // deepest frame byte below stack_base reached so far
     uint32_t sp = 0;            // values in use
     Exit exit = Exit::Running;
     uint64_t result = 0;

@@ -233,14 +233,32 @@ KmapResult kunmap_local(Kernel& k, uint64_t vaddr) {
     return KmapResult::ok;
 }
 
+void pagefault_disable(Kernel& k) {
+    k.cpus[k.current_cpu].pagefault_disabled++;
+}
+
+void pagefault_enable(Kernel& k) {
+    k.cpus[k.current_cpu].pagefault_disabled--; // Linux does not check for underflow either
+}
+
+bool pagefault_disabled(const Kernel& k) {
+    return k.cpus[k.current_cpu].pagefault_disabled != 0;
+}
+
+bool faulthandler_disabled(const Kernel& k) {
+    return pagefault_disabled(k) || in_atomic(k.cpus[k.current_cpu].preempt_count);
+}
+
 KmapResult kmap_atomic(Kernel& k, pfn_t page, uint64_t* addr) {
-    preempt_disable(k); // pagefault_disable() too, which the model does not track
+    preempt_disable(k);
+    pagefault_disable(k);
     return kmap_local_page(k, page, addr);
 }
 
 KmapResult kunmap_atomic(Kernel& k, uint64_t addr) {
     KmapResult r = kunmap_local(k, addr);
     if (r != KmapResult::ok) return r;
+    pagefault_enable(k);
     preempt_enable(k);
     return KmapResult::ok;
 }

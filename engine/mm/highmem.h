@@ -4,8 +4,13 @@
 // HIGHMEM on i386 and without it on x86_64). Simplifications: one pkmap colour; the kmap_local
 // slot stack is kept per CPU, which is per task while each CPU runs one placeholder task; a
 // kmap() that would wait for a free pkmap slot cannot be woken on the single-threaded
-// console (the caller reports it as a hung task); pagefault_disable() is not modelled
-// (kmap_atomic's preempt_disable is).
+// console (the caller reports it as a hung task). kmap_atomic() disables preemption and page
+// faults (current->pagefault_disabled, include/linux/uaccess.h), kunmap_atomic() enables them
+// in the reverse order, as 6.1 does; kmap_local_page() only disables migration in 6.1, which
+// the model does not track (one placeholder task per CPU never migrates). A fault taken with
+// page faults disabled gives the same oops as any other kernel fault in the model: Linux
+// handles faults (demand paging of user memory) that the model never handles, and the
+// exception-table fixups of copy_from_user()/__get_user() are not modelled.
 #pragma once
 
 #include <array>
@@ -65,6 +70,13 @@ KmapResult kmap_atomic(Kernel& k, pfn_t page, uint64_t* addr);
 KmapResult kunmap_atomic(Kernel& k, uint64_t addr);
 KmapResult kmap_local_page(Kernel& k, pfn_t page, uint64_t* addr);
 KmapResult kunmap_local(Kernel& k, uint64_t addr);
+
+// pagefault_disable()/pagefault_enable()/pagefault_disabled() of the current task, and
+// faulthandler_disabled() = pagefault_disabled() || in_atomic().
+void pagefault_disable(Kernel& k);
+void pagefault_enable(Kernel& k);
+bool pagefault_disabled(const Kernel& k);
+bool faulthandler_disabled(const Kernel& k);
 
 // Invariants: each pkmap slot's count agrees with its pte and page_address_map; kmap_local
 // slots above idx are empty. "" or the first broken rule.

@@ -86,6 +86,12 @@ bool free_thread_stack(Kernel& k, uint64_t base) {
     return true;
 }
 
+uint64_t console_stack_base(const Kernel& k) {
+    if (k.config.arch == Arch::x86_64) return k.vmalloc.start;
+    uint64_t ts = thread_size(k);
+    return (k.percpu.base_addr - ts) & ~(ts - 1); // THREAD_SIZE-aligned, in the image
+}
+
 uint64_t kernel_stack_kb(const Kernel& k) {
     return k.stacks.nr_kernel_stack_kb;
 }

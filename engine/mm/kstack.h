@@ -7,7 +7,11 @@
 // in task_struct, not at the bottom of the stack as older kernels and the seeds draw it.
 // Simplifications: the caller recorded for /proc/vmallocinfo is given by the caller (Linux
 // records the return address); the console's own statements run on the KernelC VM's stack,
-// which is not allocated here (mm/vmalloc.cpp keeps its window out of the vmalloc range).
+// which is not allocated here: on x86_64 at VMALLOC_START (mm/vmalloc.cpp keeps that window
+// out of the vmalloc range; nothing is mapped below it, as below a guard page); on i386 in
+// the kernel image reservation just below the per-CPU first chunk, like init_task's
+// init_thread_union, so an overrun (no guard page on x86_32) writes into the lowmem below
+// it. Neither is counted in KernelStack.
 #pragma once
 
 #include <array>
@@ -46,6 +50,8 @@ uint64_t alloc_thread_stack(Kernel& k, const std::string& caller = "kernel_clone
 // Release a stack alloc_thread_stack returned (to the per-CPU cache, or freed). False for
 // an address that is not a live stack (nothing changes).
 bool free_thread_stack(Kernel& k, uint64_t base);
+// Lowest address of the stack the console's KernelC statements run on (see above).
+uint64_t console_stack_base(const Kernel& k);
 // KernelStack: in /proc/meminfo, kB.
 uint64_t kernel_stack_kb(const Kernel& k);
 

@@ -4,8 +4,22 @@
 // unit: static kernel data, the 8 KiB reserve for modules' DEFINE_PER_CPU data
 // (PERCPU_MODULE_RESERVE), then the dynamic area alloc_percpu() takes from, at 4-byte
 // granularity (PCPU_MIN_ALLOC_SIZE), lowest fit first.
-// Simplifications: only the first chunk (when it is full, Linux would vmalloc a new chunk;
-// the model reports the allocation failure); the chunk lies inside the kernel image's boot
+// Chunks beyond the first (mm/percpu-vm.c pcpu_create_chunk): one VM_ALLOC area of
+// nr_units * unit_size taken from the top of the vmalloc space (pcpu_get_vm_areas, aligned to
+// the atom; /proc/vmallocinfo shows it with caller "pcpu_get_vm_areas+0x0/0x1a40", whose
+// function size is that of some real build, UNVERIFIED for 6.1), populated page by page on
+// demand, one page from the page allocator per unit (highmem allowed) mapped into each unit.
+// pcpu_alloc() searches chunks by slot (contiguous free bytes, smallest that fits first) and
+// creates a chunk when none fits; pcpu_balance_workfn() then keeps PCPU_EMPTY_POP_PAGES_LOW..HIGH
+// (2..4) empty populated pages (populating chunks, or creating one), frees all fully free
+// chunks but one (the one emptied last, at the head of the free slot), and chunks with no
+// populated page. /proc/meminfo's Percpu counts every populated page of every unit.
+// Simplifications: the balance work runs at the end of the call that schedules it, not from a
+// kworker; within one slot chunks are taken in creation order (Linux keeps list order that
+// depends on how chunks moved); pcpu_reclaim_populated() (depopulating partly used chunks)
+// and the sidelined/isolated slots are not modelled; chunk metadata (alloc/bound maps,
+// pcpu_mem_zalloc'ed, vmalloc'ed when large) comes from no allocator; atomic (GFP_NOWAIT)
+// allocations are not offered. The first chunk lies inside the kernel image's boot
 // reservation instead of a memblock allocation of its own, so boot's free page counts stay
 // as they were; the static size is a fixed, plausible figure for a 6.1 distribution kernel
 // (UNVERIFIED); NR_CPUS equals the machine's CPU count; a CPU the machine does not have gets
@@ -17,6 +31,8 @@
 #include <string>
 #include <vector>
 
+#include "mm/mmzone.h"
+
 namespace klab {
 
 struct Kernel;
@@ -24,6 +40,15 @@ struct Kernel;
 inline constexpr uint32_t PCPU_MIN_ALLOC_SIZE = 4;
 inline constexpr uint32_t PCPU_MIN_UNIT_SIZE = 32u << 10;
 inline constexpr uint32_t PERCPU_MODULE_RESERVE = 8u << 10;
+
+// A chunk created after boot (struct pcpu_chunk).
+struct PcpuChunk {
+    uint64_t base_addr = 0;             // chunk->base_addr: the vm area's start (unit 0)
+    std::map<uint32_t, uint32_t> alloc; // offset in unit -> size
+    std::vector<uint8_t> populated;     // per page of the unit
+    std::vector<std::vector<pfn_t>> pages; // [page][unit]: frames of populated pages
+    uint64_t free_seq = 0;              // when it last entered the free slot (head = newest)
+};
 
 struct PercpuState {
     uint64_t per_cpu_start = 0; // __per_cpu_start: 0 on x86_64 (zero-based section)
@@ -33,7 +58,11 @@ struct PercpuState {
     uint32_t atom_size = 0;
     std::vector<uint64_t> unit_off;     // pcpu_unit_offsets[cpu]
     std::map<uint32_t, uint32_t> alloc; // dynamic allocations: offset in unit -> size
-    uint64_t nr_populated = 0;          // pcpu_nr_populated (pages per unit)
+    uint64_t nr_populated = 0;          // pcpu_nr_populated (pages per unit, all chunks)
+    std::vector<PcpuChunk> chunks;      // chunks after the first, in creation order
+    uint64_t seq = 0;                   // for PcpuChunk::free_seq
+    int32_t warn_limit = 10;            // pcpu_alloc's failure warnings left
+    uint64_t chunks_created = 0, chunks_destroyed = 0;
 };
 
 void percpu_init(Kernel& k);
@@ -58,7 +87,12 @@ uint64_t pcpu_nr_pages(const Kernel& k);
 // Bytes of the dynamic area in use / free (for the views).
 uint64_t percpu_dyn_used(const Kernel& k);
 
-// Invariants: allocations are aligned to 4, inside the dynamic area, and do not overlap.
+// pcpu_nr_empty_pop_pages: populated pages of the dynamic areas with nothing allocated.
+uint32_t pcpu_nr_empty_pop_pages(const Kernel& k);
+
+// Invariants: allocations are aligned to 4, inside the dynamic area (or the chunk's unit),
+// do not overlap and lie on populated pages; populated pages are mapped in every unit, the
+// others are not; the page counter matches.
 std::string check_percpu(const Kernel& k);
 
 } // namespace klab

@@ -75,4 +75,22 @@ PercpuView percpu_chunk(const Kernel& k) {
     return v;
 }
 
+std::vector<PercpuChunkView> percpu_chunks(const Kernel& k) {
+    std::vector<PercpuChunkView> out;
+    for (const PcpuChunk& c : k.percpu.chunks) {
+        PercpuChunkView v;
+        v.base_addr = c.base_addr;
+        v.unit_size = k.percpu.unit_size;
+        v.nr_units = uint32_t(k.percpu.unit_off.size());
+        for (uint8_t b : c.populated) v.populated.push_back(b != 0);
+        for (const auto& [o, s] : c.alloc) v.allocs.push_back({o, s});
+        out.push_back(std::move(v));
+    }
+    return out;
+}
+
+uint64_t percpu_populated_pages(const Kernel& k) {
+    return pcpu_nr_pages(k);
+}
+
 } // namespace klab

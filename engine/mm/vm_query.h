@@ -44,4 +44,16 @@ struct PercpuView {
 };
 PercpuView percpu_chunk(const Kernel& k);
 
+// Chunks created after boot (mm/percpu.h PcpuChunk): each unit of unit_size bytes at
+// base_addr + unit * unit_size in the vmalloc area, pages populated on demand.
+struct PercpuChunkView {
+    uint64_t base_addr = 0;
+    uint32_t unit_size = 0, nr_units = 0;
+    std::vector<bool> populated;                        // per page of a unit
+    std::vector<std::pair<uint32_t, uint32_t>> allocs;  // offset in unit, size
+};
+std::vector<PercpuChunkView> percpu_chunks(const Kernel& k);
+// pcpu_nr_populated * nr_units (what /proc/meminfo's Percpu shows, in pages).
+uint64_t percpu_populated_pages(const Kernel& k);
+
 } // namespace klab

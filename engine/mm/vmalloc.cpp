@@ -96,6 +96,27 @@ uint64_t find_free_va(const Kernel& k, uint64_t size, uint64_t align) {
     return cand;
 }
 
+// pcpu_get_vm_areas()' search: from the top of the vmalloc space down, aligned.
+uint64_t find_free_va_top(const Kernel& k, uint64_t size, uint64_t align) {
+    const VmallocState& v = k.vmalloc;
+    std::vector<std::pair<uint64_t, uint64_t>> used;
+    for (const auto& [a, vm] : v.busy) used.push_back({a, a + vm.size});
+    for (const auto& [s, e] : v.purge_list) used.push_back({s, e});
+    for (const auto& r : v.reserved) used.push_back(r);
+    std::sort(used.rbegin(), used.rend());
+    uint64_t top = v.end & ~(align - 1);
+    for (const auto& [s, e] : used) {
+        if (top - v.start < size) return 0;
+        uint64_t base = (top - size) & ~(align - 1);
+        if (e <= base) break;
+        if (s >= top) continue;
+        top = s & ~(align - 1);
+    }
+    if (top < v.start || top - v.start < size) return 0;
+    uint64_t base = (top - size) & ~(align - 1);
+    return base >= v.start ? base : 0;
+}
+
 // alloc_vmap_area() + setup_vmalloc_vm(): a busy area, or 0 after one purge-and-retry.
 vm_struct* get_vm_area(Kernel& k, uint64_t size, uint64_t align, uint32_t flags,
                        const std::string& caller, gfp_t gfp) {
@@ -278,7 +299,8 @@ static void vunmap_area(Kernel& k, uint64_t addr, bool deallocate_pages, const c
         return;
     }
     auto it = k.vmalloc.busy.find(addr);
-    if (it == k.vmalloc.busy.end()) {
+    // A vm_map_ram area has no vm_struct: find_vm_area() finds nothing.
+    if (it == k.vmalloc.busy.end() || it->second.vm_map_ram) {
         std::snprintf(buf, sizeof buf, "Trying to vfree() nonexistent vm area (%s)",
                       ptr_text(k, addr).c_str());
         warn_msg(k, buf, 2758, "__vunmap");
@@ -361,6 +383,142 @@ void iounmap(Kernel& k, uint64_t addr) {
     vunmap_area(k, vm->addr, false, "iounmap");
 }
 
+uint32_t vmap_max_alloc(const Kernel& k) {
+    return k.config.pointer_bytes() * 8;
+}
+
+uint32_t vmap_bbmap_bits(const Kernel& k) {
+    // VMALLOC_SPACE is a fixed guess in mm/vmalloc.c: 128 MiB on 32-bit, 128 GiB on 64-bit.
+    uint64_t vmalloc_pages = (k.config.arch == Arch::i386 ? 128ull << 20 : 128ull << 30) / kPage;
+    uint64_t nr_cpus = 1;
+    while (nr_cpus < k.cpus.size()) nr_cpus <<= 1; // roundup_pow_of_two(NR_CPUS)
+    uint64_t bits = vmalloc_pages / nr_cpus / 16;
+    bits = std::max<uint64_t>(bits, 2ull * vmap_max_alloc(k)); // VMAP_BBMAP_BITS_MIN
+    return uint32_t(std::min<uint64_t>(bits, 1024));           // VMAP_BBMAP_BITS_MAX
+}
+
+namespace {
+
+// alloc_vmap_area() without a vm_struct: no guard page, printed as "vm_map_ram".
+uint64_t alloc_ram_area(Kernel& k, uint64_t size, uint64_t align) {
+    // kmalloc of the vmap_block / vmap_area with GFP_KERNEL.
+    might_sleep(k, "include/linux/sched/mm.h", 274,
+                {"__might_resched", "kmem_cache_alloc_node", "alloc_vmap_area", "vm_map_ram"});
+    vm_struct* vm = get_vm_area(k, size, align, VM_NO_GUARD, "", GFP_KERNEL);
+    if (!vm) return 0;
+    vm->vm_map_ram = true;
+    return vm->addr;
+}
+
+uint32_t get_order_pages(uint32_t count) {
+    uint32_t order = 0;
+    while ((1u << order) < count) ++order;
+    return order;
+}
+
+} // namespace
+
+uint64_t vm_map_ram(Kernel& k, const std::vector<pfn_t>& pages) {
+    VmallocState& v = k.vmalloc;
+    uint32_t count = uint32_t(pages.size());
+    uint64_t addr = 0;
+    if (count == 0) {
+        warn_report(k, "mm/vmalloc.c", 2129, "vb_alloc", {"vb_alloc", "vm_map_ram"});
+        return 0;
+    }
+    if (count <= vmap_max_alloc(k)) {
+        // vb_alloc(): the first block on this CPU's queue with room, else a new block.
+        uint32_t need = 1u << get_order_pages(count), bits = vmap_bbmap_bits(k);
+        if (v.vbq.size() < k.cpus.size()) v.vbq.resize(k.cpus.size());
+        auto& q = v.vbq[k.current_cpu];
+        for (size_t i = 0; i < q.size() && !addr; ++i) {
+            VmapBlock& b = v.vmap_blocks[q[i]];
+            if (b.free < need) continue;
+            addr = q[i] + uint64_t(bits - b.free) * kPage;
+            b.free -= need;
+            if (!b.free) q.erase(q.begin() + long(i));
+        }
+        if (!addr) {
+            uint64_t block = alloc_ram_area(k, uint64_t(bits) * kPage, uint64_t(bits) * kPage);
+            if (!block) return 0;
+            VmapBlock b;
+            b.free = bits - need;
+            b.cpu = k.current_cpu;
+            v.vmap_blocks[block] = b;
+            q.push_back(block);
+            addr = block;
+        }
+    } else {
+        addr = alloc_ram_area(k, uint64_t(count) * kPage, kPage);
+        if (!addr) return 0;
+    }
+    for (uint32_t i = 0; i < count; ++i) k.kpt.set(addr + uint64_t(i) * kPage, pages[i]);
+    return addr;
+}
+
+VmUnmapRam vm_unmap_ram(Kernel& k, uint64_t addr, uint32_t count) {
+    VmallocState& v = k.vmalloc;
+    might_sleep(k, "mm/vmalloc.c", 2280, {"__might_resched", "vm_unmap_ram"});
+    int line = !addr ? 2281 : addr < v.start ? 2282 : addr > v.end ? 2283 : (addr & (kPage - 1)) ? 2284 : 0;
+    if (line) {
+        report_vm_bug(k, "mm/vmalloc.c", line, "vm_unmap_ram");
+        return VmUnmapRam::bug;
+    }
+    uint64_t size = uint64_t(count) * kPage;
+    if (count <= vmap_max_alloc(k)) {
+        // vb_free(): unmap first, then look the block up by its index.
+        uint32_t bits = vmap_bbmap_bits(k);
+        uint64_t block_size = uint64_t(bits) * kPage;
+        uint64_t block = addr & ~(block_size - 1); // addr_to_vb_idx(): blocks are size-aligned
+        auto it = v.vmap_blocks.find(block);
+        // spin_lock(&NULL->lock). Linux has already unmapped the range (whatever area it was
+        // in); the model leaves it mapped so that area stays consistent.
+        if (it == v.vmap_blocks.end()) return VmUnmapRam::oops;
+        for (uint64_t a = addr; a < addr + size; a += kPage) k.kpt.clear(a);
+        VmapBlock& b = it->second;
+        b.dirty += 1u << get_order_pages(count ? count : 1);
+        if (b.dirty == bits) {
+            if (b.free) {
+                report_vm_bug(k, "mm/vmalloc.c", 2200, "vb_free");
+                return VmUnmapRam::bug;
+            }
+            // free_vmap_block(): the area goes to the lazy purge list.
+            v.vmap_blocks.erase(it);
+            for (auto& q : v.vbq) q.erase(std::remove(q.begin(), q.end(), block), q.end());
+            remove_vm_area(k, block);
+        }
+        return VmUnmapRam::ok;
+    }
+    auto it = v.busy.find(addr);
+    if (it == v.busy.end() || !it->second.vm_map_ram || v.vmap_blocks.count(addr)) {
+        report_vm_bug(k, "mm/vmalloc.c", 2295, "vm_unmap_ram");
+        return VmUnmapRam::bug;
+    }
+    remove_vm_area(k, addr);
+    return VmUnmapRam::ok;
+}
+
+uint64_t pcpu_get_vm_area(Kernel& k, uint64_t size, uint64_t align) {
+    uint64_t addr = find_free_va_top(k, size, align);
+    if (!addr && !k.vmalloc.purge_list.empty()) {
+        purge_vmap_area_lazy(k);
+        addr = find_free_va_top(k, size, align);
+    }
+    if (!addr) return 0;
+    vm_struct& vm = k.vmalloc.busy[addr];
+    vm = vm_struct{};
+    vm.addr = addr;
+    vm.size = size;
+    vm.flags = VM_ALLOC | VM_NO_GUARD; // VM_NO_GUARD only says "no guard page" to the model
+    vm.caller = "pcpu_get_vm_areas+0x0/0x1a40";
+    vm.percpu = true;
+    return addr;
+}
+
+void pcpu_free_vm_area(Kernel& k, uint64_t addr) {
+    remove_vm_area(k, addr);
+}
+
 bool is_vmalloc_addr(const Kernel& k, uint64_t addr) {
     return addr >= k.vmalloc.start && addr < k.vmalloc.end;
 }
@@ -410,6 +568,10 @@ std::string proc_vmallocinfo(const Kernel& k) {
     for (const auto& [addr, vm] : k.vmalloc.busy) {
         std::snprintf(buf, sizeof buf, " %7lld", (long long)vm.size);
         s += "0x" + pk(vm.addr) + "-0x" + pk(vm.addr + vm.size) + buf;
+        if (vm.vm_map_ram) {
+            s += " vm_map_ram\n";
+            continue;
+        }
         if (!vm.caller.empty()) s += " " + vm.caller;
         uint32_t nr_pages = (vm.flags & VM_ALLOC) ? uint32_t(vm.pages.size()) : 0;
         if (nr_pages) s += " pages=" + std::to_string(nr_pages);
@@ -456,6 +618,13 @@ std::string check_vmalloc(const Kernel& k) {
         for (uint64_t a = s; a < e; a += kPage)
             if (k.kpt.lookup(a) != NO_PFN) return "lazily freed area still mapped";
     if (pages != v.nr_vmalloc_pages) return "nr_vmalloc_pages does not match the areas";
+    for (const auto& [addr, b] : v.vmap_blocks) {
+        auto it = v.busy.find(addr);
+        if (it == v.busy.end() || !it->second.vm_map_ram ||
+            it->second.size != uint64_t(vmap_bbmap_bits(k)) * kPage)
+            return "vmap block without its area";
+        if (b.free > vmap_bbmap_bits(k)) return "vmap block free count out of range";
+    }
     return "";
 }
 

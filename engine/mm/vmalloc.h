@@ -7,6 +7,15 @@
 // freed areas in address order (Linux keeps an augmented rb-tree, with the same lowest-fit
 // result); the vm_struct and its pages[] array come from no allocator (Linux kmallocs them,
 // or vmallocs the array when it exceeds a page: " vpages"); no huge vmap mappings; one node.
+// vm_map_ram()/vm_unmap_ram(): up to VMAP_MAX_ALLOC pages come from per-CPU vmap blocks
+// (VMAP_BLOCK_SIZE areas, bump-allocated in power-of-two page runs, freed when every page
+// was given back: vb->dirty), larger counts get a vmap_area of their own; neither has a guard
+// page and /proc/vmallocinfo prints them as "vm_map_ram". VMAP_BBMAP_BITS uses NR_CPUS = the
+// machine's CPU count (see mm/percpu.h), so a block is 4 MiB on a 2-CPU preset (Debian's
+// x86_64 NR_CPUS 8192 would give 1 MiB). Simplification: the purge of dirty vmap blocks
+// (purge_fragmented_blocks, _vm_unmap_aliases) is not modelled; vm_unmap_ram of a large
+// count at an address inside another kind of area is refused with the BUG Linux gives for no
+// area at all (Linux would free that area's vmap_area under it).
 #pragma once
 
 #include <cstdint>
@@ -55,7 +64,15 @@ struct vm_struct {
     uint64_t phys_addr = 0;    // VM_IOREMAP
     std::string caller;        // "%pS" of the caller, e.g. "my_init+0x1c/0x80 [mod]"
     bool kernel_stack = false; // allocated by alloc_thread_stack_node (VMAP_STACK)
+    bool percpu = false;       // a percpu chunk's area (pcpu_get_vm_areas): pages are percpu's
+    bool vm_map_ram = false;   // a vmap_area without vm_struct: a vmap block or a large vm_map_ram
     uint64_t mapped_bytes() const { return (flags & VM_NO_GUARD) ? size : size - 4096; }
+};
+
+// A vmap block (struct vmap_block) and its owner's queue.
+struct VmapBlock {
+    uint32_t free = 0, dirty = 0; // pages not yet handed out / handed back
+    uint32_t cpu = 0;             // whose vmap_block_queue it is on
 };
 
 struct VmallocState {
@@ -67,6 +84,8 @@ struct VmallocState {
     std::vector<uint64_t> deferred;          // vfree() from interrupt context (vfree_deferred)
     uint64_t nr_purges = 0;                  // how often the lazy list was purged
     std::vector<std::pair<uint64_t, uint64_t>> reserved; // never handed out (see vmalloc.cpp)
+    std::map<uint64_t, VmapBlock> vmap_blocks;            // by address (the vmap_blocks xarray)
+    std::vector<std::vector<uint64_t>> vbq;               // per CPU: blocks with free pages
 };
 
 // Reserve [start, end) in the layout for the preset; called by Kernel::boot.
@@ -89,6 +108,22 @@ void vunmap(Kernel& k, uint64_t addr);
 // only RAM frames' contents; device memory reads as zero and ignores writes.
 uint64_t ioremap(Kernel& k, uint64_t phys, uint64_t size, const std::string& caller);
 void iounmap(Kernel& k, uint64_t addr);
+
+// VMAP_MAX_ALLOC (BITS_PER_LONG) and VMAP_BBMAP_BITS (pages per vmap block) of the preset.
+uint32_t vmap_max_alloc(const Kernel& k);
+uint32_t vmap_bbmap_bits(const Kernel& k);
+// vm_map_ram(pages, count, node): the address, or 0. vm_unmap_ram(): false after Linux's
+// report (BUG, or the oops of vb_free on an address that is no vmap block: *fault_addr is
+// then the faulting address and the caller reports the page fault).
+uint64_t vm_map_ram(Kernel& k, const std::vector<pfn_t>& pages);
+enum class VmUnmapRam : uint8_t { ok, bug, oops };
+VmUnmapRam vm_unmap_ram(Kernel& k, uint64_t addr, uint32_t count);
+
+// pcpu_get_vm_areas() for one group: a VM_ALLOC area of `size` bytes (no guard page, no pages
+// of its own: percpu maps them), the highest free range below VMALLOC_END aligned to `align`.
+// 0 if the space is exhausted. pcpu_free_vm_area() unmaps it and frees its range lazily.
+uint64_t pcpu_get_vm_area(Kernel& k, uint64_t size, uint64_t align);
+void pcpu_free_vm_area(Kernel& k, uint64_t addr);
 
 // purge_vmap_area_lazy(): drop every lazily freed area (one TLB flush in Linux).
 void purge_vmap_area_lazy(Kernel& k);

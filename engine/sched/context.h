@@ -33,6 +33,8 @@ inline constexpr uint32_t NMI_OFFSET = 1u << NMI_SHIFT;
 struct CpuContext {
     uint32_t preempt_count = 0;
     bool irqs_disabled = false;
+    // current->pagefault_disabled (include/linux/uaccess.h): pagefault_disable() nests.
+    int32_t pagefault_disabled = 0;
     // Placeholder for current: the console's commands run as this task.
     int32_t pid = 1000;
     std::string comm = "insmod";

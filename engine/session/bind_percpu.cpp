@@ -9,6 +9,7 @@
 
 #include "kc/compile.h"
 #include "machine/kernel.h"
+#include "mm/kstack.h"
 #include "mm/percpu.h"
 #include "session/builtins.h"
 #include "session/oops.h"
@@ -123,6 +124,8 @@ Result<void> bind_machine_constants(kc::Program& prog, const Kernel& k) {
     // NR_CPUS as if CONFIG_NR_CPUS matched the machine (see mm/percpu.h).
     KLAB_TRY(bind_constant(prog, "NR_CPUS", "int", k.cpus.size()));
     KLAB_TRY(bind_constant(prog, "nr_cpu_ids", "unsigned int", k.cpus.size()));
+    // asm/page_{32,64}_types.h: the kernel stack size of the preset.
+    KLAB_TRY(bind_constant(prog, "THREAD_SIZE", "unsigned long", thread_size(k)));
     return {};
 }
 

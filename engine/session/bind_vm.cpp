@@ -29,19 +29,48 @@ kc::BuiltinStatus do_vfree(CallCtx& c) {
     vfree(c.k(), c.arg(0));
     return ok(c, 0);
 }
-kc::BuiltinStatus do_vmap(CallCtx& c) {
-    uint64_t count = c.arg(1);
+// The struct page * array of vmap()/vm_map_ram(). False: a fault reading it (c.fault set);
+// a pointer that is no struct page leaves `bad` set (Linux would map garbage; the model
+// refuses).
+bool read_pages(CallCtx& c, uint64_t array, uint64_t count, std::vector<pfn_t>& pages, bool& bad) {
     uint32_t psize = c.k().config.pointer_bytes();
-    if (count > totalram_pages(c.k())) return ok(c, 0);
-    std::vector<pfn_t> pages;
-    for (uint64_t i = 0; i < count; ++i) {
+    bad = count > totalram_pages(c.k());
+    for (uint64_t i = 0; i < count && !bad; ++i) {
         uint64_t ptr = 0;
-        if (!c.read(c.arg(0) + i * psize, &ptr, psize)) return kc::BuiltinStatus::Fault;
+        if (!c.read(array + i * psize, &ptr, psize)) return false;
         pfn_t p = page_struct_to_pfn(c.k(), ptr);
-        if (p == NO_PFN) return ok(c, 0); // Linux would map garbage; the model refuses
+        bad = p == NO_PFN;
         pages.push_back(p);
     }
+    return true;
+}
+kc::BuiltinStatus do_vmap(CallCtx& c) {
+    std::vector<pfn_t> pages;
+    bool bad = false;
+    if (!read_pages(c, c.arg(0), c.arg(1), pages, bad)) return kc::BuiltinStatus::Fault;
+    if (bad) return ok(c, 0);
     return ok(c, vmap(c.k(), pages, static_cast<uint32_t>(c.arg(2)), caller(c)));
+}
+kc::BuiltinStatus do_vm_map_ram(CallCtx& c) {
+    std::vector<pfn_t> pages;
+    bool bad = false;
+    uint32_t count = static_cast<uint32_t>(c.arg(1));
+    if (!read_pages(c, c.arg(0), count, pages, bad)) return kc::BuiltinStatus::Fault;
+    if (bad) return ok(c, 0);
+    return ok(c, vm_map_ram(c.k(), pages));
+}
+kc::BuiltinStatus do_vm_unmap_ram(CallCtx& c) {
+    switch (vm_unmap_ram(c.k(), c.arg(0), static_cast<uint32_t>(c.arg(1)))) {
+    case VmUnmapRam::ok: return ok(c, 0);
+    case VmUnmapRam::bug: return kc::BuiltinStatus::Kill;
+    case VmUnmapRam::oops:
+        // vb_free() takes the lock of the vmap block it did not find: a NULL write.
+        c.fault.addr = 0;
+        c.fault.access = kc::Access::Write;
+        c.fault.protection = false;
+        return kc::BuiltinStatus::Fault;
+    }
+    return ok(c, 0);
 }
 kc::BuiltinStatus do_vunmap(CallCtx& c) {
     vunmap(c.k(), c.arg(0));
@@ -88,6 +117,11 @@ Result<void> bind_vm(kc::Program& prog, BuiltinTable& t) {
                   "unsigned long prot);",
                   do_vmap));
     KLAB_TRY(bind(prog, t, "void vunmap(const void *addr);", do_vunmap));
+    KLAB_TRY(bind(prog, t, "void *vm_map_ram(struct page **pages, unsigned int count, int node);",
+                  do_vm_map_ram));
+    KLAB_TRY(bind(prog, t, "void vm_unmap_ram(const void *mem, unsigned int count);",
+                  do_vm_unmap_ram));
+    KLAB_TRY(bind_constant(prog, "NUMA_NO_NODE", "int", uint64_t(-1)));
     KLAB_TRY(bind(prog, t, "void *ioremap(phys_addr_t offset, unsigned long size);", do_ioremap));
     KLAB_TRY(bind(prog, t, "void iounmap(volatile void *addr);", do_iounmap));
     KLAB_TRY(bind(prog, t, "struct page *vmalloc_to_page(const void *addr);", do_vmalloc_to_page));

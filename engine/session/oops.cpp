@@ -2,6 +2,7 @@
 #include "session/oops.h"
 
 #include <cstdio>
+#include <cstring>
 
 #include "kc/program.h"
 #include "lib/vsprintf.h"
@@ -86,13 +87,44 @@ void rip_and_trace(SessionState& st, const kc::Thread& th, const RunContext& ctx
 
 std::string die_header(SessionState& st, const char* str, uint32_t err) {
     char buf[96];
-    std::snprintf(buf, sizeof buf, "%s: %04x [#%u] SMP", str, err & 0xffff, ++st.die_counter);
+    // __die_header(): CONFIG_PREEMPTION and SMP; x86_64 also says whether PTI is on (the
+    // model's CPU needs none), as mm/report.cpp's BUG() reports do.
+    std::snprintf(buf, sizeof buf, "%s: %04x [#%u] PREEMPT SMP%s", str, err & 0xffff,
+                  ++st.die_counter, st.kernel.config.arch == Arch::x86_64 ? " NOPTI" : "");
     return buf;
 }
 
 void end_trace(SessionState& st) {
     log(st.kernel, LogLevel::warning, "---[ end trace 0000000000000000 ]---");
     add_taint(st.kernel, TAINT_DIE);
+}
+
+bool stack_end_corrupted(const kc::Thread& th) {
+    uint32_t magic = 0;
+    if (th.stack.size() >= 4) std::memcpy(&magic, th.stack.data(), 4);
+    return magic != kc::kStackEndMagic;
+}
+
+// kernel/panic.c panic(): the message, dump_stack() unless an oops already printed one
+// (TAINT_DIE), x86's panic notifier (dump_kernel_offset; no KASLR in the model), the end
+// marker. A real machine stops here; the lab goes on (see oops.h).
+void panic(Kernel& k, const std::string& msg, std::initializer_list<const char*> frames) {
+    log(k, LogLevel::emerg, "Kernel panic - not syncing: " + msg);
+    if (!(k.tainted & (1u << TAINT_DIE))) dump_stack(k, frames);
+    log(k, LogLevel::emerg, "Kernel Offset: disabled");
+    log(k, LogLevel::emerg, "---[ end Kernel panic - not syncing: " + msg + " ]---");
+}
+
+const char* kPanicLine = "klab: the kernel panicked (a real machine stops here; the lab goes on)";
+
+// schedule_debug() with CONFIG_SCHED_STACK_END_CHECK (Debian's config): the next schedule()
+// of a task whose STACK_END_MAGIC was overwritten panics. A task that dies goes through
+// do_exit() -> do_task_dead() -> __schedule().
+bool exit_stack_check(SessionState& st, const kc::Thread& th) {
+    if (!stack_end_corrupted(th)) return false;
+    panic(st.kernel, "corrupted stack end detected inside scheduler",
+          {"panic", "__schedule", "do_task_dead", "do_exit"});
+    return true;
 }
 
 std::string page_fault(SessionState& st, const kc::Thread& th, const RunContext& ctx) {
@@ -116,12 +148,13 @@ std::string page_fault(SessionState& st, const kc::Thread& th, const RunContext&
     // dump_pagetable(): nothing is mapped in the user half of an idle kernel thread's mm.
     if (a < k.config.page_offset())
         log(k, LogLevel::info, k.config.arch == Arch::x86_64 ? "PGD 0 P4D 0 " : "*pde = 00000000 ");
+    if (stack_end_corrupted(th)) log(k, LogLevel::emerg, "Thread overran stack, or stack corrupted");
     log(k, LogLevel::warning, die_header(st, "Oops", err));
     cpu_lines(st);
     rip_and_trace(st, th, ctx);
     log(k, LogLevel::warning, modules_linked_in(st, ctx));
-    std::snprintf(buf, sizeof buf, k.config.arch == Arch::x86_64 ? "CR2: %016llx" : "CR2: %08llx",
-                  static_cast<unsigned long long>(a));
+    // page_fault_oops() prints "%016lx" on both: a 32-bit address gets eight leading zeros.
+    std::snprintf(buf, sizeof buf, "CR2: %016llx", static_cast<unsigned long long>(a));
     log(k, LogLevel::warning, buf);
     end_trace(st);
     return "Killed";
@@ -137,7 +170,10 @@ std::string simple_die(SessionState& st, const kc::Thread& th, const RunContext&
     return "Segmentation fault";
 }
 
-std::string stack_overflow(SessionState& st, const kc::Thread& th, const RunContext& ctx) {
+// x86_64 (VMAP_STACK): the push into the guard page cannot deliver #PF on the same stack, so
+// the CPU raises #DF; exc_double_fault() enters NMI context, handle_stack_overflow() dies, and
+// oops_end() panics because in_interrupt() is true.
+std::string guard_page_hit(SessionState& st, const kc::Thread& th, const RunContext& ctx) {
     Kernel& k = st.kernel;
     PrintfTarget t = kernel_printf_target(k);
     auto p = [&](uint64_t v) {
@@ -150,7 +186,25 @@ std::string stack_overflow(SessionState& st, const kc::Thread& th, const RunCont
     log(k, LogLevel::emerg,
         "BUG: TASK stack guard page was hit at " + p(lo - 8) + " (stack is " + p(lo) + ".." +
             p(hi) + ")");
-    return simple_die(st, th, ctx, "stack guard page");
+    simple_die(st, th, ctx, "stack guard page");
+    panic(k, "Fatal exception in interrupt", {});
+    return kPanicLine;
+}
+
+// x86_32 has no VMAP_STACK: frames went on below the stack into the memory there (the VM
+// wrote them through the host) until the lab's limit. Linux would keep going until something
+// faults; nothing reports the overrun itself. The task is stopped and exits.
+std::string stack_overrun_stopped(SessionState& st, const kc::Thread& th) {
+    std::string line = "Killed (the lab stops a call chain " + std::to_string(th.overrun) +
+                       " bytes below its kernel stack: x86_32 has no guard page, so Linux "
+                       "would go on overwriting the memory below)";
+    if (exit_stack_check(st, th)) line += "\n" + std::string(kPanicLine);
+    return line;
+}
+
+std::string stack_overflow(SessionState& st, const kc::Thread& th, const RunContext& ctx) {
+    if (st.kernel.config.arch == Arch::x86_64) return guard_page_hit(st, th, ctx);
+    return stack_overrun_stopped(st, th);
 }
 
 std::string soft_lockup(SessionState& st, const kc::Thread& th, const RunContext& ctx) {
@@ -212,16 +266,34 @@ std::string modules_linked_in(const SessionState& st, const RunContext& ctx) {
 }
 
 std::string report_death(SessionState& st, const kc::Thread& th, const RunContext& ctx) {
+    // After an oops the task exits, and its last schedule() checks the stack end.
+    auto then_exit = [&](std::string line) {
+        if (exit_stack_check(st, th)) line += "\n" + std::string(kPanicLine);
+        return line;
+    };
     switch (th.exit) {
-    case kc::Exit::Fault: return page_fault(st, th, ctx);
-    case kc::Exit::DivideError: return simple_die(st, th, ctx, "divide error");
+    case kc::Exit::Fault: return then_exit(page_fault(st, th, ctx));
+    case kc::Exit::DivideError: return then_exit(simple_die(st, th, ctx, "divide error"));
     case kc::Exit::StackOverflow: return stack_overflow(st, th, ctx);
-    case kc::Exit::Budget: return soft_lockup(st, th, ctx);
-    case kc::Exit::Killed: return "Killed";
+    case kc::Exit::Budget: return then_exit(soft_lockup(st, th, ctx));
+    case kc::Exit::Killed: return then_exit("Killed");
     case kc::Exit::Blocked:
         return "klab: this statement sleeps, and the lab has no tasks to switch to yet";
     default: return "";
     }
+}
+
+std::string check_stack_end(SessionState& st, const kc::Thread& th, bool task_exits) {
+    if (!stack_end_corrupted(th)) return "";
+    // The console's shell goes back to reading the terminal; insmod/rmmod exit.
+    if (task_exits)
+        panic(st.kernel, "corrupted stack end detected inside scheduler",
+              {"panic", "__schedule", "do_task_dead", "do_exit"});
+    else
+        panic(st.kernel, "corrupted stack end detected inside scheduler",
+              {"panic", "__schedule", "schedule", "schedule_timeout", "n_tty_read", "tty_read",
+               "vfs_read", "ksys_read"});
+    return kPanicLine;
 }
 
 void print_call_trace_report(SessionState& st, const kc::Thread& th, const char* innermost) {

@@ -1,9 +1,24 @@
 // The kernel's reports for a KernelC statement that dies: the x86 page-fault oops
 // (arch/x86/mm/fault.c page_fault_oops + arch/x86/kernel/dumpstack.c __die), the divide
-// error, the stack guard page report (arch/x86/kernel/traps.c handle_stack_overflow) and the
-// soft-lockup watchdog (kernel/watchdog.c). Simplifications: no register dump and no "Code:"
-// line (the VM has no machine registers or code bytes); the call trace is the KernelC call
-// stack followed by the kernel path that called it (e.g. do_one_initcall for insmod).
+// error, the soft-lockup watchdog (kernel/watchdog.c), and kernel stack overflows:
+// - x86_64 (VMAP_STACK): the stack guard page report of arch/x86/kernel/traps.c
+//   handle_stack_overflow(), reached through the double fault, so oops_end() finds itself in
+//   interrupt context and panics ("Fatal exception in interrupt").
+// - x86_32 (no VMAP_STACK, no guard page): nothing traps. The VM lets frames run on below the
+//   stack into the memory there (kc::Target::stack_overrun), writing return addresses,
+//   frame pointers and locals into it. If the STACK_END_MAGIC word was overwritten, the oops
+//   path adds "Thread overran stack, or stack corrupted" and the task's next schedule()
+//   panics "corrupted stack end detected inside scheduler" (CONFIG_SCHED_STACK_END_CHECK, set
+//   in Debian's 6.1 configs): after a statement (the shell sleeps reading the terminal), after
+//   insmod's init (insmod exits) and when a task dies.
+// Simplifications: no register dump and no "Code:" line (the VM has no machine registers or
+// code bytes); the call trace is the KernelC call stack followed by the kernel path that
+// called it (e.g. do_one_initcall for insmod). After a panic a real machine stops (printk
+// suppressed, CPUs halted); the lab prints the panic and keeps running so the student can
+// inspect the damage. An x86_32 overrun deeper than the lab's limit (32 KiB below the stack)
+// is stopped there: Linux would go on overwriting memory until something faults, which the
+// model cannot predict. The console's i386 stack lives in the kernel image (mm/kstack.h), so
+// the memory an overrun damages is image data.
 #pragma once
 
 #include <string>
@@ -28,6 +43,11 @@ struct RunContext {
 // Prints the report for th's exit (Fault, DivideError, StackOverflow, Budget) and taints the
 // kernel as Linux does. Returns the line a shell would print for the killed process.
 std::string report_death(SessionState& st, const kc::Thread& th, const RunContext& ctx);
+
+// CONFIG_SCHED_STACK_END_CHECK after a statement that returned normally: the task's next
+// schedule() (the shell reading the terminal, or the exit of insmod when task_exits) panics
+// if STACK_END_MAGIC was overwritten. Returns the console line to show, "" if intact.
+std::string check_stack_end(SessionState& st, const kc::Thread& th, bool task_exits);
 
 // dump_stack() from KernelC: CPU/Hardware lines and the call trace of th.
 void print_call_trace_report(SessionState& st, const kc::Thread& th, const char* innermost);

@@ -21,6 +21,17 @@ void run_deferred_work(Kernel& k) {
         vfree_deferred_work(k);
 }
 
+void show_result(SessionState& st_, const kc::Step& step, kc::Thread& th, KernelHost& host,
+                 std::string& out) {
+    // Calls whose value is conventionally ignored (printk's length) show nothing.
+    static const char* kQuiet[] = {"printk", "snprintf", "sprintf", "scnprintf", "memset",
+                                   "memcpy", "memmove",  "strcpy",  "strncpy",   "strcat"};
+    for (const char* q : kQuiet)
+        if (step.callee == q) return;
+    if (st_.prog.types.kind(step.show) != kc::TypeKind::Void)
+        out += "$" + std::to_string(++st_.value_counter) + " = " +
+               format_value(st_, th, host, step.show, th.result) + "\n";
+}
 kc::Target target_of(const MachineConfig& c) {
     return c.arch == Arch::i386 ? kc::Target::i386() : kc::Target::x86_64();
 }
@@ -43,6 +54,7 @@ Result<void> Session::boot() {
     kc::Target target = target_of(config_);
     target.percpu_base = percpu_module_base(st.kernel); // DEFINE_PER_CPU data of modules
     target.percpu_size = PERCPU_MODULE_RESERVE;
+    target.stack_base = console_stack_base(st.kernel);
     st.prog = kc::Program(target);
     builtins_ = BuiltinTable{};
     KLAB_TRY(bind_all(st.prog, builtins_));
@@ -98,14 +110,12 @@ void Session::run_statement(kc::Step& step, std::string& out) {
     host.account(th);
     run_deferred_work(k);
     if (th.exit == kc::Exit::Done) {
-        // Calls whose value is conventionally ignored (printk's length) show nothing.
-        static const char* kQuiet[] = {"printk", "snprintf", "sprintf", "scnprintf", "memset",
-                                       "memcpy", "memmove",  "strcpy",  "strncpy",   "strcat"};
-        for (const char* q : kQuiet)
-            if (step.callee == q) return;
-        if (st_.prog.types.kind(step.show) != kc::TypeKind::Void)
-            out += "$" + std::to_string(++st_.value_counter) + " = " +
-                   format_value(st_, th, host, step.show, th.result) + "\n";
+        show_result(st_, step, th, host, out);
+        // The shell then sleeps reading the terminal: schedule() checks the stack end.
+        if (std::string l = check_stack_end(st_, th, false); !l.empty()) {
+            echo_console(out);
+            out += l + "\n";
+        }
         return;
     }
     RunContext ctx;
@@ -130,6 +140,10 @@ bool Session::run_module_function(const std::string& fn, const char* comm, RunCo
     run_deferred_work(k);
     if (th.exit == kc::Exit::Done) {
         ret = static_cast<int32_t>(th.result); // module init/exit functions return int
+        if (std::string l = check_stack_end(st_, th, true); !l.empty()) {
+            echo_console(out);
+            out += l + "\n";
+        }
         return true;
     }
     std::string line = report_death(st_, th, ctx);

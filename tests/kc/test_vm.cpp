@@ -2,6 +2,8 @@
 // flow, recursion, budget, blocking and resuming, faults.
 #include <doctest/doctest.h>
 
+#include <cstring>
+
 #include "kc_harness.h"
 
 using namespace kctest;
@@ -170,6 +172,39 @@ TEST_CASE("faults, divide errors, budget, stack overflow") {
     CHECK(r.exits.back() == Exit::Fault);
     // After all that, the VM still works.
     CHECK(r.eval("1 + 1") == 2);
+}
+
+TEST_CASE("i386 target: frames run on below the stack into host memory, up to stack_overrun") {
+    Target t = Target::i386();
+    t.stack_base = 0x20000;
+    t.thread_size = 4096;
+    t.stack_overrun = 8192;
+    Runner r(t);
+    r.host.map(0x1f000); // the memory below the stack
+    // 3000 bytes of locals in a 4 KiB stack: the array reaches below the stack's lowest address
+    // and the stores (including the part straddling it) land in that memory.
+    REQUIRE(r.run("int fill(void) { char b[3000]; int i; for (i = 0; i < 3000; i++) b[i] = 7; "
+                  "return b[0] + b[2999]; } int twice(void) { char a[2000]; a[0] = 1; "
+                  "return fill() + a[0]; } twice();"));
+    CHECK(r.exits.back() == Exit::Done);
+    CHECK(r.values.back() == 15);
+    int below = 0;
+    for (uint8_t b : r.host.pages[0x1f000]) below += b == 7;
+    CHECK(below > 0);
+    // Deeper than the limit below the stack: StackOverflow, as a guard page would stop it.
+    REQUIRE(r.run("int down(int n) { int pad[16]; pad[0] = n; return down(n + 1) + pad[0]; } "
+                  "down(0);"));
+    CHECK(r.exits.back() == Exit::Fault); // 0x1e000 is not mapped: the pushed linkage faults
+    // The lowest word of a fresh stack holds STACK_END_MAGIC.
+    Thread th = make_thread(r.prog, Function{}, t.stack_base, t.thread_size);
+    uint32_t magic = 0;
+    std::memcpy(&magic, th.stack.data(), 4);
+    CHECK(magic == kStackEndMagic);
+    // x86_64 has no overrun: the same overflow stops at the stack's end.
+    Runner w;
+    REQUIRE(w.run("int down(int n) { int pad[16]; pad[0] = n; return down(n + 1) + pad[0]; } "
+                  "down(0);"));
+    CHECK(w.exits.back() == Exit::StackOverflow);
 }
 
 TEST_CASE("a blocked thread resumes where it stopped") {

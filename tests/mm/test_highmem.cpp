@@ -26,9 +26,33 @@ TEST_CASE("x86_64: kmap, kmap_atomic and kmap_local_page return the direct-map a
     CHECK(kmap_atomic(k, p, &a) == KmapResult::ok);
     CHECK(a == page_address(k, p));
     CHECK(k.cpus[0].preempt_count == 1);
+    CHECK(k.cpus[0].pagefault_disabled == 1); // !HIGHMEM kmap_atomic disables faults too
     CHECK(kunmap_atomic(k, a) == KmapResult::ok);
     CHECK(k.cpus[0].preempt_count == 0);
+    CHECK(k.cpus[0].pagefault_disabled == 0);
     CHECK_VM(k);
+}
+
+TEST_CASE("pagefault_disable nests per task, faulthandler_disabled also follows in_atomic") {
+    Kernel k = boot(Arch::i386, 1ull << 30);
+    CHECK_FALSE(pagefault_disabled(k));
+    CHECK_FALSE(faulthandler_disabled(k));
+    pagefault_disable(k);
+    pagefault_disable(k);
+    CHECK(pagefault_disabled(k));
+    CHECK(k.cpus[0].preempt_count == 0); // page faults off does not mean atomic
+    pagefault_enable(k);
+    CHECK(pagefault_disabled(k));
+    pagefault_enable(k);
+    CHECK_FALSE(pagefault_disabled(k));
+    preempt_disable(k);
+    CHECK(faulthandler_disabled(k));
+    CHECK_FALSE(pagefault_disabled(k));
+    preempt_enable(k);
+    k.current_cpu = 1;
+    pagefault_disable(k);
+    k.current_cpu = 0;
+    CHECK_FALSE(pagefault_disabled(k)); // the other CPU's task
 }
 
 TEST_CASE("i386 kmap: a pkmap slot, shared by a second kmap, freed lazily at the next wrap") {
@@ -113,11 +137,14 @@ TEST_CASE("i386 kmap_atomic: per-CPU fixmap slots, stacked, preemption off while
     REQUIRE(kmap_atomic(k, q, &b) == KmapResult::ok);
     CHECK(b == a - 4096);
     CHECK(k.cpus[0].preempt_count == 2);
+    CHECK(k.cpus[0].pagefault_disabled == 2);
     uint8_t v = 9, r = 0;
     CHECK(!kernel_write(k, b, &v, 1));
     CHECK(kunmap_atomic(k, b) == KmapResult::ok);
+    CHECK(k.cpus[0].pagefault_disabled == 1);
     CHECK(kunmap_atomic(k, a) == KmapResult::ok);
     CHECK(k.cpus[0].preempt_count == 0);
+    CHECK(k.cpus[0].pagefault_disabled == 0);
     CHECK(kernel_read(k, a, &r, 1).kind == FaultKind::not_present);
     // The data stays in the page: map it again elsewhere.
     REQUIRE(kmap(k, q, &a) == KmapResult::ok);
@@ -128,6 +155,7 @@ TEST_CASE("i386 kmap_atomic: per-CPU fixmap slots, stacked, preemption off while
     REQUIRE(kmap_local_page(k, p, &a) == KmapResult::ok);
     CHECK(a == kmap_local_slot_addr(1, 0));
     CHECK(k.cpus[1].preempt_count == 0); // kmap_local only disables migration
+    CHECK(k.cpus[1].pagefault_disabled == 0);
     CHECK(kunmap_local(k, a) == KmapResult::ok);
     CHECK_VM(k);
 }

@@ -242,3 +242,75 @@ TEST_CASE("trace: klab:vmalloc is the parent of its pages' mm_page_alloc events"
     CHECK(ev.back().type == TraceEventType::klab_vfree);
     CHECK(format_trace_fields(ev.back(), k.trace_format()) == "addr=0xffffc90000005000 nr_pages=2");
 }
+
+TEST_CASE("vm_map_ram: small counts share a per-CPU vmap block, large ones get their own area") {
+    Kernel k = boot(Arch::x86_64, 256ull << 20);
+    CHECK(vmap_max_alloc(k) == 64);
+    CHECK(vmap_bbmap_bits(k) == 1024); // 128 GiB / 4 KiB / 2 CPUs / 16, capped at 1024
+    Kernel i = boot(Arch::i386, 1ull << 30);
+    CHECK(vmap_max_alloc(i) == 32);
+    CHECK(vmap_bbmap_bits(i) == 1024); // 128 MiB / 4 KiB / 2 / 16
+    Kernel k8 = boot(Arch::x86_64, 256ull << 20, 8);
+    CHECK(vmap_bbmap_bits(k8) == 1024);
+    std::vector<pfn_t> pages;
+    for (int n = 0; n < 70; ++n) pages.push_back(alloc_page(k, GFP_KERNEL));
+    uint64_t a = vm_map_ram(k, {pages.begin(), pages.begin() + 3});
+    uint64_t b = vm_map_ram(k, {pages[3]});
+    CHECK(a % (4ull << 20) == 0); // the block is aligned to its size
+    CHECK(b == a + 4 * 4096);     // 3 pages take an order-2 run
+    CHECK(kernel_translate(k, a + 2 * 4096) == pages[2]);
+    CHECK(kernel_translate(k, a + 3 * 4096) == NO_PFN);
+    uint64_t big = vm_map_ram(k, pages);
+    CHECK(find_vm_area(k, big)->size == 70 * 4096); // no guard page
+    std::string info = proc_vmallocinfo(k);
+    CHECK(contains(info, " 4194304 vm_map_ram\n"));
+    CHECK(contains(info, "  286720 vm_map_ram\n"));
+    // Another CPU has its own queue: a new block.
+    k.current_cpu = 1;
+    uint64_t c = vm_map_ram(k, {pages[5]});
+    CHECK(c / (4ull << 20) != a / (4ull << 20));
+    k.current_cpu = 0;
+    CHECK_VM(k);
+    CHECK(vm_unmap_ram(k, big, 70) == VmUnmapRam::ok);
+    CHECK(vm_unmap_ram(k, a, 3) == VmUnmapRam::ok);
+    CHECK(vm_unmap_ram(k, b, 1) == VmUnmapRam::ok);
+    CHECK(kernel_translate(k, a) == NO_PFN);
+    CHECK(k.vmalloc.vmap_blocks.at(a).dirty == 5);     // the block stays until all is dirty
+    CHECK(contains(proc_vmallocinfo(k), "unpurged")); // the large area, lazily
+    CHECK_VM(k);
+}
+
+TEST_CASE("vm_map_ram: a block handed out and given back entirely is freed") {
+    Kernel k = boot(Arch::x86_64, 256ull << 20);
+    pfn_t p = alloc_page(k, GFP_KERNEL);
+    std::vector<pfn_t> run(64, p);
+    std::vector<uint64_t> addrs;
+    for (int n = 0; n < 16; ++n) addrs.push_back(vm_map_ram(k, run)); // 16 x 64 = 1024 pages
+    CHECK(addrs[15] == addrs[0] + 15 * 64 * 4096);
+    CHECK(k.vmalloc.vmap_blocks.at(addrs[0]).free == 0);
+    for (uint64_t a : addrs) CHECK(vm_unmap_ram(k, a, 64) == VmUnmapRam::ok);
+    CHECK(k.vmalloc.vmap_blocks.empty());
+    CHECK(find_vm_area(k, addrs[0]) == nullptr);
+    CHECK_VM(k);
+}
+
+TEST_CASE("vm_unmap_ram: bad addresses are Linux's BUGs or vb_free's oops, the model stays sound") {
+    Kernel k = boot(Arch::x86_64, 256ull << 20);
+    pfn_t p = alloc_page(k, GFP_KERNEL);
+    uint64_t a = vm_map_ram(k, {p});
+    CHECK(vm_unmap_ram(k, 0, 1) == VmUnmapRam::bug);
+    CHECK(contains(dmesg(k), "kernel BUG at mm/vmalloc.c:2281!"));
+    CHECK(vm_unmap_ram(k, page_address(k, p), 1) == VmUnmapRam::bug); // below VMALLOC_START
+    CHECK(contains(dmesg(k), "kernel BUG at mm/vmalloc.c:2282!"));
+    CHECK(vm_unmap_ram(k, a + 1, 1) == VmUnmapRam::bug);
+    CHECK(contains(dmesg(k), "kernel BUG at mm/vmalloc.c:2284!"));
+    CHECK(vm_unmap_ram(k, a, 65) == VmUnmapRam::bug); // a large count, no such area
+    CHECK(contains(dmesg(k), "kernel BUG at mm/vmalloc.c:2295!"));
+    uint64_t v = vmalloc(k, 4096, "t");
+    CHECK(vm_unmap_ram(k, v, 1) == VmUnmapRam::oops); // no vmap block there
+    CHECK(kernel_translate(k, v) != NO_PFN);
+    vfree(k, a); // no vm_struct behind a vm_map_ram address
+    CHECK(contains(dmesg(k), "Trying to vfree() nonexistent vm area"));
+    CHECK(kernel_translate(k, a) == p);
+    CHECK_VM(k);
+}

@@ -105,11 +105,11 @@ TEST_CASE("an oops kills the statement, not the session, with taint D afterwards
     auto r = s.exec("int *q = (int *)0x10;\n*q = 1;\ny = 7;\n");
     CHECK(contains(r.output, "BUG: kernel NULL pointer dereference, address: 0000000000000010"));
     CHECK(contains(r.output, "Killed\n$1 = 7"));
-    CHECK(contains(s.dmesg(), "Oops: 0002 [#1] SMP"));
+    CHECK(contains(s.dmesg(), "Oops: 0002 [#1] PREEMPT SMP NOPTI"));
     CHECK(!contains(s.exec("*(long *)0xffff888000100000ull;").output, "Killed")); // direct map
     auto r2 = s.exec("*(char *)\"ro\" = 1;"); // .rodata is read-only
     CHECK(contains(s.dmesg(), "#PF: error_code(0x0003) - permissions violation"));
-    CHECK(contains(s.dmesg(), "Oops: 0003 [#2] SMP"));
+    CHECK(contains(s.dmesg(), "Oops: 0003 [#2] PREEMPT SMP NOPTI"));
     CHECK(contains(s.dmesg(), "Tainted: G      D"));
     CHECK(contains(r2.output, "Killed"));
 }

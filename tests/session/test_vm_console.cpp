@@ -55,3 +55,24 @@ TEST_CASE("console: per-CPU variables and alloc_percpu on i386") {
                              "klab-sh/1000"));
     CHECK(contains(s.proc_text("/proc/meminfo"), "Percpu:              192 kB"));
 }
+
+TEST_CASE("console: pagefault_disabled() inside kmap_atomic, and a fault there still oopses") {
+    Session s = boot(Arch::i386);
+    s.exec("struct page *pg; char *va; pg = alloc_page(GFP_HIGHUSER);");
+    ExecResult r = s.exec("pagefault_disabled() * 10 + in_atomic();");
+    CHECK(contains(r.output, "= 0"));
+    s.exec("va = kmap_atomic(pg);");
+    r = s.exec("pagefault_disabled() * 10 + in_atomic();");
+    CHECK(contains(r.output, "= 11"));
+    r = s.exec("faulthandler_disabled();");
+    CHECK(contains(r.output, "= 1"));
+    // No fixup for a plain load: the oops Linux prints whatever pagefault_disabled says.
+    r = s.exec("*(int *)0x10;");
+    CHECK(contains(r.output, "BUG: kernel NULL pointer dereference, address: 00000010"));
+    s.exec("kunmap_atomic(va);");
+    r = s.exec("pagefault_disabled() * 10 + in_atomic();");
+    CHECK(contains(r.output, "= 0"));
+    s.exec("va = kmap_local_page(pg);");
+    r = s.exec("pagefault_disabled();");
+    CHECK(contains(r.output, "= 0")); // kmap_local only disables migration in 6.1
+}
