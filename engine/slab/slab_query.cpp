@@ -174,4 +174,25 @@ std::string slabtop_text(const Kernel& k, uint32_t max_lines) {
     return s;
 }
 
+SlabFreelists slab_freelists(const Kernel& k, uint32_t slab_id) {
+    SlabFreelists out;
+    const SlabModel& m = k.slab;
+    if (slab_id >= m.slabs.size() || m.slabs[slab_id].cache == NO_CACHE) return out;
+    const Slab& slab = m.slabs[slab_id];
+    const kmem_cache& s = m.caches[slab.cache];
+    auto walk = [&](uint64_t head, std::vector<uint64_t>& chain) {
+        for (uint64_t p = head; p; p = get_freepointer(k, s, p)) {
+            if (!check_valid_pointer(k, s, slab, p) || chain.size() > slab.objects) {
+                out.corrupted = true;
+                return;
+            }
+            chain.push_back(p);
+        }
+    };
+    walk(slab.freelist, out.slab);
+    if (slab.list == SlabList::cpu_slab && slab.cpu < s.cpu_slab.size())
+        walk(s.cpu_slab[slab.cpu].freelist, out.cpu);
+    return out;
+}
+
 } // namespace klab

@@ -64,4 +64,14 @@ uint64_t slab_count(const Kernel& k, const std::string& name);
 // cache, sorted by number of objects).
 std::string slabtop_text(const Kernel& k, uint32_t max_lines = 20);
 
+// The freelist chains of a slab in the order they would hand objects out (the front end draws
+// them as arrows): the slab's own freelist, and for a CPU slab the CPU's lockless freelist.
+// A chain stops at the first pointer outside the slab (a corrupted freelist).
+struct SlabFreelists {
+    std::vector<uint64_t> slab; // slab->freelist
+    std::vector<uint64_t> cpu;  // c->freelist (CPU slab only)
+    bool corrupted = false;     // a chain left the slab or did not end
+};
+SlabFreelists slab_freelists(const Kernel& k, uint32_t slab_id);
+
 } // namespace klab
