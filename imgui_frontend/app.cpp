@@ -63,8 +63,8 @@ void App::draw_view(ViewSlot& v, ViewContext& c) {
     case ViewId::trace: draw_trace(c, trace_); break;
     case ViewId::page_map: draw_page_map(c, map_); break;
     case ViewId::machine: draw_machine(c); break;
-    case ViewId::slab:
-    case ViewId::vm:
+    case ViewId::slab: draw_slab_caches(c, slab_); break;
+    case ViewId::vm: draw_vm(c, vm_); break;
     case ViewId::count: ImGui::TextDisabled("Not yet: %s", v.note); break;
     }
 }
@@ -160,6 +160,8 @@ void App::frame() {
     // Requests run after drawing, so a view never sees the kernel change under it mid-frame.
     for (const std::string& text : req.submit) submit(text);
     if (req.boot) boot(*req.boot);
+    if (req.confirm_boot) menu_.confirm_boot = req.confirm_boot; // next frame asks first
+    if (req.highlight) map_.set_highlight(std::move(*req.highlight));
 }
 
 } // namespace klab::ui

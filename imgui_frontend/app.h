@@ -51,6 +51,8 @@ public:
     const PageMap& page_map() const { return map_; }
     const ConsoleState& console() const { return console_; }
     const TraceViewState& trace_view() const { return trace_; }
+    const SlabViewState& slab_view() const { return slab_; }
+    const VmViewState& vm_view() const { return vm_; }
 
     // Fonts and the display scale (device pixels per CSS pixel) the platform set up.
     void set_fonts(const UiFonts& fonts, float scale) {
@@ -76,6 +78,8 @@ private:
     LogViewState log_;
     ZonesState zones_;
     TraceViewState trace_;
+    SlabViewState slab_;
+    VmViewState vm_;
     PageMap map_;
     WidgetRegistry widgets_;
     UiFonts fonts_;
