@@ -15,11 +15,11 @@ std::vector<ViewSlot> default_views() {
     return {
         {ViewId::console, "Console", true, true, "", 0.00f, 0.00f, 0.34f, 0.60f},
         {ViewId::log, "Kernel log", true, true, "", 0.00f, 0.60f, 0.34f, 0.40f},
-        {ViewId::zones, "Zones", true, true, "", 0.34f, 0.00f, 0.33f, 0.42f},
-        {ViewId::slab, "Slab caches", true, true, "", 0.34f, 0.42f, 0.33f, 0.32f},
+        {ViewId::zones, "Zones", true, true, "", 0.34f, 0.00f, 0.33f, 0.38f},
+        {ViewId::slab, "Slab caches", true, true, "", 0.34f, 0.38f, 0.33f, 0.36f},
         {ViewId::trace, "Trace", true, true, "", 0.34f, 0.74f, 0.33f, 0.26f},
-        {ViewId::page_map, "Physical memory", true, true, "", 0.67f, 0.00f, 0.33f, 0.42f},
-        {ViewId::vm, "vmalloc / kmap / per-CPU", true, true, "", 0.67f, 0.42f, 0.33f, 0.32f},
+        {ViewId::page_map, "Physical memory", true, true, "", 0.67f, 0.00f, 0.33f, 0.38f},
+        {ViewId::vm, "vmalloc / kmap / per-CPU", true, true, "", 0.67f, 0.38f, 0.33f, 0.36f},
         {ViewId::machine, "Machine", true, true, "", 0.67f, 0.74f, 0.33f, 0.26f},
     };
 }

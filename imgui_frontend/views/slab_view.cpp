@@ -250,11 +250,12 @@ void draw_slab(ViewContext& c, SlabViewState& st, const kmem_cache& s, const Sla
     ImGui::PushID(static_cast<int>(v.id));
     bool selected = st.selected_slab == v.id;
     char head[192];
-    std::snprintf(head, sizeof head, "%s%s  0x%" PRIx64 "  pfn 0x%" PRIx32 "  order %u  %u/%u in use",
+    // The list is the group's label above; a CPU's slabs say which CPU.
+    std::snprintf(head, sizeof head, "%s0x%" PRIx64 "  pfn 0x%" PRIx32 "  order %u  %u/%u in use",
                   v.list == SlabList::cpu_slab || v.list == SlabList::cpu_partial
-                      ? ("CPU" + std::to_string(v.cpu) + " ").c_str()
+                      ? ("CPU" + std::to_string(v.cpu) + "  ").c_str()
                       : "",
-                  list_name(v.list), v.address, v.pfn, v.order, v.inuse, v.objects);
+                  v.address, v.pfn, v.order, v.inuse, v.objects);
     if (ImGui::Selectable(head, selected)) {
         st.selected_slab = v.id;
         PageHighlight h;
@@ -372,7 +373,6 @@ void draw_detail(ViewContext& c, SlabViewState& st, const SlabCacheInfo& info) {
                         info.allocated_objs, info.num_objs, info.cpu_slabs, info.cpu_partial_slabs,
                         info.node_partial_slabs, info.full_slabs);
     bool debug = info.flags & (SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER);
-    ImGui::SetNextItemOpen(debug, ImGuiCond_Appearing);
     if (ImGui::TreeNode("geometry", "object %u B in a %u B slot, %u per order-%u slab%s", info.object_size,
                         info.size, info.objects_per_slab, info.order, debug ? " · slub_debug on" : "")) {
         ImGui::TextWrapped("struct kmem_cache at 0x%" PRIx64 "%s; align %u, free pointer at offset %u; "
@@ -383,13 +383,16 @@ void draw_detail(ViewContext& c, SlabViewState& st, const SlabCacheInfo& info) {
         draw_slot_layout(s);
         ImGui::TreePop();
     }
-    legend();
     if (st.slabs.empty()) ImGui::TextDisabled("No slabs: the cache holds no pages.");
     SlabList last = static_cast<SlabList>(255);
     for (const SlabViewState::Slab& sl : st.slabs) {
         if (sl.view.list != last) {
-            ImGui::Separator();
+            if (last != static_cast<SlabList>(255)) ImGui::Separator();
             ImGui::TextDisabled("%s", list_name(sl.view.list));
+            if (last == static_cast<SlabList>(255)) { // the legend once, beside the first list
+                ImGui::SameLine(0, ImGui::GetFontSize() * 1.5f);
+                legend();
+            }
             last = sl.view.list;
         }
         draw_slab(c, st, s, sl, info.name);
@@ -434,8 +437,12 @@ void draw_slab_caches(ViewContext& c, SlabViewState& st) {
     uint32_t sel_index = 0;
     for (uint32_t i = 0; i < st.caches.size(); ++i)
         if (st.caches[i].name == st.selected) have_sel = true, sel_index = i;
+    // With a cache selected the table takes what its rows need, at most 40% of the panel.
+    if (st.resort) sort_rows(st);
     float avail = ImGui::GetContentRegionAvail().y;
-    float table_h = have_sel ? std::max(avail * 0.42f, ImGui::GetTextLineHeightWithSpacing() * 5) : 0;
+    float row_h = ImGui::GetTextLineHeightWithSpacing() + 2 * ImGui::GetStyle().CellPadding.y;
+    float rows_h = (static_cast<float>(st.order.size()) + 1.6f) * row_h + ImGui::GetStyle().ScrollbarSize;
+    float table_h = have_sel ? std::max(std::min(avail * 0.4f, rows_h), row_h * 2.6f) : 0;
 
     const ImGuiTableFlags tf = ImGuiTableFlags_Sortable | ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
                                ImGuiTableFlags_ScrollX | ImGuiTableFlags_BordersInnerV |
