@@ -55,6 +55,11 @@ std::string App::title() const {
     return t;
 }
 
+void App::prepare() {
+    map_.sync(*session_, true, 0, session_->kernel().trace.written, true);
+    prepared_at_ = change_count_;
+}
+
 void App::draw_view(ViewSlot& v, ViewContext& c) {
     switch (v.id) {
     case ViewId::console: draw_console(c, console_); break;
@@ -138,7 +143,10 @@ void App::frame() {
     ch.trace_from = seen_trace_;
     ch.trace_to = s.kernel().trace.written;
     ch.time = ImGui::GetTime();
-    map_.sync(s, ch.rebooted, ch.trace_from, ch.trace_to, ch.kernel_changed);
+    if (prepared_at_ == change_count_ && frame_count_ == 1)
+        map_.sync(s, false, ch.trace_to, ch.trace_to, false); // drawn by prepare(): upload only
+    else
+        map_.sync(s, ch.rebooted, ch.trace_from, ch.trace_to, ch.kernel_changed);
 
     if (menu_.reset_layout) views_ = default_views();
     ViewRequests req;

@@ -26,6 +26,10 @@ public:
 
     // Draws one frame of UI; call between ImGui::NewFrame() and ImGui::Render().
     void frame();
+    // Optional, before the first frame and before textures exist: computes the memory map's
+    // first picture, so the first frame only uploads it (the web platform does this while the
+    // GPU process is still starting up).
+    void prepare();
 
     // Runs console text in the session (as typed into the console when source is "console").
     ExecResult submit(std::string_view text, std::string_view source = "console");
@@ -92,6 +96,7 @@ private:
     uint64_t seen_generation_ = 0;
     uint64_t seen_trace_ = 0;
     uint64_t seen_changes_ = 0;
+    uint64_t prepared_at_ = UINT64_MAX; // change_count_ when prepare() drew the map
     std::function<void(uint64_t)> on_change_;
 
     void changed(bool reboot);

@@ -159,7 +159,8 @@
       onFirstFrame: (ms) => {
         $('loading').hidden = true;
         const early = window.klabStart;
-        if (early && early.warmWorker) early.warmWorker.terminate(); // its context did its job
+        // The warm-up context did its job (after its answer is in: terminate drops queued messages).
+        if (early && early.warmWorker) early.webgl2.then(() => early.warmWorker.terminate());
         window.klab = makeApi(window.Module);
         window.klabFirstFrameMs = ms;
         window.klabStatus = 'ready';

@@ -267,6 +267,8 @@ int main() {
     klab::ui::apply_theme(static_cast<float>(p->scale));
     p->app.set_fonts(klab::ui::load_fonts(kFontDir, static_cast<float>(p->scale)), static_cast<float>(p->scale));
     klab_mark("klab:fonts"); // the atlas; its texture goes up in the first NewFrame
+    p->app.prepare();        // the memory map's picture; its textures go up in the first frame
+    klab_mark("klab:map-prepared");
 
     if (!glfwInit()) {
         EM_ASM({

@@ -512,3 +512,23 @@ TEST_CASE("800x600 tabs: the slab and vm views open as tabs and fit") {
     REQUIRE(table.has_value());
     CHECK(table->y + table->h <= 600);
 }
+
+TEST_CASE("prepare() draws the map before textures exist; the first frame only uploads it") {
+    HeadlessImGui gui;
+    FakeTextures tex;
+    klab::ui::App app;
+    app.prepare();
+    CHECK(app.page_map().full_rebuilds() == 1);
+    uint64_t rows = app.page_map().rows_recoloured();
+    app.set_textures(&tex);
+    gui.frame(app);
+    CHECK(app.page_map().full_rebuilds() == 1);
+    CHECK(app.page_map().rows_recoloured() == rows);
+    CHECK(tex.tex.size() == 2 * 6);
+    CHECK(tex.texels >= app.page_map().nr_pages());
+    // Later changes are drawn as usual.
+    app.submit("p = alloc_pages(GFP_KERNEL, 3);");
+    gui.frame(app);
+    CHECK(app.page_map().rows_recoloured() > rows);
+    CHECK(app.page_map().full_rebuilds() == 1);
+}
