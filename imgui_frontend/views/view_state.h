@@ -126,6 +126,8 @@ struct VmViewState {
     PercpuView percpu;
     uint64_t selected_area = 0; // address of the selected vmalloc area (0: the newest)
     bool show_stacks = false;   // list the vmalloc'ed kernel stacks too
+    // The per-CPU table as last drawn: variable name, then its value on each CPU (for tests).
+    std::vector<std::vector<std::string>> percpu_rows;
 };
 
 } // namespace klab::ui

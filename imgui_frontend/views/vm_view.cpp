@@ -253,29 +253,41 @@ std::vector<PercpuVar> percpu_vars(const Session& s, const PercpuView& pv) {
     const kc::TypeTable& t = prog.types;
     const Kernel& k = s.kernel();
     uint64_t pb = prog.target().percpu_base, pe = pb + prog.target().percpu_size;
-    std::vector<std::pair<uint64_t, std::string>> pointers; // global pointer values -> name
+    // How a value of type `ty` is shown: scalars as numbers; anything else is not read.
+    auto typed = [&](PercpuVar& v, kc::TypeId ty) {
+        v.size = t.is_scalar(ty) ? std::min<uint32_t>(t.width(ty), 8) : 0;
+        v.is_signed = t.is_integer(ty) && t.is_signed(ty);
+    };
+    struct Ptr {
+        uint64_t value;
+        std::string name;
+        kc::TypeId pointee;
+    };
+    std::vector<Ptr> pointers; // globals holding a pointer (an alloc_percpu() result is one)
     for (const auto& [name, g] : prog.globals) {
         if (g.addr >= pb && g.addr < pe && pb != 0) { // DEFINE_PER_CPU
             PercpuVar v;
             v.name = name;
             v.ptr = g.addr;
-            v.size = static_cast<uint32_t>(std::min<uint64_t>(t.size_of(g.type), 8));
-            v.is_signed = !t.is_integer(g.type) || t.is_signed(g.type);
+            typed(v, g.type);
             out.push_back(v);
         } else if (t.is_pointer(g.type) && g.addr >= prog.data_base() &&
                    g.addr - prog.data_base() + t.width(g.type) <= prog.data.size()) {
             uint64_t val = 0;
             std::memcpy(&val, prog.data.data() + (g.addr - prog.data_base()), t.width(g.type));
-            pointers.push_back({val, name});
+            pointers.push_back({val, name, t.get(g.type).base});
         }
     }
     for (const auto& [off, size] : pv.dyn_allocs) {
         PercpuVar v;
         v.ptr = k.percpu.per_cpu_start + off;
-        v.size = std::min<uint32_t>(size, 8);
+        v.size = std::min<uint32_t>(size, 4); // an int, unless a named pointer says otherwise
         v.dynamic = true;
-        for (const auto& [val, name] : pointers)
-            if (val == v.ptr) v.name = name;
+        for (const Ptr& p : pointers)
+            if (p.value == v.ptr) {
+                v.name = p.name;
+                typed(v, p.pointee);
+            }
         if (v.name.empty()) {
             char b[48];
             std::snprintf(b, sizeof b, "(alloc_percpu, %u bytes)", size);
@@ -315,6 +327,7 @@ void draw_percpu(ViewContext& c, VmViewState& st) {
                           "reserve, dark the dynamic area, orange alloc_percpu() allocations");
     uint32_t ncpu = std::min<uint32_t>(static_cast<uint32_t>(k.cpus.size()), 8);
     std::vector<PercpuVar> vars = percpu_vars(c.session, pv);
+    st.percpu_rows.clear();
     if (vars.empty()) {
         ImGui::TextDisabled("No per-CPU variables of your own yet: DEFINE_PER_CPU(int, x); or "
                             "p = alloc_percpu(int);");
@@ -332,6 +345,7 @@ void draw_percpu(ViewContext& c, VmViewState& st) {
         }
         ImGui::TableHeadersRow();
         for (const PercpuVar& v : vars) {
+            st.percpu_rows.push_back({v.name});
             ImGui::TableNextRow();
             ImGui::TableSetColumnIndex(0);
             ImGui::TextUnformatted(v.name.c_str());
@@ -342,7 +356,9 @@ void draw_percpu(ViewContext& c, VmViewState& st) {
                 uint64_t addr = per_cpu_ptr(k, v.ptr, cpu);
                 uint8_t b[8] = {};
                 if (v.size == 0 || kernel_read(k, addr, b, v.size)) {
-                    ImGui::TextDisabled("?");
+                    ImGui::TextDisabled(v.size == 0 ? "…" : "?");
+                    if (ImGui::IsItemHovered())
+                        ImGui::SetTooltip("CPU%u's copy at 0x%" PRIx64 " (not a number)", cpu, addr);
                     continue;
                 }
                 int64_t val = 0;
@@ -350,10 +366,9 @@ void draw_percpu(ViewContext& c, VmViewState& st) {
                 std::memcpy(&u, b, v.size);
                 if (v.size < 8 && v.is_signed && (u >> (8 * v.size - 1)) & 1) u |= ~0ull << (8 * v.size);
                 val = static_cast<int64_t>(u);
-                if (v.is_signed)
-                    ImGui::Text("%" PRId64, val);
-                else
-                    ImGui::Text("%" PRIu64, u);
+                std::string text = v.is_signed ? std::to_string(val) : std::to_string(u);
+                ImGui::TextUnformatted(text.c_str());
+                st.percpu_rows.back().push_back(text);
                 if (ImGui::IsItemHovered())
                     ImGui::SetTooltip("CPU%u's copy at 0x%" PRIx64 " (per_cpu_ptr)", cpu, addr);
             }

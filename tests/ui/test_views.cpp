@@ -461,9 +461,21 @@ TEST_CASE("vm view: a vmalloc area with its scattered pages, pkmap slots on i386
     REQUIRE(pcpu_tab.has_value());
     gui.click(app, *pcpu_tab);
     app.submit("DEFINE_PER_CPU(int, hits);\nthis_cpu_write(hits, 7);\npc = alloc_percpu(long);");
-    settle(gui, app);
     CHECK_FALSE(app.session().log().back().error);
+    app.submit("taskset -cp 1 $$");
+    app.submit("this_cpu_write(hits, -3); *this_cpu_ptr(pc) = 70000;");
+    CHECK_FALSE(app.session().log().back().error);
+    settle(gui, app);
     CHECK(app.vm_view().percpu.dyn_allocs.size() >= 1);
+    // The table: each variable's value on CPU0 and CPU1.
+    const auto& rows = app.vm_view().percpu_rows;
+    bool hits = false, pc = false;
+    for (const auto& r : rows) {
+        if (r[0] == "hits" && r.size() >= 3) hits = r[1] == "7" && r[2] == "-3";
+        if (r[0] == "pc" && r.size() >= 3) pc = r[1] == "0" && r[2] == "70000";
+    }
+    CHECK(hits);
+    CHECK(pc);
     CHECK(ImGui::GetDrawData()->TotalVtxCount > 1000);
 }
 
