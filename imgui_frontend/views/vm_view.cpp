@@ -87,15 +87,19 @@ void draw_area_mapping(ViewContext& c, const VmAreaView& a) {
     float vx0 = p.x, vx1 = p.x + std::min(w * 0.42f, ImGui::GetFontSize() * 11);
     float bar_x0 = p.x + w * 0.78f, bar_x1 = p.x + w - 2;
     uint64_t max_pfn = std::max<uint64_t>(k.mm.max_pfn, 1);
-    // The physical bar: zones as bands.
+    // The physical bar: zones as bands (a label only where it does not overlap the previous).
+    float label_bottom = -1e9f;
     for (const zone& z : k.mm.zones) {
         if (!z.populated()) continue;
         float y0 = p.y + h * static_cast<float>(double(z.zone_start_pfn) / double(max_pfn));
         float y1 = p.y + h * static_cast<float>(double(z.zone_start_pfn + z.spanned_pages) / double(max_pfn));
         dl->AddRectFilled(ImVec2(bar_x0, y0), ImVec2(bar_x1, y1), IM_COL32(50, 70, 95, 255));
         dl->AddLine(ImVec2(bar_x0 - 4, y0), ImVec2(bar_x1, y0), IM_COL32(255, 255, 255, 180));
-        dl->AddText(ImVec2(bar_x0 - ImGui::CalcTextSize(zone_kind_name(z.kind)).x - 6, y0),
-                    IM_COL32(200, 200, 200, 255), zone_kind_name(z.kind));
+        if (y0 >= label_bottom) {
+            dl->AddText(ImVec2(bar_x0 - ImGui::CalcTextSize(zone_kind_name(z.kind)).x - 6, y0),
+                        IM_COL32(200, 200, 200, 255), zone_kind_name(z.kind));
+            label_bottom = y0 + line;
+        }
     }
     int hovered = -1;
     ImVec2 m = ImGui::GetIO().MousePos;
@@ -317,6 +321,7 @@ void draw_percpu(ViewContext& c, VmViewState& st) {
         float x0 = p.x + float(from * scale), x1 = p.x + float((from + len) * scale);
         dl->AddRectFilled(ImVec2(x0, p.y), ImVec2(std::max(x1, x0 + 1), p.y + h), col);
     };
+    seg(0, pv.unit_size, IM_COL32(32, 34, 38, 255)); // the unit's unused tail
     seg(0, pv.static_size, IM_COL32(105, 108, 114, 255));
     seg(pv.static_size, pv.reserved_size, IM_COL32(0, 114, 178, 255));
     seg(uint64_t(pv.static_size) + pv.reserved_size, pv.dyn_size, IM_COL32(40, 60, 80, 255));
@@ -324,7 +329,8 @@ void draw_percpu(ViewContext& c, VmViewState& st) {
     ImGui::Dummy(ImVec2(w, h));
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip("one CPU's unit: grey static kernel data, blue modules' DEFINE_PER_CPU "
-                          "reserve, dark the dynamic area, orange alloc_percpu() allocations");
+                          "reserve, dark blue the dynamic area, orange alloc_percpu() allocations; the rest of the "
+                          "unit is unused");
     uint32_t ncpu = std::min<uint32_t>(static_cast<uint32_t>(k.cpus.size()), 8);
     std::vector<PercpuVar> vars = percpu_vars(c.session, pv);
     st.percpu_rows.clear();
