@@ -77,7 +77,7 @@ void draw_area_mapping(ViewContext& c, const VmAreaView& a) {
     constexpr size_t kMaxDrawn = 64;
     size_t n = std::min(a.pages.size(), kMaxDrawn);
     float line = ImGui::GetTextLineHeight();
-    float row = std::max(line * 0.9f, 10.0f);
+    float row = n <= 24 ? line + 2 : std::max(line * 0.6f, 6.0f); // labelled when few
     float w = ImGui::GetContentRegionAvail().x;
     float h = std::max(static_cast<float>(n) * row, line * 6);
     ImVec2 p = ImGui::GetCursorScreenPos();
@@ -129,7 +129,7 @@ void draw_vmalloc(ViewContext& c, VmViewState& st) {
     uint64_t pages = 0;
     for (const VmAreaView& a : st.areas)
         if (!a.unpurged && (st.show_stacks || !a.kernel_stack)) ++busy, pages += a.pages.size();
-    ImGui::Text("%zu areas, %" PRIu64 " pages", busy, pages);
+    ImGui::Text("%zu area%s, %" PRIu64 " page%s", busy, busy == 1 ? "" : "s", pages, pages == 1 ? "" : "s");
     ImGui::SameLine();
     ImGui::TextDisabled("VMALLOC 0x%" PRIx64 " - 0x%" PRIx64, k.vmalloc.start, k.vmalloc.end);
     ImGui::SameLine();

@@ -252,6 +252,22 @@ test('inside an 800x600 iframe the views are tabs and the console takes keyboard
     await frames(2);
     await frame.waitForFunction(() => window.klab.widgetRect('pagemap/cells') !== null, null, { timeout: 5000 });
     await screenshot(page, 'iframe-800x600');
+    // The slab and vm views as tabs: each fits the frame.
+    await frame.evaluate(() => window.klab.exec('q = kmalloc(100, GFP_KERNEL); v = vmalloc(3 * PAGE_SIZE);'));
+    for (const [title, widget, shot] of [['Slab caches', 'slab/table', 'iframe-slab'],
+      ['vmalloc / kmap / per-CPU', 'vm/mapping', 'iframe-vm']]) {
+      const t = await frame.evaluate((x) => window.klab.widgetRect(`tab/${x}`), title);
+      assert.ok(t && t.x + t.w <= 800, `${title} tab does not fit`);
+      await page.mouse.move(box.x + t.x + t.w / 2, box.y + t.y + t.h / 2);
+      await frames(2);
+      await page.mouse.down();
+      await frames(2);
+      await page.mouse.up();
+      await frames(3);
+      const w = await frame.evaluate((x) => window.klab.widgetRect(x), widget);
+      assert.ok(w && w.x + w.w <= 801 && w.y < 600, `${widget} is not drawn inside the frame`);
+      await screenshot(page, shot);
+    }
   } finally {
     await close();
   }
