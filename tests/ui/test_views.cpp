@@ -525,7 +525,7 @@ TEST_CASE("800x600 tabs: the slab and vm views open as tabs and fit") {
     CHECK(table->y + table->h <= 600);
 }
 
-TEST_CASE("prepare() draws the map before textures exist; the first frame only uploads it") {
+TEST_CASE("prepare() draws the map before textures exist and the first frame only uploads it") {
     HeadlessImGui gui;
     FakeTextures tex;
     klab::ui::App app;
