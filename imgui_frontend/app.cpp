@@ -55,6 +55,11 @@ std::string App::title() const {
     return t;
 }
 
+void App::prepare() {
+    map_.sync(*session_, true, 0, session_->kernel().trace.written, true);
+    prepared_at_ = change_count_;
+}
+
 void App::draw_view(ViewSlot& v, ViewContext& c) {
     switch (v.id) {
     case ViewId::console: draw_console(c, console_); break;
@@ -63,8 +68,8 @@ void App::draw_view(ViewSlot& v, ViewContext& c) {
     case ViewId::trace: draw_trace(c, trace_); break;
     case ViewId::page_map: draw_page_map(c, map_); break;
     case ViewId::machine: draw_machine(c); break;
-    case ViewId::slab:
-    case ViewId::vm:
+    case ViewId::slab: draw_slab_caches(c, slab_); break;
+    case ViewId::vm: draw_vm(c, vm_); break;
     case ViewId::count: ImGui::TextDisabled("Not yet: %s", v.note); break;
     }
 }
@@ -138,7 +143,10 @@ void App::frame() {
     ch.trace_from = seen_trace_;
     ch.trace_to = s.kernel().trace.written;
     ch.time = ImGui::GetTime();
-    map_.sync(s, ch.rebooted, ch.trace_from, ch.trace_to, ch.kernel_changed);
+    if (prepared_at_ == change_count_ && frame_count_ == 1)
+        map_.sync(s, false, ch.trace_to, ch.trace_to, false); // drawn by prepare(): upload only
+    else
+        map_.sync(s, ch.rebooted, ch.trace_from, ch.trace_to, ch.kernel_changed);
 
     if (menu_.reset_layout) views_ = default_views();
     ViewRequests req;
@@ -160,6 +168,8 @@ void App::frame() {
     // Requests run after drawing, so a view never sees the kernel change under it mid-frame.
     for (const std::string& text : req.submit) submit(text);
     if (req.boot) boot(*req.boot);
+    if (req.confirm_boot) menu_.confirm_boot = req.confirm_boot; // next frame asks first
+    if (req.highlight) map_.set_highlight(std::move(*req.highlight));
 }
 
 } // namespace klab::ui

@@ -26,6 +26,10 @@ public:
 
     // Draws one frame of UI; call between ImGui::NewFrame() and ImGui::Render().
     void frame();
+    // Optional, before the first frame and before textures exist: computes the memory map's
+    // first picture, so the first frame only uploads it (the web platform does this while the
+    // GPU process is still starting up).
+    void prepare();
 
     // Runs console text in the session (as typed into the console when source is "console").
     ExecResult submit(std::string_view text, std::string_view source = "console");
@@ -51,6 +55,8 @@ public:
     const PageMap& page_map() const { return map_; }
     const ConsoleState& console() const { return console_; }
     const TraceViewState& trace_view() const { return trace_; }
+    const SlabViewState& slab_view() const { return slab_; }
+    const VmViewState& vm_view() const { return vm_; }
 
     // Fonts and the display scale (device pixels per CSS pixel) the platform set up.
     void set_fonts(const UiFonts& fonts, float scale) {
@@ -76,6 +82,8 @@ private:
     LogViewState log_;
     ZonesState zones_;
     TraceViewState trace_;
+    SlabViewState slab_;
+    VmViewState vm_;
     PageMap map_;
     WidgetRegistry widgets_;
     UiFonts fonts_;
@@ -88,6 +96,7 @@ private:
     uint64_t seen_generation_ = 0;
     uint64_t seen_trace_ = 0;
     uint64_t seen_changes_ = 0;
+    uint64_t prepared_at_ = UINT64_MAX; // change_count_ when prepare() drew the map
     std::function<void(uint64_t)> on_change_;
 
     void changed(bool reboot);

@@ -163,6 +163,7 @@ void PageMap::sync(const Session& s, bool rebooted, uint64_t trace_from, uint64_
                    bool kernel_changed) {
     const Kernel& k = s.kernel();
     if (rebooted || k.mm.max_pfn != nr_pages_) reset(k.mm.max_pfn);
+    if (rebooted) highlight_ = PageHighlight{};
     const Tracer& t = k.trace;
     bool full = rebooted;
     if (kernel_changed && !full) {

@@ -8,6 +8,8 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "mm/mmzone.h"
@@ -37,6 +39,13 @@ const char* cell_class_name(CellClass c);
 uint32_t cell_class_colour(CellClass c, uint32_t order = 0); // ImU32 (ABGR)
 CellClass cell_class_of(PageOwner o);
 
+// Frames another view asked the map to point out (a slab's pages, a vmalloc area's pages).
+struct PageHighlight {
+    std::vector<std::pair<pfn_t, uint32_t>> ranges; // first frame, number of frames
+    std::string label;                              // "slab of kmalloc-128 at pfn 0x1234"
+    bool scroll = true;                             // bring the first range into view once
+};
+
 class PageMap {
 public:
     static constexpr uint32_t kRowPages = 1024;  // one texture row: an aligned order-10 block
@@ -65,6 +74,10 @@ public:
     uint64_t rows_recoloured() const { return rows_recoloured_; }
     uint64_t texels_uploaded() const { return texels_uploaded_; }
     uint64_t full_rebuilds() const { return full_rebuilds_; }
+    // What to point out (a new kernel forgets it).
+    void set_highlight(PageHighlight h) { highlight_ = std::move(h); }
+    PageHighlight& highlight() { return highlight_; }
+    const PageHighlight& highlight() const { return highlight_; }
 
 private:
     TextureApi* api_ = nullptr;
@@ -78,6 +91,7 @@ private:
     std::vector<void*> tex_, overview_tex_;
     std::array<uint64_t, static_cast<size_t>(CellClass::count)> counts_{};
     uint64_t rows_recoloured_ = 0, texels_uploaded_ = 0, full_rebuilds_ = 0;
+    PageHighlight highlight_;
 
     void reset(uint64_t nr_pages);
     void destroy_textures();

@@ -6,9 +6,12 @@
 (function () {
   'use strict';
   const $ = (id) => document.getElementById(id);
+  // Start-up phases as Performance API marks (tests/bench/browser_perf.mjs prints them).
+  const mark = (name) => { try { performance.mark(name); } catch (e) { /* old browser */ } };
+  mark('klab:shell');
   window.klabStatus = 'loading';
-  const LAYOUT_KEY = 'klab-layout-v1';
-  const VIEWS_KEY = 'klab-views-v1';
+  const LAYOUT_KEY = 'klab-layout-v2';
+  const VIEWS_KEY = 'klab-views-v2';
   const subscribers = new Set();
 
   // localStorage throws in some sandboxed iframes and private modes: the layout is then not kept.
@@ -60,37 +63,53 @@
       : 'Loading the kernel model…';
   }
 
-  // Creating a WebGL2 context is the slowest step of start-up on software GL, so it is done once,
-  // on the lab's own canvas, with the attributes Emscripten's GLFW asks for (getContext then
-  // hands GLFW this same context).
-  function createWebGL2(canvas) {
+  // Whether the browser offers WebGL2. index.html's worker answers without blocking the page
+  // (klabStart.webgl2); when it cannot tell (no OffscreenCanvas), a context is created here on
+  // the lab's own canvas with the attributes Emscripten's GLFW asks for (getContext then hands
+  // GLFW this same context).
+  async function webgl2Available(canvas) {
+    const early = window.klabStart;
+    if (early && early.webgl2 && (await early.webgl2) === true) return true;
     try {
-      return !!canvas.getContext('webgl2', { antialias: false, depth: true, stencil: true, alpha: true });
+      const ok = !!canvas.getContext('webgl2', { antialias: false, depth: true, stencil: true, alpha: false });
+      mark('klab:gl-context');
+      return ok;
     } catch (e) {
       return false;
     }
   }
 
-  // Download index.wasm ourselves so the bar can show progress; the module then uses the bytes.
-  async function fetchWasm(url) {
-    const resp = await fetch(url);
-    if (!resp.ok) throw new Error(`${url}: HTTP ${resp.status}`);
+  function noWebGL2() {
+    fail('webgl2', 'This browser or device does not offer WebGL2, which Kernel Lab needs to draw.',
+      'Try a current Firefox, Chrome, Edge or Safari, and check that hardware acceleration is not disabled.');
+  }
+
+  // Reads a copy of the wasm response only to move the progress bar.
+  async function showProgress(resp) {
     const total = Number(resp.headers.get('Content-Length')) || 0;
-    if (!resp.body || !resp.body.getReader) return new Uint8Array(await resp.arrayBuffer());
+    if (!resp.body || !resp.body.getReader) return;
     const reader = resp.body.getReader();
-    const chunks = [];
     let loaded = 0;
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      chunks.push(value);
       loaded += value.length;
       progress(loaded, Math.max(total, loaded));
     }
-    const bytes = new Uint8Array(loaded);
-    let off = 0;
-    for (const c of chunks) { bytes.set(c, off); off += c.length; }
-    return bytes;
+  }
+
+  // The compiled wasm: from index.html's early start, else downloaded and compiled here.
+  function compiledWasm() {
+    const early = window.klabStart;
+    if (early && early.wasm) {
+      early.wasm.then(() => early.progress && showProgress(early.progress)).catch(() => {});
+      return early.wasm;
+    }
+    return fetch('index.wasm').then((resp) => {
+      if (!resp.ok) throw new Error(`index.wasm: HTTP ${resp.status}`);
+      showProgress(resp.clone()).catch(() => {});
+      return resp.arrayBuffer();
+    }).then((bytes) => WebAssembly.compile(bytes));
   }
 
   function loadScript(src) {
@@ -106,47 +125,42 @@
 
   async function start() {
     const canvas = $('canvas');
-    // Download and compile the wasm while the (blocking) GL context creation runs; yielding once
-    // lets the request go out first.
-    const wasmModule = fetchWasm('index.wasm').then((bytes) => WebAssembly.compile(bytes));
-    wasmModule.catch(() => {});
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    if (!createWebGL2(canvas)) {
-      fail('webgl2', 'This browser or device does not offer WebGL2, which Kernel Lab needs to draw.',
-        'Try a current Firefox, Chrome, Edge or Safari, and check that hardware acceleration is not disabled.');
-      return;
-    }
+    // The final size before GLFW creates the context: no reallocation of a live drawing buffer.
+    canvas.width = Math.round(window.innerWidth * (window.devicePixelRatio || 1));
+    canvas.height = Math.round(window.innerHeight * (window.devicePixelRatio || 1));
+    const wasmModule = compiledWasm();
+    wasmModule.then(() => mark('klab:wasm-compiled'), () => {});
+    // index.js is fetched, parsed and run (the kernel boots) while the check runs.
+    webgl2Available(canvas).then((ok) => { if (!ok) noWebGL2(); });
     canvas.addEventListener('webglcontextlost', (e) => {
       e.preventDefault();
       fail('context-lost', 'The graphics context was lost.', 'Reload the page to continue.');
     });
-    let compiled;
-    try {
-      compiled = await wasmModule;
-    } catch (e) {
-      fail('download', 'The kernel model could not be downloaded: ' + e.message,
-        'Check your connection and reload the page.');
-      return;
-    }
+    wasmModule.catch((e) => fail('download', 'The kernel model could not be downloaded: ' + e.message,
+      'Check your connection and reload the page.'));
     window.Module = {
       canvas,
-      // Hand Emscripten the module compiled above instead of letting it fetch again.
+      // Hand Emscripten the module compiled above (index.js is parsed while it compiles).
       instantiateWasm: (imports, receive) => {
-        WebAssembly.instantiate(compiled, imports).then((instance) => receive(instance, compiled),
-          (e) => fail('start', 'The kernel model could not be started: ' + e.message));
+        wasmModule.then((compiled) => WebAssembly.instantiate(compiled, imports)
+          .then((instance) => { mark('klab:instantiated'); receive(instance, compiled); }))
+          .catch((e) => fail('start', 'The kernel model could not be started: ' + e.message));
         return {};
       },
       print: (t) => console.log(t),
       printErr: (t) => console.warn(t),
       onAbort: (what) => fail('abort', 'The kernel model stopped unexpectedly: ' + what,
         'Reload the page. If it happens again, please report it with the browser console output.'),
-      onKlabError: (what) => fail('start', 'Kernel Lab could not start: ' + what),
+      onKlabError: (what) => (/WebGL2/.test(what) ? noWebGL2() : fail('start', 'Kernel Lab could not start: ' + what)),
       klabSavedLayout: load(LAYOUT_KEY),
       klabSavedViews: load(VIEWS_KEY),
       onKlabSaveLayout: (ini, views) => { store(LAYOUT_KEY, ini); store(VIEWS_KEY, views); },
       onKlabChange: (generation) => { if (window.klab) changed(generation); },
       onFirstFrame: (ms) => {
         $('loading').hidden = true;
+        const early = window.klabStart;
+        // The warm-up context did its job (after its answer is in: terminate drops queued messages).
+        if (early && early.warmWorker) early.webgl2.then(() => early.warmWorker.terminate());
         window.klab = makeApi(window.Module);
         window.klabFirstFrameMs = ms;
         window.klabStatus = 'ready';
@@ -156,6 +170,7 @@
     };
     try {
       await loadScript('index.js');
+      mark('klab:js-loaded');
     } catch (e) {
       fail('download', e.message, 'Check your connection and reload the page.');
     }

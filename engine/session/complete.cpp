@@ -32,7 +32,7 @@ void add_keys(const Map& m, std::string_view prefix, std::vector<std::string>& o
 
 const std::vector<std::string_view>& shell_words() {
     static const std::vector<std::string_view> words = {
-        "cat", "dmesg", "echo", "help", "history", "insmod", "lsmod", "ps", "reset", "rmmod", "slabtop"};
+        "cat", "dmesg", "echo", "help", "history", "insmod", "lsmod", "ps", "reset", "rmmod", "slabtop", "taskset"};
     return words;
 }
 

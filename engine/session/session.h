@@ -117,6 +117,7 @@ private:
     void cmd_history(ExecResult& r);
     void cmd_echo(const std::vector<std::string>& argv, ExecResult& r);
     void cmd_lsmod(ExecResult& r);
+    void cmd_taskset(const std::vector<std::string>& argv, ExecResult& r);
 };
 
 } // namespace klab

@@ -1,5 +1,5 @@
 // The console's shell words: cat, dmesg, insmod, rmmod, lsmod, help, reset, history, echo,
-// slabtop.
+// slabtop, taskset.
 // insmod/rmmod model the parts of kernel/module/main.c a student sees: taint messages, the
 // init function's return value convention, and kmod's error messages.
 #include <cstdio>
@@ -51,6 +51,8 @@ const char* kHelp =
   rmmod NAME          unload it (runs its exit function)
   lsmod               list loaded modules
   slabtop             the slab caches with the most objects (as slabtop -o)
+  taskset -cp N $$    move this shell (pid 1000) to CPU N: later commands run there
+                      (taskset -c N for short; taskset -p $$ shows the mask)
   history             the commands of this session, with their ids
   reset               reboot the machine
   echo TEXT           print TEXT
@@ -117,6 +119,7 @@ void Session::run_shell(std::string_view line, ExecResult& r) {
         return;
     }
     if (cmd == "echo") return cmd_echo(argv, r);
+    if (cmd == "taskset") return cmd_taskset(argv, r);
     if (cmd == "slabtop") { // slabtop -o: one screen of the slab caches, largest first
         r.output += slabtop_text(st_.kernel);
         return;

@@ -34,6 +34,7 @@ struct SessionState {
     int32_t console_loglevel = 4; // messages below this level are echoed (dmesg -n)
     uint64_t echoed_seq = 0;      // kernel log records already considered for echo
     uint64_t dmesg_cleared = 0;   // dmesg -c: records before this seq are hidden
+    uint64_t shell_affinity = ~0ull; // taskset: the CPUs the console's shell may run on
 };
 
 } // namespace klab

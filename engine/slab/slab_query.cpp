@@ -130,6 +130,28 @@ uint32_t slab_of(const Kernel& k, uint64_t addr) {
     return slab_of_addr(k, addr);
 }
 
+SlabFreelists slab_freelists(const Kernel& k, uint32_t slab_id) {
+    SlabFreelists out;
+    const SlabModel& m = k.slab;
+    if (k.config.allocator != SlabAllocator::slub) return out; // SLAB/SLOB keep no chains
+    if (slab_id >= m.slabs.size() || m.slabs[slab_id].cache == NO_CACHE) return out;
+    const Slab& slab = m.slabs[slab_id];
+    const kmem_cache& s = m.caches[slab.cache];
+    auto walk = [&](uint64_t head, std::vector<uint64_t>& chain) {
+        for (uint64_t p = head; p; p = get_freepointer(k, s, p)) {
+            if (!check_valid_pointer(k, s, slab, p) || chain.size() > slab.objects) {
+                out.corrupted = true;
+                return;
+            }
+            chain.push_back(p);
+        }
+    };
+    walk(slab.freelist, out.slab);
+    if (slab.list == SlabList::cpu_slab && slab.cpu < s.cpu_slab.size())
+        walk(s.cpu_slab[slab.cpu].freelist, out.cpu);
+    return out;
+}
+
 std::vector<uint64_t> cache_objects(const Kernel& k, const std::string& name) {
     std::vector<uint64_t> out;
     uint32_t c = cache_by_name(k, name);

@@ -61,6 +61,15 @@ std::vector<SlabView> cache_slabs(const Kernel& k, uint32_t cache);
 std::vector<SlabObjectView> slab_objects(const Kernel& k, uint32_t slab_id);
 // The slab holding an address (NO_SLAB if none).
 uint32_t slab_of(const Kernel& k, uint64_t addr);
+// The freelist chains of a slab in the order they would hand objects out (the front end draws
+// them as arrows): the slab's own freelist, and for a CPU slab the CPU's lockless freelist.
+// SLUB only (empty for other allocators). A chain stops at the first pointer outside the slab (a corrupted freelist).
+struct SlabFreelists {
+    std::vector<uint64_t> slab; // slab->freelist
+    std::vector<uint64_t> cpu;  // c->freelist (CPU slab only)
+    bool corrupted = false;     // a chain left the slab or did not end
+};
+SlabFreelists slab_freelists(const Kernel& k, uint32_t slab_id);
 
 // Lesson helpers by cache name ("" or unknown names give empty results / 0).
 std::vector<uint64_t> cache_objects(const Kernel& k, const std::string& name); // allocated

@@ -102,6 +102,10 @@ EM_JS(double, klab_css_width, (), { return window.innerWidth; });
 EM_JS(double, klab_css_height, (), { return window.innerHeight; });
 EM_JS(double, klab_pixel_ratio, (), { return window.devicePixelRatio || 1; });
 EM_JS(void, klab_set_title, (const char* t), { document.title = UTF8ToString(t); });
+// Start-up phases as Performance API marks ("klab:app-booted" ...), for tests/bench/browser_perf.mjs.
+EM_JS(void, klab_mark, (const char* name), {
+    if (typeof performance !== 'undefined' && performance.mark) performance.mark(UTF8ToString(name));
+});
 EM_JS(void, klab_first_frame, (), {
     Module.klabFirstFrameMs = performance.now();
     if (typeof Module.onFirstFrame === 'function') Module.onFirstFrame(Module.klabFirstFrameMs);
@@ -182,6 +186,7 @@ void save_layout_if_needed(WebPlatform* p) {
 
 void frame(void* arg) {
     auto* p = static_cast<WebPlatform*>(arg);
+    if (!p->first_frame_reported) klab_mark("klab:frame0");
     fit_canvas(p);
 
     double t0 = emscripten_get_now();
@@ -192,6 +197,7 @@ void frame(void* arg) {
     p->app.frame();
     ImGui::Render();
     double t1 = emscripten_get_now();
+    if (!p->first_frame_reported) klab_mark("klab:frame0-built");
     release_held_keys(p->window);
 
     int fw = 0, fh = 0;
@@ -247,6 +253,23 @@ void web_reset_layout() {
 } // namespace klab::ui
 
 int main() {
+    // Start-up order (docs/frontend.md, "Start-up"): the CPU work first — booting the default
+    // machine and rasterising the fonts — while the page's worker warms up the GPU process's
+    // WebGL2 (the slow part of creating a context on software GL); the window and its context
+    // last, when getContext() no longer has to wait for that.
+    klab_mark("klab:main");
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    g_platform = std::make_unique<WebPlatform>(); // boots the default machine
+    klab_mark("klab:app-booted");
+    WebPlatform* p = g_platform.get();
+    p->scale = klab_pixel_ratio();
+    klab::ui::apply_theme(static_cast<float>(p->scale));
+    p->app.set_fonts(klab::ui::load_fonts(kFontDir, static_cast<float>(p->scale)), static_cast<float>(p->scale));
+    klab_mark("klab:fonts"); // the atlas; its texture goes up in the first NewFrame
+    p->app.prepare();        // the memory map's picture; its textures go up in the first frame
+    klab_mark("klab:map-prepared");
+
     if (!glfwInit()) {
         EM_ASM({
             if (Module.onKlabError) Module.onKlabError('GLFW could not start');
@@ -266,15 +289,12 @@ int main() {
         return 1;
     }
     glfwMakeContextCurrent(window);
+    klab_mark("klab:glfw-window");
 
-    IMGUI_CHECKVERSION();
-    ImGui::CreateContext();
     ImGui_ImplGlfw_InitForOpenGL(window, true);
     glfwSetKeyCallback(window, key_callback); // replaces the backend's, which it then calls
     ImGui_ImplOpenGL3_Init("#version 300 es");
-
-    g_platform = std::make_unique<WebPlatform>();
-    WebPlatform* p = g_platform.get();
+    klab_mark("klab:imgui-init");
     p->window = window;
     ImGuiIO& io = ImGui::GetIO();
     io.GetClipboardTextFn = get_clipboard;
@@ -282,7 +302,7 @@ int main() {
     io.ClipboardUserData = nullptr;
     p->app.set_textures(&p->textures);
     p->app.set_change_listener([](uint64_t n) { klab_notify_change(static_cast<double>(n)); });
-    fit_canvas(p);
+    fit_canvas(p); // the window's size in device pixels (fonts are already at this scale)
     // The layout the page kept in localStorage (window rectangles, then which views are open).
     std::string ini(static_cast<size_t>(klab_saved_layout_size()), '\0');
     klab_saved_layout_copy(ini.data(), static_cast<int>(ini.size()));

@@ -1,7 +1,11 @@
 // The CPU / context bar: for each CPU its context (task, softirq, hardirq, NMI) from the
 // preempt_count fields of include/linux/preempt.h, the count itself, whether interrupts are
 // off, and which CPU the console's commands run on (the ▶ marker; Kernel::current_cpu).
+// Clicking another CPU moves the console there by submitting `taskset -cp N $$` (the console's
+// shell word, so the move is in the command log and replays).
 #include <imgui.h>
+
+#include <string>
 
 #include "sched/context.h"
 #include "views/views.h"
@@ -34,13 +38,18 @@ void draw_cpu_bar(ViewContext& c) {
                      : pc != 0        ? ImVec4(0.95f, 0.85f, 0.40f, 1)
                                       : ImVec4(0.55f, 0.85f, 0.70f, 1);
         ImGui::TextColored(col, "%sCPU%zu %s", current ? "▶" : " ", cpu, context_name(pc));
-        if (ImGui::IsItemHovered())
+        std::string move = "taskset -cp " + std::to_string(cpu) + " $$";
+        if (ImGui::IsItemHovered()) {
+            ImGui::SetMouseCursor(current ? ImGuiMouseCursor_Arrow : ImGuiMouseCursor_Hand);
             ImGui::SetTooltip("preempt_count 0x%08x\n  preempt %u  softirq %u  hardirq %u  nmi %u\n"
-                              "irqs %s\ncurrent: %s (pid %d)%s",
+                              "irqs %s\ncurrent: %s (pid %d)\n%s%s",
                               pc, pc & PREEMPT_MASK, (pc & SOFTIRQ_MASK) >> SOFTIRQ_SHIFT,
                               (pc & HARDIRQ_MASK) >> HARDIRQ_SHIFT, (pc & NMI_MASK) >> NMI_SHIFT,
                               ctx.irqs_disabled ? "disabled" : "enabled", ctx.comm.c_str(), ctx.pid,
-                              current ? "\nthe console's commands run on this CPU" : "");
+                              current ? "the console's commands run on this CPU" : "click: run ",
+                              current ? "" : move.c_str());
+        }
+        if (!current && ImGui::IsItemClicked()) c.requests.submit.push_back(move);
         c.widgets.track_last_item("cpu/" + std::to_string(cpu));
         ImGui::SameLine();
         ImGui::TextDisabled("pc=%x %s", pc, ctx.irqs_disabled ? "irqs off" : "irqs on");

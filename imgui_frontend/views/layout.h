@@ -23,9 +23,8 @@ struct ViewSlot {
     float x, y, w, h;      // tile, as fractions of the area under the bars
 };
 
-// The panels in menu order. Slab caches and vmalloc/kmap/per-CPU are reserved here: their
-// engine parts are being rebuilt on other branches; when they land, a draw function in
-// views/ and `available = true` is all a view needs.
+// The panels in menu order (and tab order on small screens). A panel another issue is still
+// building keeps its slot with `available = false` and a note until its draw function lands.
 std::vector<ViewSlot> default_views();
 
 enum class LayoutMode { automatic, tiled, tabs };

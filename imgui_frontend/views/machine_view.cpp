@@ -1,5 +1,6 @@
 // The machine panel: what the engine says about the booted machine, and buttons that boot the
-// other preset (through ViewRequests::boot, so the App reboots the session).
+// other preset (through ViewRequests::confirm_boot: the same confirmation as the Machine menu,
+// then the App reboots the session).
 #include <imgui.h>
 
 #include <cinttypes>
@@ -31,6 +32,15 @@ void draw_machine(ViewContext& c) {
     const MachineConfig& m = c.session.config();
     const Kernel& k = c.session.kernel();
     ImGui::Text("Kernel Lab %s, modelling Linux %s", kLabVersion, kLinuxRelease);
+    ImGui::TextUnformatted("Boot another preset:");
+    for (Arch a : {Arch::i386, Arch::x86_64}) {
+        ImGui::SameLine();
+        std::string label = std::string("Boot ") + arch_name(a);
+        ImGui::BeginDisabled(m.arch == a);
+        if (ImGui::Button((label + "…").c_str())) c.requests.confirm_boot = MachineConfig::preset(a);
+        ImGui::EndDisabled();
+        c.widgets.track_last_item(std::string("machine/boot_") + arch_name(a));
+    }
     if (ImGui::BeginTable("facts", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV)) {
         ImGui::TableSetupColumn("fact", ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 8);
         ImGui::TableSetupColumn("value");
@@ -45,17 +55,9 @@ void draw_machine(ViewContext& c) {
         if (!m.cmdline.empty()) fact_row("cmdline", "%s", m.cmdline.c_str());
         fact_row("free", "%" PRIu64 " pages + %" PRIu64 " on per-CPU lists", nr_free_pages(k),
                  nr_free_pcp_pages(k));
+        fact_row("console on", "CPU%u (click a CPU above, or taskset -cp N $$)", k.current_cpu);
         fact_row("tainted", "0x%x", k.tainted);
         ImGui::EndTable();
-    }
-    ImGui::TextUnformatted("Boot another preset:");
-    for (Arch a : {Arch::i386, Arch::x86_64}) {
-        ImGui::SameLine();
-        std::string label = std::string("Boot ") + arch_name(a);
-        ImGui::BeginDisabled(m.arch == a);
-        if (ImGui::Button(label.c_str())) c.requests.boot = MachineConfig::preset(a);
-        ImGui::EndDisabled();
-        c.widgets.track_last_item(std::string("machine/boot_") + arch_name(a));
     }
 }
 

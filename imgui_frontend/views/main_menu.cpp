@@ -13,14 +13,14 @@ namespace klab::ui {
 
 std::vector<ViewSlot> default_views() {
     return {
-        {ViewId::console, "Console", true, true, "", 0.00f, 0.00f, 0.36f, 0.62f},
-        {ViewId::log, "Kernel log", true, true, "", 0.00f, 0.62f, 0.36f, 0.38f},
-        {ViewId::zones, "Zones", true, true, "", 0.36f, 0.00f, 0.32f, 0.62f},
-        {ViewId::trace, "Trace", true, true, "", 0.36f, 0.62f, 0.32f, 0.38f},
-        {ViewId::page_map, "Physical memory", true, true, "", 0.68f, 0.00f, 0.32f, 0.62f},
-        {ViewId::machine, "Machine", true, true, "", 0.68f, 0.62f, 0.32f, 0.38f},
-        {ViewId::slab, "Slab caches", false, false, "the slab engine is being rebuilt", 0.36f, 0.0f, 0.32f, 0.62f},
-        {ViewId::vm, "vmalloc / kmap / per-CPU", false, false, "the vm engine is being rebuilt", 0.68f, 0.0f, 0.32f, 0.62f},
+        {ViewId::console, "Console", true, true, "", 0.00f, 0.00f, 0.34f, 0.60f},
+        {ViewId::log, "Kernel log", true, true, "", 0.00f, 0.60f, 0.34f, 0.40f},
+        {ViewId::zones, "Zones", true, true, "", 0.34f, 0.00f, 0.33f, 0.38f},
+        {ViewId::slab, "Slab caches", true, true, "", 0.34f, 0.38f, 0.33f, 0.36f},
+        {ViewId::trace, "Trace", true, true, "", 0.34f, 0.74f, 0.33f, 0.26f},
+        {ViewId::page_map, "Physical memory", true, true, "", 0.67f, 0.00f, 0.33f, 0.38f},
+        {ViewId::vm, "vmalloc / kmap / per-CPU", true, true, "", 0.67f, 0.38f, 0.33f, 0.36f},
+        {ViewId::machine, "Machine", true, true, "", 0.67f, 0.74f, 0.33f, 0.26f},
     };
 }
 
@@ -139,6 +139,7 @@ void help_window(MenuState& ms) {
 
 void draw_main_menu(ViewContext& c, MenuState& ms, std::vector<ViewSlot>& views) {
     const MachineConfig& machine = c.session.config();
+
     if (ImGui::BeginMainMenuBar()) {
         ImGui::TextUnformatted("Kernel Lab");
         if (ImGui::BeginMenu("Machine")) {
@@ -176,9 +177,10 @@ void draw_main_menu(ViewContext& c, MenuState& ms, std::vector<ViewSlot>& views)
             ImGui::EndMenu();
         }
         ImGui::Separator();
-        ImGui::TextDisabled("%s | %s | %u CPUs | %zu commands", arch_name(machine.arch),
+        size_t n = c.session.log().size();
+        ImGui::TextDisabled("%s | %s | %u CPU%s | %zu command%s", arch_name(machine.arch),
                             format_mem_size(machine.mem_bytes).c_str(), machine.nr_cpus,
-                            c.session.log().size());
+                            machine.nr_cpus == 1 ? "" : "s", n, n == 1 ? "" : "s");
         ImGui::EndMainMenuBar();
     }
     config_dialog(c, ms);

@@ -95,6 +95,13 @@ void draw_page_map(ViewContext& c, PageMap& map) {
     ImGui::SameLine();
     ImGui::TextDisabled("%" PRIu64 " frames · Ctrl+wheel zooms", map.nr_pages());
     legend(map);
+    PageHighlight& hl = map.highlight();
+    if (!hl.ranges.empty()) {
+        ImGui::TextColored(ImVec4(1, 1, 1, 1), "▣ %s", hl.label.c_str());
+        ImGui::SameLine();
+        if (ImGui::SmallButton("clear")) hl = PageHighlight{};
+        c.widgets.track_last_item("pagemap/clear_highlight");
+    }
 
     ImVec2 avail = ImGui::GetContentRegionAvail();
     avail.x = std::max(avail.x - ImGui::GetStyle().ScrollbarSize, 32.0f);
@@ -167,6 +174,32 @@ void draw_page_map(ViewContext& c, PageMap& map) {
         dl->AddLine(ImVec2(x, y), ImVec2(x, y + h), IM_COL32(255, 255, 255, 230), 2.0f);
         dl->AddLine(ImVec2(x, y), ImVec2(x + std::max(cell, 12.0f), y), IM_COL32(255, 255, 255, 230), 2.0f);
         dl->AddText(ImVec2(x + 3, y + 1), IM_COL32(255, 255, 255, 255), zone_kind_name(z.kind));
+    }
+    // Frames another view pointed out: outlined (at least a few pixels, so they show when
+    // zoomed out), and scrolled into view once.
+    if (!hl.ranges.empty()) {
+        const float min = 4.0f;
+        uint32_t drawn = 0;
+        for (const auto& [first, count] : hl.ranges) {
+            for (uint64_t p = first; p < uint64_t(first) + count && drawn < 4096;) {
+                uint64_t row = p / per_row;
+                uint64_t end = std::min<uint64_t>(uint64_t(first) + count, (row + 1) * per_row);
+                float x0 = origin.x + static_cast<float>(p % per_row) * cell;
+                float x1 = origin.x + static_cast<float>((end - 1) % per_row + 1) * cell;
+                float y0 = origin.y + static_cast<float>(row) * cell;
+                float y1 = y0 + cell;
+                if (x1 - x0 < min) x0 -= (min - (x1 - x0)) / 2, x1 = x0 + min;
+                if (y1 - y0 < min) y0 -= (min - (y1 - y0)) / 2, y1 = y0 + min;
+                dl->AddRect(ImVec2(x0 - 1, y0 - 1), ImVec2(x1 + 1, y1 + 1), IM_COL32(255, 255, 255, 255), 0, 0, 2.0f);
+                p = end;
+                ++drawn;
+            }
+        }
+        if (hl.scroll) {
+            float y = static_cast<float>(hl.ranges.front().first / per_row) * cell;
+            ImGui::SetScrollY(std::max(0.0f, y - ImGui::GetWindowHeight() / 2));
+            hl.scroll = false;
+        }
     }
     if (ImGui::IsItemHovered()) {
         ImVec2 m = ImGui::GetIO().MousePos;

@@ -18,7 +18,10 @@ namespace klab::ui {
 
 namespace {
 
-// The function in Linux 6.1 that fires each tracepoint (mm/page_alloc.c, mm/vmscan.c).
+// The function in Linux 6.1 that fires each tracepoint (mm/page_alloc.c, mm/vmscan.c,
+// mm/slab_common.c, mm/slub.c), or for the lab's own klab:* events the function whose work
+// they stand for (mm/vmalloc.c, mm/highmem.c). No default: a new event type must be named here
+// (and in explain_trace_event) or the compiler warns and tests/ui fails.
 const char* linux_function(TraceEventType t) {
     switch (t) {
     case TraceEventType::mm_page_alloc: return "__alloc_pages()";
@@ -27,9 +30,21 @@ const char* linux_function(TraceEventType t) {
     case TraceEventType::mm_page_pcpu_drain: return "free_pcppages_bulk()";
     case TraceEventType::mm_page_alloc_extfrag: return "__rmqueue_fallback()";
     case TraceEventType::mm_vmscan_wakeup_kswapd: return "wakeup_kswapd()";
-    default: break; // events of subsystems this view does not explain yet
+    case TraceEventType::kmalloc: return "kmalloc_trace() / __do_kmalloc_node()";
+    case TraceEventType::kfree: return "kfree()";
+    case TraceEventType::kmem_cache_alloc: return "kmem_cache_alloc()";
+    case TraceEventType::kmem_cache_free: return "kmem_cache_free()";
+    case TraceEventType::klab_vmalloc: return "__vmalloc_node_range()";
+    case TraceEventType::klab_vfree: return "vfree() / __vunmap()";
+    case TraceEventType::klab_kmap: return "kmap_high() / __kmap_local_pfn_prot()";
+    case TraceEventType::klab_kunmap: return "kunmap_high() / kunmap_local_indexed()";
     }
-    return "(see the tracepoint)";
+    return nullptr;
+}
+
+const char* fn_or_tracepoint(TraceEventType t) {
+    const char* f = linux_function(t);
+    return f ? f : "(see the tracepoint)";
 }
 
 std::string pages_words(uint32_t order) {
@@ -43,6 +58,7 @@ std::string pages_words(uint32_t order) {
 std::string explain_trace_event(const TraceEvent& e) {
     char buf[256] = {};
     unsigned long long pfn = e.pfn;
+    unsigned long long ptr = e.pfn; // the slab and klab:* events keep an address there
     const char* mt = migratetype_name(static_cast<uint32_t>(e.migratetype < 0 ? 0 : e.migratetype));
     switch (e.type) {
     case TraceEventType::mm_page_alloc:
@@ -84,11 +100,71 @@ std::string explain_trace_event(const TraceEvent& e) {
                       "(order %u)",
                       e.order);
         break;
-    default: // a subsystem's event this view has no words for yet: its tracepoint name
-        std::snprintf(buf, sizeof buf, "%s", trace_event_name(e.type));
+    case TraceEventType::kmalloc:
+        if (e.pfn == 0)
+            std::snprintf(buf, sizeof buf, "kmalloc of %u bytes FAILED (returned NULL)", e.bytes_req);
+        else if (e.bytes_req > 8192) // KMALLOC_MAX_CACHE_SIZE
+            std::snprintf(buf, sizeof buf,
+                          "kmalloc of %u bytes: too big for a kmalloc cache, so %u bytes of whole "
+                          "pages straight from the page allocator at 0x%llx",
+                          e.bytes_req, e.bytes_alloc, ptr);
+        else
+            std::snprintf(buf, sizeof buf,
+                          "kmalloc of %u bytes at 0x%llx: a %u-byte object of the smallest "
+                          "kmalloc cache that fits (%u bytes unused)",
+                          e.bytes_req, ptr, e.bytes_alloc,
+                          e.bytes_alloc > e.bytes_req ? e.bytes_alloc - e.bytes_req : 0);
+        break;
+    case TraceEventType::kfree:
+        std::snprintf(buf, sizeof buf,
+                      "kfree of 0x%llx: the object goes back on its slab's freelist (or its pages "
+                      "back to the page allocator if it was a large kmalloc)",
+                      ptr);
+        break;
+    case TraceEventType::kmem_cache_alloc:
+        if (e.pfn == 0)
+            std::snprintf(buf, sizeof buf, "object allocation from a cache FAILED (returned NULL)");
+        else
+            std::snprintf(buf, sizeof buf,
+                          "took a free %u-byte object (slot of %u bytes) off a slab's freelist: "
+                          "0x%llx",
+                          e.bytes_req, e.bytes_alloc, ptr);
+        break;
+    case TraceEventType::kmem_cache_free:
+        std::snprintf(buf, sizeof buf,
+                      "object 0x%llx returned to its cache: it becomes the head of the freelist",
+                      ptr);
+        break;
+    case TraceEventType::klab_vmalloc:
+        std::snprintf(buf, sizeof buf,
+                      "vmalloc area at 0x%llx: a range of kernel virtual addresses, backed by "
+                      "single pages taken one by one (not contiguous in physical memory)",
+                      ptr);
+        break;
+    case TraceEventType::klab_vfree:
+        std::snprintf(buf, sizeof buf,
+                      "vfree of the area at 0x%llx: its page-table entries removed and its %u "
+                      "pages freed one by one",
+                      ptr, e.gfp);
+        break;
+    case TraceEventType::klab_kmap:
+        std::snprintf(buf, sizeof buf,
+                      "mapped a page into kernel address space at 0x%llx (slot %u): a pkmap "
+                      "entry for kmap(), this CPU's fixmap slot for kmap_local_page()",
+                      ptr, e.gfp);
+        break;
+    case TraceEventType::klab_kunmap:
+        std::snprintf(buf, sizeof buf, "unmapped the temporary mapping at 0x%llx (slot %u)", ptr, e.gfp);
         break;
     }
+    if (!buf[0]) // an event type added to the engine after this view: its tracepoint name
+        std::snprintf(buf, sizeof buf, "%s", trace_event_name(e.type));
     return buf;
+}
+
+// The Linux function an event models (nullptr if the view does not know the type).
+const char* trace_event_function(TraceEventType t) {
+    return linux_function(t);
 }
 
 namespace {
@@ -106,7 +182,7 @@ void rebuild_groups(const Session& session, TraceViewState& s) {
         if (cur != SIZE_MAX && e.cmd_id == cur_cmd) {
             TraceViewState::Group& g = s.groups[cur];
             ++g.total;
-            ++g.per_type[static_cast<size_t>(e.type) & 15];
+            ++g.per_type[static_cast<size_t>(e.type) & 31];
             if (g.events.size() < TraceViewState::kMaxEventsPerCommand) g.events.push_back(e);
             continue;
         }
@@ -124,7 +200,7 @@ void rebuild_groups(const Session& session, TraceViewState& s) {
         cur_cmd = e.cmd_id;
         TraceViewState::Group& g = s.groups[it->second];
         ++g.total;
-        ++g.per_type[static_cast<size_t>(e.type) & 15];
+        ++g.per_type[static_cast<size_t>(e.type) & 31];
         if (g.events.size() < TraceViewState::kMaxEventsPerCommand) g.events.push_back(e);
     }
     for (auto& g : s.groups) std::reverse(g.events.begin(), g.events.end());
@@ -145,9 +221,9 @@ void draw_event_tree(const TraceViewState::Group& g, size_t idx,
                                   label.c_str());
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip("%s\nmodels %s in Linux 6.1\n%s", trace_event_name(e.type),
-                          linux_function(e.type), format_trace_line(e, f).c_str());
+                          fn_or_tracepoint(e.type), format_trace_line(e, f).c_str());
     ImGui::SameLine();
-    ImGui::TextDisabled("%s · %s", trace_event_name(e.type), linux_function(e.type));
+    ImGui::TextDisabled("%s · %s", trace_event_name(e.type), fn_or_tracepoint(e.type));
     if (raw) {
         ImGui::Indent();
         ImGui::TextDisabled("%s", format_trace_line(e, f).c_str());

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "mm/mmzone.h"
+#include "mm/vm_query.h"
+#include "slab/slab_query.h"
 #include "trace/trace.h"
 
 namespace klab::ui {
@@ -71,13 +73,61 @@ struct TraceViewState {
     struct Group {
         uint32_t cmd_id = 0;
         uint64_t total = 0;
-        std::array<uint64_t, 16> per_type{};
+        std::array<uint64_t, 32> per_type{};
         std::vector<TraceEvent> events; // oldest first, at most kMaxEventsPerCommand
     };
     std::vector<Group> groups; // newest command first
     bool scan_cut = false;     // older events were not looked at (the last group may be partial)
     uint64_t built_written = UINT64_MAX;
     uint64_t built_generation = UINT64_MAX;
+};
+
+// What the kernel looked like when a view last rebuilt its caches: views drawn only while their
+// tab is open cannot rely on FrameChanges::rebooted, so they compare this instead.
+struct KernelStamp {
+    uint64_t generation = UINT64_MAX, clock_ns = 0, mem_bytes = 0;
+    uint32_t arch = 0, cpus = 0, allocator = 0;
+    bool operator==(const KernelStamp& o) const {
+        return generation == o.generation && clock_ns == o.clock_ns && mem_bytes == o.mem_bytes &&
+               arch == o.arch && cpus == o.cpus && allocator == o.allocator;
+    }
+    bool operator!=(const KernelStamp& o) const { return !(*this == o); }
+};
+
+struct SlabViewState {
+    std::vector<SlabCacheInfo> caches; // /proc/slabinfo order
+    std::vector<uint32_t> order;       // rows of the table: indices into caches, sorted, filtered
+    KernelStamp built;
+    double built_at = -100;  // ImGui time of the last rebuild
+    double build_ms = 0;     // how long it took (big machines: rebuild at most 4 times a second)
+    bool resort = true;
+    int sort_column = 1;     // objects
+    bool sort_descending = true;
+    char filter[64] = {};
+    bool hide_empty = false;
+    std::string selected;    // cache name (ids change on reboot; names do not)
+    uint32_t selected_slab = NO_SLAB;
+    // The selected cache's slabs, objects and freelists.
+    struct Slab {
+        SlabView view;
+        std::vector<SlabObjectView> objects;
+        std::vector<uint8_t> damaged; // per object: its red zone or poison is not what it should be
+        SlabFreelists freelists;
+    };
+    std::vector<Slab> slabs;
+    uint32_t slabs_not_listed = 0;
+    uint32_t detail_cache = NO_CACHE;
+};
+
+struct VmViewState {
+    KernelStamp built;
+    std::vector<VmAreaView> areas;
+    std::vector<KmapSlotView> pkmap, kmap_local;
+    PercpuView percpu;
+    uint64_t selected_area = 0; // address of the selected vmalloc area (0: the newest)
+    bool show_stacks = false;   // list the vmalloc'ed kernel stacks too
+    // The per-CPU table as last drawn: variable name, then its value on each CPU (for tests).
+    std::vector<std::vector<std::string>> percpu_rows;
 };
 
 } // namespace klab::ui

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "page_map.h"
 #include "session/session.h"
 #include "theme.h"
 #include "widget_registry.h"
@@ -21,6 +22,8 @@ struct ConsoleState;
 struct ZonesState;
 struct LogViewState;
 struct TraceViewState;
+struct SlabViewState;
+struct VmViewState;
 struct MenuState;
 struct ViewSlot;
 
@@ -37,7 +40,9 @@ struct FrameChanges {
 struct ViewRequests {
     std::vector<std::string> submit;   // console/KernelC text, run in order
     std::optional<MachineConfig> boot; // reboot with this machine
+    std::optional<MachineConfig> confirm_boot; // ask "Reboot the model?", then reboot
     std::optional<pfn_t> show_pfn;     // centre the memory map on this frame
+    std::optional<PageHighlight> highlight; // point these frames out in the memory map
 };
 
 struct ViewContext {
@@ -56,10 +61,14 @@ void draw_zones(ViewContext& c, ZonesState& s);
 void draw_page_map(ViewContext& c, PageMap& map);
 void draw_trace(ViewContext& c, TraceViewState& s);
 void draw_machine(ViewContext& c);
+void draw_slab_caches(ViewContext& c, SlabViewState& s);
+void draw_vm(ViewContext& c, VmViewState& s);
 // The main menu bar and its dialogs (machine configuration, reboot confirmation, help).
 void draw_main_menu(ViewContext& c, MenuState& m, std::vector<ViewSlot>& views);
 // One line in plain words for a trace event ("allocated 8 pages (order 3) at pfn 0x...").
 std::string explain_trace_event(const TraceEvent& e);
+// The Linux 6.1 function an event type models ("kmem_cache_alloc()"); nullptr if unknown.
+const char* trace_event_function(TraceEventType t);
 // The strip under the menu bar: one cell per CPU with its context.
 void draw_cpu_bar(ViewContext& c);
 

@@ -7,6 +7,7 @@
 //     test machines) mostly waits for the previous frame's rasterization.
 // Usage: node tests/bench/browser_perf.mjs [--runs 5]   (needs build/wasm/dist; deploy/lab build)
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { serveBundle, launch, waitForLab, distDir } from '../browser/harness.mjs';
 
@@ -20,7 +21,8 @@ try {
   // Transfer size: what a browser downloads (the .gz copies the server sends).
   let gz = 0, raw = 0;
   const parts = [];
-  for (const f of ['index.html', 'lab-shell.js', 'lab-shell.css', 'index.js', 'index.wasm']) {
+  // Everything index.html loads (the fonts and lessons are inside index.wasm/index.js).
+  for (const f of ['index.html', 'embed/embed.js', 'lab-shell.js', 'lab-shell.css', 'index.js', 'index.wasm']) {
     const size = fs.statSync(path.join(distDir, f)).size;
     const gzPath = path.join(distDir, `${f}.gz`);
     const g = fs.existsSync(gzPath) ? fs.statSync(gzPath).size : size;
@@ -30,7 +32,10 @@ try {
   console.log(`transfer: ${(gz / 1024).toFixed(0)} kB gzip (${(raw / 1024).toFixed(0)} kB raw): ${parts.join(', ')}`);
 
   // Time to first frame.
+  const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  console.log(`load average before: ${load()} (${os.cpus().length} CPUs)`);
   const cold = [], reload = [], phases = [];
+  const marks = {}; // phase name -> ms after navigation, per cold run
   for (let i = 0; i < runs; i++) {
     const { page, close } = await launch();
     try {
@@ -39,8 +44,15 @@ try {
       cold.push(await page.evaluate(() => window.klabFirstFrameMs));
       phases.push(await page.evaluate(() => {
         const nav = performance.getEntriesByType('navigation')[0];
-        return { domContentLoaded: nav.domContentLoadedEventEnd, firstFrame: window.klabFirstFrameMs };
+        const res = (n) => performance.getEntriesByType('resource').find((r) => r.name.endsWith(n));
+        const out = { domContentLoaded: nav.domContentLoadedEventEnd, firstFrame: window.klabFirstFrameMs,
+          marks: {} };
+        out.marks['html response'] = nav.responseEnd;
+        for (const n of ['index.js', 'index.wasm']) { const r = res(n); if (r) out.marks[`${n} fetched`] = r.responseEnd; }
+        for (const m of performance.getEntriesByType('mark')) if (m.name.startsWith('klab:')) out.marks[m.name] = m.startTime;
+        return out;
       }));
+      for (const [k, v] of Object.entries(phases.at(-1).marks)) (marks[k] ||= []).push(v);
       await page.reload();
       if (await waitForLab(page) !== 'ready') throw new Error('the lab did not start on reload');
       reload.push(await page.evaluate(() => window.klabFirstFrameMs));
@@ -51,6 +63,10 @@ try {
   console.log(`TTFF cold: median ${ms(median(cold))} (runs: ${cold.map(ms).join(', ')})`);
   console.log(`TTFF reload: median ${ms(median(reload))} (runs: ${reload.map(ms).join(', ')})`);
   console.log(`  DOMContentLoaded median ${ms(median(phases.map((p) => p.domContentLoaded)))}`);
+  console.log('  cold start-up phases (median ms after navigation):');
+  for (const [k, v] of Object.entries(marks).sort((a, b) => median(a[1]) - median(b[1])))
+    console.log(`    ${median(v).toFixed(0).padStart(6)}  ${k}`);
+  console.log(`load average after: ${load()}`);
 
   // Frame time during 100,000 page operations on a 4 GiB machine, all views open.
   const { page, close } = await launch();

@@ -203,7 +203,7 @@ test('the layout persists across reloads and "reset layout" restores it', async 
   try {
     assert.ok(await page.evaluate(() => window.klab.widgetRect('view/Trace')));
     await page.evaluate(() => window.klab.setViewOpen('Trace', false));
-    await page.waitForFunction(() => (localStorage.getItem('klab-views-v1') || '').length > 0, null, { timeout: 5000 });
+    await page.waitForFunction(() => (localStorage.getItem('klab-views-v2') || '').length > 0, null, { timeout: 5000 });
     await page.reload();
     assert.equal(await waitForLab(page), 'ready');
     await waitFrames(page, 3);
@@ -252,6 +252,113 @@ test('inside an 800x600 iframe the views are tabs and the console takes keyboard
     await frames(2);
     await frame.waitForFunction(() => window.klab.widgetRect('pagemap/cells') !== null, null, { timeout: 5000 });
     await screenshot(page, 'iframe-800x600');
+    // The slab and vm views as tabs: each fits the frame.
+    await frame.evaluate(() => window.klab.exec('q = kmalloc(100, GFP_KERNEL); v = vmalloc(3 * PAGE_SIZE);'));
+    for (const [title, widget, shot] of [['Slab caches', 'slab/table', 'iframe-slab'],
+      ['vmalloc / kmap / per-CPU', 'vm/mapping', 'iframe-vm']]) {
+      const t = await frame.evaluate((x) => window.klab.widgetRect(`tab/${x}`), title);
+      assert.ok(t && t.x + t.w <= 800, `${title} tab does not fit`);
+      await page.mouse.move(box.x + t.x + t.w / 2, box.y + t.y + t.h / 2);
+      await frames(2);
+      await page.mouse.down();
+      await frames(2);
+      await page.mouse.up();
+      await frames(3);
+      const w = await frame.evaluate((x) => window.klab.widgetRect(x), widget);
+      assert.ok(w && w.x + w.w <= 801 && w.y < 600, `${widget} is not drawn inside the frame`);
+      await screenshot(page, shot);
+    }
+  } finally {
+    await close();
+  }
+});
+
+// Pixels close to an RGB colour inside a rectangle (the object and page colours of the views).
+function colourCount(png, { x, y, w, h }, [r, g, b], tol = 24) {
+  let n = 0;
+  for (let yy = Math.max(0, Math.floor(y)); yy < Math.min(png.height, Math.floor(y + h)); yy++) {
+    for (let xx = Math.max(0, Math.floor(x)); xx < Math.min(png.width, Math.floor(x + w)); xx++) {
+      const i = (yy * png.width + xx) * 4;
+      if (Math.abs(png.data[i] - r) <= tol && Math.abs(png.data[i + 1] - g) <= tol && Math.abs(png.data[i + 2] - b) <= tol) n++;
+    }
+  }
+  return n;
+}
+
+// A real click (move, press, release in separate frames) at the centre of a named widget.
+async function clickWidget(page, id) {
+  const r = await page.evaluate((w) => window.klab.widgetRect(w), id);
+  assert.ok(r, `${id} is not drawn`);
+  await page.mouse.move(r.x + r.w / 2, r.y + r.h / 2);
+  await waitFrames(page, 2);
+  await page.mouse.down();
+  await waitFrames(page, 2);
+  await page.mouse.up();
+  await waitFrames(page, 3);
+  return r;
+}
+
+test('the slab view shows a cache created in the console, and its objects once allocated', async () => {
+  const { page, close } = await openLab();
+  try {
+    await typeCommand(page, 'c = kmem_cache_create("klab_demo", 96, 0, SLAB_POISON, NULL);');
+    assert.match(await page.evaluate(() => window.klab.proc('slabinfo')), /^klab_demo\s+0\s+0\s+/m);
+    assert.ok(await page.evaluate(() => window.klab.widgetRect('view/Slab caches')), 'no slab view');
+    // Filter the table down to the new cache: its row is drawn.
+    await clickWidget(page, 'slab/filter');
+    await page.keyboard.type('klab_');
+    await waitFrames(page, 3);
+    await clickWidget(page, 'slab/row/klab_demo');
+    await page.evaluate(() => window.klab.exec('o1 = kmem_cache_alloc(c, GFP_KERNEL); o2 = kmem_cache_alloc(c, GFP_KERNEL);'));
+    await waitFrames(page, 3);
+    assert.match(await page.evaluate(() => window.klab.proc('slabinfo')), /^klab_demo\s+2\s+\d+\s+/m);
+    const slab = await page.evaluate(() => window.klab.widgetRect('slab/slab_0'));
+    assert.ok(slab, 'the new slab is not drawn in the detail');
+    const view = await page.evaluate(() => window.klab.widgetRect('view/Slab caches'));
+    const shot = await screenshot(page, 'slab-new-cache');
+    // Two objects in use (orange), the rest free on the slab's freelist (sky blue).
+    assert.ok(colourCount(shot, view, [230, 159, 0]) > 20, 'no in-use object drawn');
+    assert.ok(colourCount(shot, view, [86, 180, 233]) > 20, 'no free object drawn');
+    // Clicking the slab points its page out in the memory map.
+    await clickWidget(page, 'slab/slab_0');
+    assert.ok(await page.evaluate(() => window.klab.widgetRect('pagemap/clear_highlight')), 'no highlight in the map');
+  } finally {
+    await close();
+  }
+});
+
+test('the vmalloc view shows a new area and its pages', async () => {
+  const { page, close } = await openLab();
+  try {
+    await typeCommand(page, 'v = vmalloc(6 * PAGE_SIZE);');
+    // 6 pages + the guard page.
+    assert.match(await page.evaluate(() => window.klab.proc('vmallocinfo')), / 28672 .* pages=6 vmalloc/);
+    const map = await page.evaluate(() => window.klab.widgetRect('vm/mapping'));
+    assert.ok(map, 'the area mapping is not drawn');
+    const shot = await screenshot(page, 'view-vmalloc');
+    assert.ok(colourCount(shot, map, [204, 121, 167]) > 100, 'no virtual pages drawn');
+    await clickWidget(page, 'vm/tab_percpu');
+    await page.evaluate(() => window.klab.exec('pc = alloc_percpu(int);'));
+    await waitFrames(page, 3);
+    await screenshot(page, 'view-percpu');
+  } finally {
+    await close();
+  }
+});
+
+test('clicking a CPU in the CPU bar moves the console there (taskset, in the command log)', async () => {
+  const { page, close } = await openLab();
+  try {
+    await clickWidget(page, 'cpu/1');
+    const cmds = await page.evaluate(() => window.klab.commands());
+    assert.equal(cmds.at(-1).text, 'taskset -cp 1 $$');
+    assert.match(cmds.at(-1).output, /new affinity list: 1/);
+    assert.match(await page.evaluate(() => window.klab.exec('raw_smp_processor_id()')), /= 1\n/);
+    await screenshot(page, 'cpu-bar-cpu1');
+    // Typed by hand, the same command moves it back.
+    await clickWidget(page, 'console/input');
+    await typeCommand(page, 'taskset -cp 0 $$');
+    assert.match(await page.evaluate(() => window.klab.exec('raw_smp_processor_id()')), /= 0\n/);
   } finally {
     await close();
   }
@@ -264,8 +371,17 @@ test('screenshots of the views after a short session (artifacts; the README pict
     await typeCommand(page, 'p = alloc_pages(GFP_KERNEL, 3);');
     await typeCommand(page, 'printk(KERN_INFO "hello from the console\\n");');
     await typeCommand(page, 'cat /proc/buddyinfo');
+    await typeCommand(page, 'q = kmalloc(100, GFP_KERNEL); v = vmalloc(4 * PAGE_SIZE);');
     await waitFrames(page, 3);
     await screenshot(page, 'views-1280x720');
+    // One picture per view (its window), for the artifacts.
+    for (const title of ['Console', 'Kernel log', 'Zones', 'Slab caches', 'Trace', 'Physical memory',
+      'vmalloc / kmap / per-CPU', 'Machine']) {
+      const r = await page.evaluate((t) => window.klab.widgetRect(`view/${t}`), title);
+      assert.ok(r, `${title} is not open`);
+      const buf = await page.screenshot({ type: 'png', clip: { x: r.x, y: r.y, width: r.w, height: r.h } });
+      fs.writeFileSync(path.join(artifactsDir, `view-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.png`), buf);
+    }
     if (process.env.KLAB_UPDATE_SCREENSHOT) {
       fs.copyFileSync(path.join(artifactsDir, 'views-1280x720.png'), path.join(repoRoot, 'docs/screenshot.png'));
     }

@@ -45,6 +45,19 @@ test('the lab boots, draws its first frame and answers through Embind', async ()
   }
 });
 
+// Clicks "Reboot" in the "Reboot the model?" confirmation.
+async function clickConfirm(page) {
+  await page.waitForFunction(() => window.klab.widgetRect('confirm/reboot') !== null, null, { timeout: 5000 });
+  await waitFrames(page, 2); // the dialog sizes and centres itself in its first frames
+  const r = await page.evaluate(() => window.klab.widgetRect('confirm/reboot'));
+  await page.mouse.move(r.x + r.w / 2, r.y + r.h / 2);
+  await waitFrames(page, 1);
+  await page.mouse.down();
+  await waitFrames(page, 1);
+  await page.mouse.up();
+  await waitFrames(page, 2);
+}
+
 test('clicking an ImGui button reboots the machine with another preset', async () => {
   const { page, logs, close } = await launch();
   try {
@@ -60,7 +73,10 @@ test('clicking an ImGui button reboots the machine with another preset', async (
     await page.mouse.down();
     await waitFrames(page, 1);
     await page.mouse.up();
-    await waitFrames(page, 2);
+    await waitFrames(page, 3);
+    // The panel's button asks first, like the Machine menu.
+    assert.equal((await page.evaluate(() => window.klab.machine())).bootCount, before.bootCount);
+    await clickConfirm(page);
 
     const afterClick = await page.evaluate(() => window.klab.machine());
     assert.equal(afterClick.preset, 'i386');
@@ -94,7 +110,8 @@ test('on a high-DPI screen the canvas uses device pixels and clicks still land',
     await page.mouse.down();
     await waitFrames(page, 1);
     await page.mouse.up();
-    await waitFrames(page, 2);
+    await waitFrames(page, 3);
+    await clickConfirm(page);
     assert.equal((await page.evaluate(() => window.klab.machine())).preset, 'i386');
     await screenshot(page, 'hidpi');
   } finally {

@@ -210,7 +210,7 @@ TEST_CASE("an oops lands in the kernel log view and the lab keeps working") {
     CHECK(app.session().log().back().output.find("3") != std::string::npos);
 }
 
-TEST_CASE("clicking Boot i386 reboots the model as the textbook machine") {
+TEST_CASE("clicking Boot i386 asks first, then reboots the model as the textbook machine") {
     HeadlessImGui gui;
     FakeTextures tex;
     klab::ui::App app;
@@ -221,6 +221,14 @@ TEST_CASE("clicking Boot i386 reboots the model as the textbook machine") {
     REQUIRE(rect.has_value());
     uint64_t boots = app.boot_count();
     gui.click(app, *rect);
+    gui.frame(app);
+    gui.frame(app); // the dialog sizes itself in its first frame
+    // Nothing happened yet: the same confirmation as the Machine menu is open.
+    CHECK(app.boot_count() == boots);
+    CHECK(app.machine().arch == klab::Arch::x86_64);
+    auto confirm = app.widgets().find("confirm/reboot");
+    REQUIRE(confirm.has_value());
+    gui.click(app, *confirm);
     CHECK(app.machine().arch == klab::Arch::i386);
     CHECK(app.machine().hz() == 100);
     CHECK(app.boot_count() == boots + 1);
@@ -231,7 +239,55 @@ TEST_CASE("clicking Boot i386 reboots the model as the textbook machine") {
     rect = app.widgets().find("machine/boot_i386");
     REQUIRE(rect.has_value());
     gui.click(app, *rect); // disabled now
+    gui.frame(app);
+    CHECK_FALSE(app.widgets().find("confirm/reboot").has_value());
     CHECK(app.boot_count() == boots + 1);
+}
+
+TEST_CASE("every trace event type the engine emits has plain words and a Linux function") {
+    // trace_event_name() names every TraceEventType; walk them until it answers "?".
+    int types = 0;
+    for (int t = 0; t < 256; ++t) {
+        auto type = static_cast<klab::TraceEventType>(t);
+        std::string name = klab::trace_event_name(type);
+        if (name == "?") break;
+        ++types;
+        klab::TraceEvent e;
+        e.type = type;
+        e.pfn = 0x1234;
+        e.bytes_req = 100;
+        e.bytes_alloc = 128;
+        std::string words = klab::ui::explain_trace_event(e);
+        CHECK_MESSAGE(words != name, name, " has no explanation in trace_view.cpp");
+        CHECK_MESSAGE(words.size() > 20, name);
+        const char* fn = klab::ui::trace_event_function(type);
+        CHECK_MESSAGE(fn != nullptr, name, " has no Linux function in trace_view.cpp");
+        if (fn) CHECK_MESSAGE(std::string(fn).find("()") != std::string::npos, name);
+    }
+    CHECK(types >= 14);
+    klab::TraceEvent km;
+    km.type = klab::TraceEventType::kmalloc;
+    km.pfn = 0xffff888004000000ull;
+    km.bytes_req = 100;
+    km.bytes_alloc = 128;
+    CHECK(klab::ui::explain_trace_event(km).find("128-byte object") != std::string::npos);
+    CHECK(klab::ui::explain_trace_event(km).find("28 bytes unused") != std::string::npos);
+}
+
+TEST_CASE("the trace view explains a kmalloc's chain of events") {
+    HeadlessImGui gui;
+    klab::ui::App app;
+    gui.frame(app);
+    app.submit("p = kmalloc(100, GFP_KERNEL);");
+    for (int i = 0; i < 3; ++i) gui.frame(app);
+    REQUIRE(!app.trace_view().groups.empty());
+    bool kmalloc_seen = false;
+    for (const klab::TraceEvent& e : app.trace_view().groups[0].events)
+        if (e.type == klab::TraceEventType::kmalloc) {
+            kmalloc_seen = true;
+            CHECK(klab::ui::explain_trace_event(e).find("kmalloc of 100 bytes") != std::string::npos);
+        }
+    CHECK(kmalloc_seen);
 }
 
 TEST_CASE("in an 800x600 iframe the views become tabs") {
@@ -270,4 +326,221 @@ TEST_CASE("a 4 GiB machine: 100k page operations recolour only the rows they tou
         klab::ui::CellClass c = klab::ui::cell_class_of(klab::page_owner_at(k, p));
         CHECK_MESSAGE(app.page_map().class_at(p) == c, "pfn ", p);
     }
+}
+
+namespace {
+// Opens a view's tab (800x600) or does nothing (tiled); a few frames so it is drawn.
+void settle(HeadlessImGui& gui, klab::ui::App& app, int frames = 3) {
+    for (int i = 0; i < frames; ++i) gui.frame(app);
+}
+} // namespace
+
+TEST_CASE("slab view: a new cache appears, its slab is drawn as objects, a click highlights its page") {
+    HeadlessImGui gui;
+    FakeTextures tex;
+    klab::ui::App app;
+    app.set_textures(&tex);
+    app.menu().mode = klab::ui::LayoutMode::tabs; // the whole screen for the slab view
+    settle(gui, app);
+    auto tab = app.widgets().find("tab/Slab caches");
+    REQUIRE(tab.has_value());
+    gui.click(app, *tab);
+    settle(gui, app);
+    REQUIRE(app.widgets().find("slab/table").has_value());
+    size_t caches = app.slab_view().caches.size();
+    CHECK(caches > 20); // the boot caches: kmalloc-*, kmem_cache, ...
+    app.submit("c = kmem_cache_create(\"klab_test\", 200, 0, SLAB_POISON | SLAB_RED_ZONE, NULL);");
+    settle(gui, app);
+    REQUIRE(app.slab_view().caches.size() == caches + 1);
+    CHECK(app.slab_view().caches.front().name == "klab_test"); // slabinfo order: newest first
+    // Find it with the filter box, then click its row.
+    auto filter = app.widgets().find("slab/filter");
+    REQUIRE(filter.has_value());
+    gui.click(app, *filter);
+    ImGui::GetIO().AddInputCharactersUTF8("klab_t");
+    settle(gui, app);
+    CHECK(app.slab_view().order.size() == 1);
+    auto row = app.widgets().find("slab/row/klab_test");
+    REQUIRE(row.has_value());
+    gui.click(app, *row);
+    settle(gui, app);
+    CHECK(app.slab_view().selected == "klab_test");
+    CHECK(app.slab_view().slabs.empty()); // no objects yet, no slabs
+    app.submit("p = kmem_cache_alloc(c, GFP_KERNEL); q = kmem_cache_alloc(c, GFP_KERNEL);");
+    settle(gui, app);
+    REQUIRE(app.slab_view().slabs.size() == 1);
+    const auto& sl = app.slab_view().slabs[0];
+    // A debug cache takes SLUB's slow path: no CPU slab, the slab stays on the node's partial list.
+    CHECK(sl.view.list == klab::SlabList::node_partial);
+    CHECK(sl.view.inuse == 2);
+    size_t used = 0;
+    for (const auto& o : sl.objects) used += o.state == klab::SlabObjectState::allocated;
+    CHECK(used == 2);
+    CHECK(sl.freelists.cpu.empty());
+    CHECK(sl.freelists.slab.size() == sl.objects.size() - 2);
+    for (uint8_t d : sl.damaged) CHECK(d == 0);
+    // One byte past the object: the right red zone is damaged, and the view says so.
+    app.submit("memset(p, 0x41, 201);");
+    settle(gui, app);
+    REQUIRE(app.slab_view().slabs.size() == 1);
+    CHECK(app.slab_view().slabs[0].damaged[0] == 1);
+    CHECK(app.slab_view().slabs[0].damaged[1] == 0);
+    // Clicking the slab points its page out in the memory map.
+    auto slab = app.widgets().find("slab/slab_0");
+    REQUIRE(slab.has_value());
+    gui.click(app, *slab);
+    settle(gui, app);
+    REQUIRE(app.page_map().highlight().ranges.size() == 1);
+    CHECK(app.page_map().highlight().ranges[0].first == app.slab_view().slabs[0].view.pfn);
+    CHECK(app.page_map().highlight().label.find("klab_test") != std::string::npos);
+    auto map_tab = app.widgets().find("tab/Physical memory");
+    REQUIRE(map_tab.has_value());
+    gui.click(app, *map_tab);
+    settle(gui, app);
+    CHECK(app.widgets().find("pagemap/clear_highlight").has_value());
+    CHECK_FALSE(app.page_map().highlight().scroll); // scrolled to once
+    // A reboot forgets the highlight and the selection's slabs.
+    app.boot(klab::MachineConfig::preset(klab::Arch::i386));
+    settle(gui, app);
+    tab = app.widgets().find("tab/Slab caches");
+    REQUIRE(tab.has_value());
+    gui.click(app, *tab);
+    settle(gui, app);
+    CHECK(app.page_map().highlight().ranges.empty());
+    CHECK(app.slab_view().slabs.empty());
+}
+
+TEST_CASE("slab view: sorting by a column and a kmalloc cache's slabs on several lists") {
+    HeadlessImGui gui;
+    klab::ui::App app;
+    settle(gui, app);
+    REQUIRE(app.widgets().find("slab/table").has_value()); // tiled at 1280x720
+    app.submit("void *a[200]; int i; for (i = 0; i < 200; i++) a[i] = kmalloc(1000, GFP_KERNEL);"
+               " for (i = 0; i < 200; i += 2) kfree(a[i]);");
+    settle(gui, app);
+    const auto& v = app.slab_view();
+    REQUIRE(!v.order.empty());
+    // Default sort: objects, largest first.
+    for (size_t i = 1; i < v.order.size(); ++i)
+        CHECK(v.caches[v.order[i - 1]].num_objs >= v.caches[v.order[i]].num_objs);
+    auto row = app.widgets().find("slab/row/kmalloc-1k");
+    REQUIRE(row.has_value());
+    gui.click(app, *row);
+    settle(gui, app);
+    REQUIRE(app.slab_view().slabs.size() > 3);
+    bool partial = false;
+    for (const auto& sl : app.slab_view().slabs)
+        partial = partial || sl.view.list == klab::SlabList::cpu_partial || sl.view.list == klab::SlabList::node_partial;
+    CHECK(partial);
+    CHECK(ImGui::GetDrawData()->TotalVtxCount > 1000);
+}
+
+TEST_CASE("vm view: a vmalloc area with its scattered pages, pkmap slots on i386, per-CPU values") {
+    HeadlessImGui gui;
+    FakeTextures tex;
+    klab::ui::App app(klab::MachineConfig::preset(klab::Arch::i386));
+    app.set_textures(&tex);
+    settle(gui, app);
+    app.submit("v = vmalloc(5 * PAGE_SIZE);");
+    settle(gui, app);
+    bool found = false;
+    for (const auto& a : app.vm_view().areas)
+        if (a.pages.size() == 5 && !a.kernel_stack) found = true;
+    CHECK(found);
+    CHECK(app.widgets().find("vm/mapping").has_value());
+    app.submit("pg = alloc_pages(GFP_HIGHUSER, 0); m = kmap(pg); l = kmap_local_page(pg);");
+    settle(gui, app);
+    CHECK(app.vm_view().pkmap.size() == 1);
+    CHECK(app.vm_view().kmap_local.size() == 1);
+    auto kmap_tab = app.widgets().find("vm/tab_kmap");
+    REQUIRE(kmap_tab.has_value());
+    gui.click(app, *kmap_tab);
+    settle(gui, app);
+    app.submit("kunmap_local(l);");
+    auto pcpu_tab = app.widgets().find("vm/tab_percpu");
+    REQUIRE(pcpu_tab.has_value());
+    gui.click(app, *pcpu_tab);
+    app.submit("DEFINE_PER_CPU(int, hits);\nthis_cpu_write(hits, 7);\npc = alloc_percpu(long);");
+    CHECK_FALSE(app.session().log().back().error);
+    app.submit("taskset -cp 1 $$");
+    app.submit("this_cpu_write(hits, -3); *this_cpu_ptr(pc) = 70000;");
+    CHECK_FALSE(app.session().log().back().error);
+    settle(gui, app);
+    CHECK(app.vm_view().percpu.dyn_allocs.size() >= 1);
+    // The table: each variable's value on CPU0 and CPU1.
+    const auto& rows = app.vm_view().percpu_rows;
+    bool hits = false, pc = false;
+    for (const auto& r : rows) {
+        if (r[0] == "hits" && r.size() >= 3) hits = r[1] == "7" && r[2] == "-3";
+        if (r[0] == "pc" && r.size() >= 3) pc = r[1] == "0" && r[2] == "70000";
+    }
+    CHECK(hits);
+    CHECK(pc);
+    CHECK(ImGui::GetDrawData()->TotalVtxCount > 1000);
+}
+
+TEST_CASE("CPU bar: clicking CPU1 submits taskset and the console's commands run there") {
+    HeadlessImGui gui;
+    klab::ui::App app;
+    settle(gui, app);
+    auto cpu1 = app.widgets().find("cpu/1");
+    REQUIRE(cpu1.has_value());
+    gui.click(app, *cpu1);
+    settle(gui, app);
+    REQUIRE(!app.session().log().empty());
+    CHECK(app.session().log().back().text == "taskset -cp 1 $$");
+    CHECK(app.session().kernel().current_cpu == 1);
+    app.submit("raw_smp_processor_id()");
+    CHECK(app.session().log().back().output.find("= 1") != std::string::npos);
+    // Clicking the current CPU does nothing.
+    size_t n = app.session().log().size();
+    cpu1 = app.widgets().find("cpu/1");
+    REQUIRE(cpu1.has_value());
+    gui.click(app, *cpu1);
+    CHECK(app.session().log().size() == n);
+    CHECK(app.title().find("2 commands") != std::string::npos);
+}
+
+TEST_CASE("800x600 tabs: the slab and vm views open as tabs and fit") {
+    HeadlessImGui gui(800, 600);
+    klab::ui::App app;
+    app.submit("v = vmalloc(3 * PAGE_SIZE); p = kmalloc(100, GFP_KERNEL);");
+    settle(gui, app);
+    REQUIRE(app.tabs());
+    for (const char* tab : {"tab/Slab caches", "tab/vmalloc / kmap / per-CPU"}) {
+        auto t = app.widgets().find(tab);
+        REQUIRE_MESSAGE(t.has_value(), tab);
+        CHECK(t->x + t->w <= 800);
+        gui.click(app, *t);
+        settle(gui, app);
+    }
+    CHECK(app.widgets().find("vm/tab_vmalloc").has_value());
+    CHECK_FALSE(app.widgets().find("slab/table").has_value());
+    auto t = app.widgets().find("tab/Slab caches");
+    REQUIRE(t.has_value());
+    gui.click(app, *t);
+    settle(gui, app);
+    auto table = app.widgets().find("slab/table");
+    REQUIRE(table.has_value());
+    CHECK(table->y + table->h <= 600);
+}
+
+TEST_CASE("prepare() draws the map before textures exist and the first frame only uploads it") {
+    HeadlessImGui gui;
+    FakeTextures tex;
+    klab::ui::App app;
+    app.prepare();
+    CHECK(app.page_map().full_rebuilds() == 1);
+    uint64_t rows = app.page_map().rows_recoloured();
+    app.set_textures(&tex);
+    gui.frame(app);
+    CHECK(app.page_map().full_rebuilds() == 1);
+    CHECK(app.page_map().rows_recoloured() == rows);
+    CHECK(tex.tex.size() == 2 * 6);
+    CHECK(tex.texels >= app.page_map().nr_pages());
+    // Later changes are drawn as usual.
+    app.submit("p = alloc_pages(GFP_KERNEL, 3);");
+    gui.frame(app);
+    CHECK(app.page_map().rows_recoloured() > rows);
+    CHECK(app.page_map().full_rebuilds() == 1);
 }

@@ -1,0 +1,532 @@
+// The slab caches: a slabtop(1)-like table of every cache (sortable by any column, filterable)
+// and a detail panel for the selected cache: its geometry (object size, slot size, free pointer
+// offset, red zones and tracks when slub_debug is on), then its slabs by list — each CPU's slab
+// and partial list, the node's partial (and full) list, full slabs on no list — each drawn as a
+// grid of its objects (in use, free on the slab's freelist, free on the CPU's lockless
+// freelist), with the freelist chain as arrows in the order objects will be handed out. With
+// SLAB_RED_ZONE / SLAB_POISON an object whose red zone or poison bytes are wrong is outlined.
+// Clicking a slab points its pages out in the physical memory map.
+//
+// Everything comes from engine/slab/slab_query.h (plain values from const Kernel&). For
+// classic SLAB (CONFIG_SLAB, being added to the engine on another branch) the table's
+// per-CPU/partial columns become SLAB's lists and tunables: see the `slab_allocator` branches.
+#include <imgui.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cinttypes>
+#include <cstring>
+
+#include "mm/memory.h"
+#include "page_map.h"
+#include "slab/slab_query.h"
+#include "views/view_state.h"
+#include "views/views.h"
+
+namespace klab::ui {
+
+namespace {
+
+// Okabe-Ito colours (colour-blind safe), as the memory map uses them.
+constexpr ImU32 kUsed = IM_COL32(230, 159, 0, 255);     // orange: handed out
+constexpr ImU32 kFree = IM_COL32(86, 180, 233, 255);    // sky blue: on the slab's freelist
+constexpr ImU32 kCpuFree = IM_COL32(0, 158, 115, 255);  // bluish green: on the CPU freelist
+constexpr ImU32 kBad = IM_COL32(213, 94, 0, 255);       // vermillion: red zone / poison wrong
+constexpr ImU32 kArrow = IM_COL32(255, 255, 255, 200);
+
+KernelStamp stamp_of(const Session& s) {
+    KernelStamp st;
+    st.generation = s.generation();
+    st.clock_ns = s.kernel().clock.ns;
+    st.mem_bytes = s.config().mem_bytes;
+    st.arch = static_cast<uint32_t>(s.config().arch);
+    st.cpus = s.config().nr_cpus;
+    st.allocator = static_cast<uint32_t>(s.config().allocator);
+    return st;
+}
+
+const char* list_name(SlabList l) {
+    switch (l) {
+    case SlabList::cpu_slab: return "CPU slab";
+    case SlabList::cpu_partial: return "CPU partial";
+    case SlabList::node_partial: return "node partial";
+    case SlabList::node_full: return "node full";
+    case SlabList::none: return "full (on no list)";
+    default: break; // the lists of allocators this view does not draw apart yet
+    }
+    return "other list";
+}
+
+std::string flag_names(slab_flags_t f) {
+    static const std::pair<slab_flags_t, const char*> kNames[] = {
+        {SLAB_CONSISTENCY_CHECKS, "CONSISTENCY_CHECKS"}, {SLAB_RED_ZONE, "RED_ZONE"},
+        {SLAB_POISON, "POISON"}, {SLAB_KMALLOC, "KMALLOC"}, {SLAB_HWCACHE_ALIGN, "HWCACHE_ALIGN"},
+        {SLAB_CACHE_DMA, "CACHE_DMA"}, {SLAB_CACHE_DMA32, "CACHE_DMA32"},
+        {SLAB_STORE_USER, "STORE_USER"}, {SLAB_RECLAIM_ACCOUNT, "RECLAIM_ACCOUNT"},
+        {SLAB_PANIC, "PANIC"}, {SLAB_TYPESAFE_BY_RCU, "TYPESAFE_BY_RCU"},
+        {SLAB_ACCOUNT, "ACCOUNT"}, {SLAB_TRACE, "TRACE"}};
+    std::string s;
+    for (const auto& [bit, name] : kNames)
+        if (f & bit) s += (s.empty() ? "" : " | ") + std::string("SLAB_") + name;
+    return s.empty() ? "0" : s;
+}
+
+// Whether an object's debug bytes are what SLUB's init_object() left there: the red zones
+// SLUB_RED_ACTIVE (in use) or SLUB_RED_INACTIVE (free), a free object's poison
+// POISON_FREE ... POISON_END. Only read when the cache has those debug flags.
+bool object_damaged(const Kernel& k, const kmem_cache& s, const SlabObjectView& o) {
+    bool in_use = o.state == SlabObjectState::allocated;
+    uint8_t buf[512];
+    auto all = [&](uint64_t addr, uint32_t len, uint8_t v) {
+        while (len > 0) {
+            uint32_t n = std::min<uint32_t>(len, sizeof buf);
+            if (kernel_read(k, addr, buf, n)) return false;
+            for (uint32_t i = 0; i < n; ++i)
+                if (buf[i] != v) return false;
+            addr += n;
+            len -= n;
+        }
+        return true;
+    };
+    if (s.flags & SLAB_RED_ZONE) {
+        uint8_t v = in_use ? SLUB_RED_ACTIVE : SLUB_RED_INACTIVE;
+        if (s.red_left_pad && !all(o.address - s.red_left_pad, s.red_left_pad, v)) return true;
+        if (s.inuse > s.object_size && !all(o.address + s.object_size, s.inuse - s.object_size, v))
+            return true;
+    }
+    if ((s.flags & __OBJECT_POISON) && !in_use && s.object_size > 0) {
+        if (!all(o.address, s.object_size - 1, POISON_FREE)) return true;
+        if (!all(o.address + s.object_size - 1, 1, POISON_END)) return true;
+    }
+    return false;
+}
+
+void rebuild_table(const Session& session, SlabViewState& st) {
+    auto t0 = std::chrono::steady_clock::now();
+    st.caches = slab_cache_infos(session.kernel());
+    st.resort = true;
+    st.detail_cache = NO_CACHE; // rebuilt when drawn
+    st.slabs.clear();
+    st.build_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+void rebuild_detail(const Kernel& k, SlabViewState& st, uint32_t cache) {
+    constexpr size_t kMaxSlabs = 256; // a cache with more slabs lists these and counts the rest
+    st.slabs.clear();
+    st.slabs_not_listed = 0;
+    st.detail_cache = cache;
+    if (cache == NO_CACHE) return;
+    const kmem_cache& s = k.slab.caches[cache];
+    bool debug = s.flags & (SLAB_RED_ZONE | __OBJECT_POISON);
+    for (const SlabView& v : cache_slabs(k, cache)) {
+        if (st.slabs.size() >= kMaxSlabs) {
+            ++st.slabs_not_listed;
+            continue;
+        }
+        SlabViewState::Slab sl;
+        sl.view = v;
+        sl.objects = slab_objects(k, v.id);
+        sl.freelists = slab_freelists(k, v.id);
+        sl.damaged.assign(sl.objects.size(), 0);
+        if (debug)
+            for (size_t i = 0; i < sl.objects.size(); ++i)
+                sl.damaged[i] = object_damaged(k, s, sl.objects[i]) ? 1 : 0;
+        st.slabs.push_back(std::move(sl));
+    }
+}
+
+void sort_rows(SlabViewState& st) {
+    st.order.clear();
+    for (uint32_t i = 0; i < st.caches.size(); ++i) {
+        const SlabCacheInfo& c = st.caches[i];
+        if (st.hide_empty && c.num_objs == 0) continue;
+        if (st.filter[0] && c.name.find(st.filter) == std::string::npos) continue;
+        st.order.push_back(i);
+    }
+    auto key = [&](const SlabCacheInfo& c) -> uint64_t {
+        switch (st.sort_column) {
+        case 1: return c.num_objs;
+        case 2: return c.active_objs;
+        case 3: return c.num_objs ? c.active_objs * 1000 / c.num_objs : 0;
+        case 4: return c.object_size;
+        case 5: return c.size;
+        case 6: return c.num_slabs;
+        case 7: return c.objects_per_slab;
+        case 8: return c.order;
+        case 9: return c.cpu_slabs + c.cpu_partial_slabs;
+        case 10: return c.node_partial_slabs;
+        case 11: return c.bytes;
+        default: return 0;
+        }
+    };
+    std::stable_sort(st.order.begin(), st.order.end(), [&](uint32_t a, uint32_t b) {
+        const SlabCacheInfo &x = st.caches[a], &y = st.caches[b];
+        if (st.sort_column == 0) return st.sort_descending ? x.name > y.name : x.name < y.name;
+        uint64_t kx = key(x), ky = key(y);
+        return st.sort_descending ? kx > ky : kx < ky;
+    });
+    st.resort = false;
+}
+
+// The layout of one slot: [left red zone][object][right red zone][free pointer][tracks][pad].
+void draw_slot_layout(const kmem_cache& s) {
+    struct Part {
+        uint32_t bytes;
+        ImU32 col;
+        const char* name;
+    };
+    std::vector<Part> parts;
+    uint32_t fp_bytes = s.offset >= s.inuse ? (s.size - s.red_left_pad >= s.offset + 8 ? 8 : 4) : 0;
+    if (s.red_left_pad) parts.push_back({s.red_left_pad, IM_COL32(200, 60, 60, 255), "left red zone"});
+    parts.push_back({s.object_size, kUsed, "object"});
+    if (s.inuse > s.object_size)
+        parts.push_back({s.inuse - s.object_size,
+                         (s.flags & SLAB_RED_ZONE) ? IM_COL32(200, 60, 60, 255) : IM_COL32(90, 90, 90, 255),
+                         (s.flags & SLAB_RED_ZONE) ? "right red zone" : "alignment"});
+    uint32_t used = s.red_left_pad + s.inuse;
+    if (fp_bytes) {
+        parts.push_back({fp_bytes, IM_COL32(86, 180, 233, 255), "free pointer"});
+        used += fp_bytes;
+    }
+    uint32_t track = (s.flags & SLAB_STORE_USER) ? std::min(s.size - used, 2u * 32u) : 0;
+    if (track) {
+        parts.push_back({track, IM_COL32(204, 121, 167, 255), "alloc/free tracks"});
+        used += track;
+    }
+    if (s.size > used) parts.push_back({s.size - used, IM_COL32(60, 60, 60, 255), "padding"});
+    float w = ImGui::GetContentRegionAvail().x, h = ImGui::GetTextLineHeight();
+    ImVec2 p = ImGui::GetCursorScreenPos();
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    float x = p.x;
+    for (const Part& part : parts) {
+        float pw = std::max(2.0f, w * static_cast<float>(part.bytes) / static_cast<float>(s.size));
+        dl->AddRectFilled(ImVec2(x, p.y), ImVec2(x + pw, p.y + h), part.col);
+        if (ImGui::IsMouseHoveringRect(ImVec2(x, p.y), ImVec2(x + pw, p.y + h)))
+            ImGui::SetTooltip("%s: %u bytes", part.name, part.bytes);
+        x += pw;
+    }
+    ImGui::Dummy(ImVec2(w, h));
+    if (s.offset < s.inuse)
+        ImGui::TextDisabled("free pointer inside the object, at offset %u (of a free object)", s.offset);
+}
+
+void object_tooltip(const Kernel& k, const kmem_cache& s, const SlabViewState::Slab& sl, size_t i) {
+    const SlabObjectView& o = sl.objects[i];
+    ImGui::BeginTooltip();
+    ImGui::Text("object %zu at 0x%" PRIx64, i, o.address);
+    const char* state = o.state == SlabObjectState::allocated     ? "in use"
+                        : o.state == SlabObjectState::free_on_cpu ? "free (CPU freelist)"
+                                                                   : "free (slab freelist)";
+    ImGui::Text("%s", state);
+    auto pos = [&](const std::vector<uint64_t>& chain) {
+        auto it = std::find(chain.begin(), chain.end(), o.address);
+        return it == chain.end() ? -1 : static_cast<int>(it - chain.begin());
+    };
+    int a = pos(sl.freelists.cpu), b = pos(sl.freelists.slab);
+    if (a >= 0) ImGui::Text("the CPU hands it out after %d other object%s", a, a == 1 ? "" : "s");
+    if (b >= 0) ImGui::Text("position %d on the slab's freelist", b);
+    uint8_t bytes[16] = {};
+    uint32_t n = std::min<uint32_t>(16, s.object_size);
+    if (!kernel_read(k, o.address, bytes, n)) {
+        std::string hex;
+        char buf[4];
+        for (uint32_t j = 0; j < n; ++j) {
+            std::snprintf(buf, sizeof buf, "%02x ", bytes[j]);
+            hex += buf;
+        }
+        ImGui::TextDisabled("first bytes: %s", hex.c_str());
+    }
+    if (i < sl.damaged.size() && sl.damaged[i])
+        ImGui::TextColored(ImVec4(0.9f, 0.45f, 0.2f, 1), "red zone or poison overwritten: slub_debug "
+                                                          "reports it on the next check of this object");
+    ImGui::EndTooltip();
+}
+
+// One slab: a header line (click: highlight its pages) and its objects as a grid.
+void draw_slab(ViewContext& c, SlabViewState& st, const kmem_cache& s, const SlabViewState::Slab& sl,
+               const std::string& cache_name) {
+    const Kernel& k = c.session.kernel();
+    const SlabView& v = sl.view;
+    ImGui::PushID(static_cast<int>(v.id));
+    bool selected = st.selected_slab == v.id;
+    char head[192];
+    // The list is the group's label above; a CPU's slabs say which CPU.
+    std::snprintf(head, sizeof head, "%s0x%" PRIx64 "  pfn 0x%" PRIx32 "  order %u  %u/%u in use",
+                  v.list == SlabList::cpu_slab || v.list == SlabList::cpu_partial
+                      ? ("CPU" + std::to_string(v.cpu) + "  ").c_str()
+                      : "",
+                  v.address, v.pfn, v.order, v.inuse, v.objects);
+    if (ImGui::Selectable(head, selected)) {
+        st.selected_slab = v.id;
+        PageHighlight h;
+        h.ranges.push_back({v.pfn, 1u << v.order});
+        char label[160];
+        std::snprintf(label, sizeof label, "slab of %s at pfn 0x%" PRIx32 " (order %u)", cache_name.c_str(),
+                      v.pfn, v.order);
+        h.label = label;
+        c.requests.highlight = std::move(h);
+    }
+    c.widgets.track_last_item("slab/slab_" + std::to_string(&sl - st.slabs.data()));
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("click: show this slab's %u page%s in the physical memory map", 1u << v.order,
+                          v.order ? "s" : "");
+
+    // The grid.
+    float cell = std::max(7.0f, ImGui::GetFontSize() * 0.75f);
+    float gap = 2.0f;
+    float width = ImGui::GetContentRegionAvail().x;
+    uint32_t per_row = std::max<uint32_t>(1, static_cast<uint32_t>(width / (cell + gap)));
+    per_row = std::min<uint32_t>(per_row, 64);
+    uint32_t rows = (static_cast<uint32_t>(sl.objects.size()) + per_row - 1) / per_row;
+    ImVec2 p = ImGui::GetCursorScreenPos();
+    ImVec2 size(per_row * (cell + gap), rows * (cell + gap));
+    ImGui::InvisibleButton("grid", ImVec2(std::max(size.x, 1.0f), std::max(size.y, 1.0f)));
+    bool hovered = ImGui::IsItemHovered();
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    auto centre = [&](size_t i) {
+        float x = p.x + static_cast<float>(i % per_row) * (cell + gap) + cell / 2;
+        float y = p.y + static_cast<float>(i / per_row) * (cell + gap) + cell / 2;
+        return ImVec2(x, y);
+    };
+    uint64_t base = sl.objects.empty() ? 0 : sl.objects[0].address;
+    auto index_of = [&](uint64_t addr) -> int64_t {
+        if (addr < base || s.size == 0) return -1;
+        uint64_t i = (addr - base) / s.size;
+        return i < sl.objects.size() ? static_cast<int64_t>(i) : -1;
+    };
+    for (size_t i = 0; i < sl.objects.size(); ++i) {
+        ImVec2 m = centre(i);
+        ImU32 col = sl.objects[i].state == SlabObjectState::allocated     ? kUsed
+                    : sl.objects[i].state == SlabObjectState::free_on_cpu ? kCpuFree
+                                                                            : kFree;
+        ImVec2 a(m.x - cell / 2, m.y - cell / 2), b(m.x + cell / 2, m.y + cell / 2);
+        dl->AddRectFilled(a, b, col, 1.5f);
+        if (i < sl.damaged.size() && sl.damaged[i]) dl->AddRect(a, b, kBad, 0, 0, 2.5f);
+    }
+    // The freelist chains: the head is ringed, arrows run in hand-out order (all of the
+    // selected slab's links; for the others only the heads).
+    auto draw_chain = [&](const std::vector<uint64_t>& chain, ImU32 col) {
+        if (chain.empty()) return;
+        int64_t h = index_of(chain[0]);
+        if (h >= 0) dl->AddCircle(centre(static_cast<size_t>(h)), cell * 0.75f, col, 12, 2.0f);
+        if (!selected) return;
+        for (size_t j = 0; j + 1 < chain.size() && j < 1024; ++j) {
+            int64_t from = index_of(chain[j]), to = index_of(chain[j + 1]);
+            if (from < 0 || to < 0) break;
+            ImVec2 a = centre(static_cast<size_t>(from)), b = centre(static_cast<size_t>(to));
+            dl->AddLine(a, b, col, 1.5f);
+            ImVec2 d(b.x - a.x, b.y - a.y);
+            float len = std::sqrt(d.x * d.x + d.y * d.y);
+            if (len < 1) continue;
+            d = ImVec2(d.x / len, d.y / len);
+            ImVec2 tip(b.x - d.x * cell * 0.5f, b.y - d.y * cell * 0.5f);
+            ImVec2 nrm(-d.y, d.x);
+            float w = cell * 0.35f;
+            dl->AddTriangleFilled(tip, ImVec2(tip.x - d.x * w + nrm.x * w * 0.6f, tip.y - d.y * w + nrm.y * w * 0.6f),
+                                  ImVec2(tip.x - d.x * w - nrm.x * w * 0.6f, tip.y - d.y * w - nrm.y * w * 0.6f), col);
+        }
+    };
+    draw_chain(sl.freelists.cpu, IM_COL32(180, 255, 220, 230));
+    draw_chain(sl.freelists.slab, kArrow);
+    if (hovered) {
+        ImVec2 m = ImGui::GetIO().MousePos;
+        auto col = static_cast<uint32_t>((m.x - p.x) / (cell + gap));
+        auto row = static_cast<uint32_t>((m.y - p.y) / (cell + gap));
+        size_t i = static_cast<size_t>(row) * per_row + col;
+        if (col < per_row && i < sl.objects.size()) object_tooltip(k, s, sl, i);
+    }
+    if (sl.freelists.corrupted)
+        ImGui::TextColored(ImVec4(0.9f, 0.45f, 0.2f, 1), "freelist corrupted: a free pointer leaves the slab");
+    ImGui::PopID();
+}
+
+void legend() {
+    float sq = ImGui::GetFontSize() * 0.7f;
+    auto item = [&](ImU32 col, const char* text, bool ring = false) {
+        ImVec2 p = ImGui::GetCursorScreenPos();
+        float dy = (ImGui::GetTextLineHeight() - sq) / 2;
+        if (ring)
+            ImGui::GetWindowDrawList()->AddCircle(ImVec2(p.x + sq / 2, p.y + dy + sq / 2), sq * 0.6f, col, 12, 2);
+        else
+            ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(p.x, p.y + dy), ImVec2(p.x + sq, p.y + dy + sq), col);
+        ImGui::Dummy(ImVec2(sq, sq));
+        ImGui::SameLine(0, 3);
+        ImGui::TextUnformatted(text);
+        ImGui::SameLine();
+    };
+    item(kUsed, "in use");
+    item(kFree, "free (slab freelist)");
+    item(kCpuFree, "free (CPU freelist)");
+    item(kArrow, "freelist head", true);
+    ImGui::NewLine();
+}
+
+void draw_detail(ViewContext& c, SlabViewState& st, const SlabCacheInfo& info) {
+    const Kernel& k = c.session.kernel();
+    if (info.id >= k.slab.caches.size()) return;
+    const kmem_cache& s = k.slab.caches[info.id];
+    if (st.detail_cache != info.id) rebuild_detail(k, st, info.id);
+    ImGui::Text("%s", info.name.c_str());
+    ImGui::SameLine();
+    ImGui::TextDisabled("%" PRIu64 "/%" PRIu64 " objects in use · slabs: %u CPU, %u CPU partial, %u node "
+                        "partial, %u full",
+                        info.allocated_objs, info.num_objs, info.cpu_slabs, info.cpu_partial_slabs,
+                        info.node_partial_slabs, info.full_slabs);
+    bool debug = info.flags & (SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER);
+    if (ImGui::TreeNode("geometry", "object %u B in a %u B slot, %u per order-%u slab%s", info.object_size,
+                        info.size, info.objects_per_slab, info.order, debug ? " · slub_debug on" : "")) {
+        ImGui::TextWrapped("struct kmem_cache at 0x%" PRIx64 "%s; align %u, free pointer at offset %u; "
+                           "min_partial %u, cpu_partial %u objects. Flags: %s",
+                           info.address, info.refcount > 1 ? " (other caches merged into it)" : "",
+                           info.align, info.offset, info.min_partial, info.cpu_partial,
+                           flag_names(info.flags).c_str());
+        draw_slot_layout(s);
+        ImGui::TreePop();
+    }
+    if (st.slabs.empty()) ImGui::TextDisabled("No slabs: the cache holds no pages.");
+    SlabList last = static_cast<SlabList>(255);
+    for (const SlabViewState::Slab& sl : st.slabs) {
+        if (sl.view.list != last) {
+            if (last != static_cast<SlabList>(255)) ImGui::Separator();
+            ImGui::TextDisabled("%s", list_name(sl.view.list));
+            if (last == static_cast<SlabList>(255)) { // the legend once, beside the first list
+                ImGui::SameLine(0, ImGui::GetFontSize() * 1.5f);
+                legend();
+            }
+            last = sl.view.list;
+        }
+        draw_slab(c, st, s, sl, info.name);
+    }
+    if (st.slabs_not_listed)
+        ImGui::TextDisabled("… %u more slabs not drawn", st.slabs_not_listed);
+}
+
+} // namespace
+
+void draw_slab_caches(ViewContext& c, SlabViewState& st) {
+    const Session& session = c.session;
+    const Kernel& k = session.kernel();
+    KernelStamp now = stamp_of(session);
+    if (c.changes.rebooted) st.built = KernelStamp{};
+    // Rebuild when the kernel changed; when a rebuild is slow (thousands of slabs) at most four
+    // times a second, so a long script keeps the frame rate.
+    double t = ImGui::GetTime();
+    if (now != st.built && (st.build_ms < 4.0 || t - st.built_at > 0.25 || st.built.generation == UINT64_MAX)) {
+        bool same_kernel = st.built.clock_ns <= now.clock_ns && st.built.arch == now.arch &&
+                           st.built.mem_bytes == now.mem_bytes && st.built.generation != UINT64_MAX;
+        rebuild_table(session, st);
+        if (!same_kernel) st.selected_slab = NO_SLAB;
+        st.built = now;
+        st.built_at = t;
+    }
+
+    if (session.config().allocator != SlabAllocator::slub)
+        ImGui::TextDisabled("%s caches", allocator_name(session.config().allocator));
+    uint64_t objs = 0, active = 0;
+    for (const SlabCacheInfo& i : st.caches) objs += i.num_objs, active += i.active_objs;
+    ImGui::Text("%zu caches, %" PRIu64 " / %" PRIu64 " objects active", st.caches.size(), active, objs);
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
+    if (ImGui::InputTextWithHint("##filter", "filter names", st.filter, sizeof st.filter)) st.resort = true;
+    c.widgets.track_last_item("slab/filter");
+    ImGui::SameLine();
+    if (ImGui::Checkbox("hide empty", &st.hide_empty)) st.resort = true;
+
+    // Table above, detail below (split by the selected cache).
+    bool have_sel = false;
+    uint32_t sel_index = 0;
+    for (uint32_t i = 0; i < st.caches.size(); ++i)
+        if (st.caches[i].name == st.selected) have_sel = true, sel_index = i;
+    // With a cache selected the table takes what its rows need, at most 40% of the panel.
+    if (st.resort) sort_rows(st);
+    float avail = ImGui::GetContentRegionAvail().y;
+    float row_h = ImGui::GetTextLineHeightWithSpacing() + 2 * ImGui::GetStyle().CellPadding.y;
+    float rows_h = (static_cast<float>(st.order.size()) + 1.6f) * row_h + ImGui::GetStyle().ScrollbarSize;
+    float table_h = have_sel ? std::max(std::min(avail * 0.4f, rows_h), row_h * 2.6f) : 0;
+
+    const ImGuiTableFlags tf = ImGuiTableFlags_Sortable | ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
+                               ImGuiTableFlags_ScrollX | ImGuiTableFlags_BordersInnerV |
+                               ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit |
+                               ImGuiTableFlags_Hideable;
+    if (ImGui::BeginTable("caches", 12, tf, ImVec2(0, table_h))) {
+        ImGui::TableSetupScrollFreeze(1, 1);
+        ImGui::TableSetupColumn("name", ImGuiTableColumnFlags_NoHide);
+        ImGui::TableSetupColumn("objs", ImGuiTableColumnFlags_PreferSortDescending | ImGuiTableColumnFlags_DefaultSort);
+        ImGui::TableSetupColumn("active", ImGuiTableColumnFlags_PreferSortDescending);
+        ImGui::TableSetupColumn("use", ImGuiTableColumnFlags_PreferSortDescending);
+        ImGui::TableSetupColumn("objsize", ImGuiTableColumnFlags_PreferSortDescending);
+        ImGui::TableSetupColumn("slot", ImGuiTableColumnFlags_PreferSortDescending);
+        ImGui::TableSetupColumn("slabs", ImGuiTableColumnFlags_PreferSortDescending);
+        ImGui::TableSetupColumn("obj/slab", ImGuiTableColumnFlags_PreferSortDescending);
+        ImGui::TableSetupColumn("order", ImGuiTableColumnFlags_PreferSortDescending);
+        ImGui::TableSetupColumn("cpu", ImGuiTableColumnFlags_PreferSortDescending);
+        ImGui::TableSetupColumn("partial", ImGuiTableColumnFlags_PreferSortDescending);
+        ImGui::TableSetupColumn("size", ImGuiTableColumnFlags_PreferSortDescending);
+        ImGui::TableHeadersRow();
+        if (ImGuiTableSortSpecs* ss = ImGui::TableGetSortSpecs()) {
+            if (ss->SpecsDirty && ss->SpecsCount > 0) {
+                st.sort_column = ss->Specs[0].ColumnIndex;
+                st.sort_descending = ss->Specs[0].SortDirection == ImGuiSortDirection_Descending;
+                st.resort = true;
+                ss->SpecsDirty = false;
+            }
+        }
+        if (st.resort) sort_rows(st);
+        ImGuiListClipper clip;
+        clip.Begin(static_cast<int>(st.order.size()));
+        while (clip.Step()) {
+            for (int r = clip.DisplayStart; r < clip.DisplayEnd; ++r) {
+                const SlabCacheInfo& i = st.caches[st.order[static_cast<size_t>(r)]];
+                ImGui::TableNextRow();
+                ImGui::TableSetColumnIndex(0);
+                bool is_sel = i.name == st.selected;
+                if (ImGui::Selectable(i.name.c_str(), is_sel, ImGuiSelectableFlags_SpanAllColumns)) {
+                    st.selected = is_sel ? std::string() : i.name;
+                    st.selected_slab = NO_SLAB;
+                    st.detail_cache = NO_CACHE;
+                }
+                c.widgets.track_last_item("slab/row/" + i.name);
+                ImGui::TableNextColumn();
+                ImGui::Text("%" PRIu64, i.num_objs);
+                ImGui::TableNextColumn();
+                ImGui::Text("%" PRIu64, i.active_objs);
+                ImGui::TableNextColumn();
+                ImGui::Text("%3.0f%%", i.num_objs ? 100.0 * double(i.active_objs) / double(i.num_objs) : 0.0);
+                ImGui::TableNextColumn();
+                ImGui::Text("%u", i.object_size);
+                ImGui::TableNextColumn();
+                ImGui::Text("%u", i.size);
+                ImGui::TableNextColumn();
+                ImGui::Text("%" PRIu64, i.num_slabs);
+                ImGui::TableNextColumn();
+                ImGui::Text("%u", i.objects_per_slab);
+                ImGui::TableNextColumn();
+                ImGui::Text("%u", i.order);
+                ImGui::TableNextColumn();
+                ImGui::Text("%u+%u", i.cpu_slabs, i.cpu_partial_slabs);
+                if (ImGui::IsItemHovered())
+                    ImGui::SetTooltip("%u CPU slab%s and %u slab%s on CPU partial lists", i.cpu_slabs,
+                                      i.cpu_slabs == 1 ? "" : "s", i.cpu_partial_slabs,
+                                      i.cpu_partial_slabs == 1 ? "" : "s");
+                ImGui::TableNextColumn();
+                ImGui::Text("%u", i.node_partial_slabs);
+                ImGui::TableNextColumn();
+                ImGui::Text("%" PRIu64 "K", i.bytes / 1024);
+            }
+        }
+        ImGui::EndTable();
+    }
+    c.widgets.track_last_item("slab/table");
+    if (have_sel) {
+        ImGui::BeginChild("detail", ImVec2(0, 0), true);
+        c.widgets.track_window("slab/detail");
+        draw_detail(c, st, st.caches[sel_index]);
+        ImGui::EndChild();
+    } else if (!st.caches.empty()) {
+        ImGui::TextDisabled("Click a cache for its slabs and objects.");
+    }
+    (void)k;
+}
+
+} // namespace klab::ui
