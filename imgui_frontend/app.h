@@ -23,6 +23,7 @@
 namespace klab::ui {
 
 struct LessonPanelState;
+struct LessonAction;
 class App;
 // The LessonHost that runs a lesson in the App's own session (app_lessons.cpp).
 std::unique_ptr<LessonHost> make_app_lesson_host(App& app);
@@ -102,6 +103,10 @@ public:
     const LessonRunner* lesson() const { return lesson_.get(); }
     // After changing the lesson's marks (hint, solution, predict, next ...): save, notify.
     void lesson_changed();
+    // Does what the lesson panel's button would (hint, solution, reset, next, go_to, predict,
+    // open, close ...) now; the panel's own clicks come here after the frame. Returns "" or
+    // why it could not (a wrong prediction format, the last step ...).
+    std::string lesson_action(const LessonAction& a);
     LessonPanelState& lesson_panel() { return *lesson_ui_; }
     // Every lesson's saved record as one JSON file, and reading such a file back: the result
     // says what was imported and what was ignored (damaged or unknown records).
@@ -109,6 +114,8 @@ public:
     std::string import_progress(std::string_view text);
     // The saved progress record of a lesson ("" if none).
     std::string saved_progress(std::string_view id) const;
+    // Why the last open_lesson(resume) could not use the saved record ("" if it could).
+    const std::string& progress_error() const { return progress_error_; }
     // Compact iframe view: no menus; the lesson panel, the console and the step's view.
     void set_embed_mode(bool on);
     bool embed_mode() const { return embed_; }
@@ -142,6 +149,7 @@ private:
     std::unique_ptr<LessonPanelState> lesson_ui_;
     std::unique_ptr<LessonHost> lesson_host_;
     bool in_lesson_op_ = false; // the runner is booting/running through the App
+    std::string progress_error_;
     bool embed_ = false;
     bool relayout_ = false; // tile the windows again (the lesson strip appeared or went)
     bool had_strip_ = false;

@@ -89,19 +89,21 @@ bool App::open_lesson_text(std::string_view text, std::string_view name, uint32_
 
 bool App::start_lesson(Lesson l, uint32_t step, bool resume, std::string* error) {
     LessonPanelState& ui = *lesson_ui_;
+    // The saved record: where to resume, and in any case the marks of the steps done before
+    // (opening a lesson at a given step must not wipe them).
     std::optional<ProgressRecord> rec;
-    if (resume) {
-        std::string saved = saved_progress(l.id);
-        if (!saved.empty()) {
-            auto r = LessonRunner::parse_progress(l, saved);
-            if (r.ok())
-                rec = r.value();
-            else
-                ui.notices.push_back("Saved progress for " + l.id + " was not restored (" +
-                                     r.error().message + "); starting afresh.");
+    progress_error_.clear();
+    if (std::string saved = saved_progress(l.id); !saved.empty()) {
+        auto r = LessonRunner::parse_progress(l, saved);
+        if (r.ok()) {
+            rec = r.value();
+        } else if (resume) {
+            progress_error_ = r.error().message;
+            ui.notices.push_back("Saved progress for " + l.id + " was not restored (" +
+                                 progress_error_ + "); starting afresh.");
         }
-        if (rec) step = rec->step;
     }
+    if (resume && rec) step = rec->step;
     in_lesson_op_ = true;
     auto r = LessonRunner::start_on(*lesson_host_, std::move(l), step);
     in_lesson_op_ = false;
@@ -227,73 +229,87 @@ float App::lesson_strip_width() const {
 }
 
 void App::run_lesson_actions() {
-    LessonPanelState& ui = *lesson_ui_;
     std::vector<LessonAction> actions;
-    actions.swap(ui.actions);
-    for (const LessonAction& a : actions) {
-        using K = LessonAction::Kind;
-        if (a.kind == K::open) {
-            open_lesson(a.text, 0, true);
-            ui.wants_panel = true;
-            continue;
-        }
-        if (a.kind == K::close) {
-            close_lesson();
-            ui.open_error.clear();
-            continue;
-        }
-        if (a.kind == K::export_progress) {
-            if (hooks_.download)
-                hooks_.download("klab-progress.json", export_progress());
-            else
-                ui.notices.push_back("Exporting progress needs the browser.");
-            continue;
-        }
-        if (a.kind == K::import_progress) {
-            if (hooks_.pick_progress_file)
-                hooks_.pick_progress_file();
-            else
-                ui.notices.push_back("Importing progress needs the browser.");
-            continue;
-        }
-        if (a.kind == K::open_url) {
-            if (hooks_.open_url) hooks_.open_url(a.text);
-            continue;
-        }
-        if (a.kind == K::run) {
-            submit(a.text); // counted as the student's command when a lesson is open
-            continue;
-        }
-        if (!lesson_) continue;
-        in_lesson_op_ = true;
-        switch (a.kind) {
-        case K::hint:
-            (void)lesson_->next_hint();
-            ui.scroll_to = LessonPanelState::Scroll::hint;
-            break;
-        case K::solution:
-            (void)lesson_->solution();
-            ui.show_solution = true;
-            ui.scroll_to = LessonPanelState::Scroll::solution;
-            break;
-        case K::reset: lesson_->reset_step(); break;
-        case K::next:
-            if (auto n = lesson_->next(); !n.ok()) ui.notices.push_back(n.error().message);
-            break;
-        case K::go_to:
-            if (auto g = lesson_->go_to(a.step); !g.ok()) ui.notices.push_back(g.error().message);
-            break;
-        case K::predict: {
-            auto p = lesson_->predict(a.text);
-            ui.predict_error = p.ok() ? "" : p.error().message;
-            break;
-        }
-        default: break;
-        }
-        in_lesson_op_ = false;
-        if (a.kind == K::reset || a.kind == K::next || a.kind == K::go_to) ui.seen_step_key = ~0ull;
-        lesson_changed();
+    actions.swap(lesson_ui_->actions);
+    for (const LessonAction& a : actions) lesson_action(a);
+}
+
+std::string App::lesson_action(const LessonAction& a) {
+    LessonPanelState& ui = *lesson_ui_;
+    using K = LessonAction::Kind;
+    switch (a.kind) {
+    case K::open: {
+        std::string err;
+        ui.wants_panel = true;
+        return open_lesson(a.text, 0, true, &err) ? "" : err;
     }
+    case K::close: // "< Lessons": back to the list
+        close_lesson();
+        ui.open_error.clear();
+        ui.wants_panel = true;
+        return "";
+    case K::export_progress:
+        if (!hooks_.download) {
+            ui.notices.push_back("Exporting progress needs the browser.");
+            return ui.notices.back();
+        }
+        hooks_.download("klab-progress.json", export_progress());
+        return "";
+    case K::import_progress:
+        if (!hooks_.pick_progress_file) {
+            ui.notices.push_back("Importing progress needs the browser.");
+            return ui.notices.back();
+        }
+        hooks_.pick_progress_file();
+        return "";
+    case K::open_url:
+        if (hooks_.open_url) hooks_.open_url(a.text);
+        return "";
+    case K::run:
+        submit(a.text); // counted as the student's command when a lesson is open
+        return "";
+    default: break;
+    }
+    if (!lesson_) return "no lesson is open";
+    std::string why;
+    in_lesson_op_ = true;
+    switch (a.kind) {
+    case K::hint:
+        if (lesson_->next_hint().empty()) why = "no more hints";
+        ui.scroll_to = LessonPanelState::Scroll::hint;
+        break;
+    case K::solution:
+        (void)lesson_->solution();
+        ui.show_solution = true;
+        ui.scroll_to = LessonPanelState::Scroll::solution;
+        break;
+    case K::reset: lesson_->reset_step(); break;
+    case K::next:
+        if (auto n = lesson_->next(); !n.ok()) {
+            why = n.error().message;
+            ui.notices.push_back(why);
+        } else if (!n.value()) {
+            why = "this is the last step";
+        }
+        break;
+    case K::go_to:
+        if (auto g = lesson_->go_to(a.step); !g.ok()) {
+            why = g.error().message;
+            ui.notices.push_back(why);
+        }
+        break;
+    case K::predict: {
+        auto p = lesson_->predict(a.text);
+        ui.predict_error = p.ok() ? "" : p.error().message;
+        why = ui.predict_error;
+        break;
+    }
+    default: break;
+    }
+    in_lesson_op_ = false;
+    if (a.kind == K::reset || a.kind == K::next || a.kind == K::go_to) ui.seen_step_key = ~0ull;
+    lesson_changed();
+    return why;
 }
 
 void App::draw_embed(ViewContext& c) {

@@ -282,6 +282,7 @@ int main() {
     io.ClipboardUserData = nullptr;
     p->app.set_textures(&p->textures);
     p->app.set_change_listener([](uint64_t n) { klab_notify_change(static_cast<double>(n)); });
+    web_install_lesson_hooks(p->app);
     fit_canvas(p);
     // The layout the page kept in localStorage (window rectangles, then which views are open).
     std::string ini(static_cast<size_t>(klab_saved_layout_size()), '\0');
