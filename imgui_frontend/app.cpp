@@ -190,10 +190,11 @@ void App::frame() {
     seen_trace_ = s.kernel().trace.written;
     seen_changes_ = change_count_;
 
+    run_lesson_actions(); // the lesson panel's clicks, after drawing too
+
     // Requests run after drawing, so a view never sees the kernel change under it mid-frame.
     for (const std::string& text : req.submit) submit(text);
     if (req.boot) boot(*req.boot);
-    run_lesson_actions();
 }
 
 } // namespace klab::ui

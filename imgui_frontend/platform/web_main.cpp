@@ -280,9 +280,9 @@ int main() {
     io.GetClipboardTextFn = get_clipboard;
     io.SetClipboardTextFn = set_clipboard;
     io.ClipboardUserData = nullptr;
+    web_install_lesson_hooks(p->app);
     p->app.set_textures(&p->textures);
     p->app.set_change_listener([](uint64_t n) { klab_notify_change(static_cast<double>(n)); });
-    web_install_lesson_hooks(p->app);
     fit_canvas(p);
     // The layout the page kept in localStorage (window rectangles, then which views are open).
     std::string ini(static_cast<size_t>(klab_saved_layout_size()), '\0');

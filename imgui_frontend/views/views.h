@@ -9,10 +9,7 @@
 #include <string>
 #include <vector>
 
-#include <imgui.h>
-
 #include "core/config.h"
-#include "lesson/runner.h"
 #include "session/session.h"
 #include "theme.h"
 #include "widget_registry.h"
@@ -70,6 +67,12 @@ void draw_cpu_bar(ViewContext& c);
 // (call inside that view's window, after drawing it). prepare_ runs first in every frame.
 struct LessonPanelState;
 enum class ViewId;
+} // namespace klab::ui
+struct ImVec2;
+namespace klab {
+class LessonRunner;
+}
+namespace klab::ui {
 void prepare_lesson_panel(ViewContext& c, LessonPanelState& s, LessonRunner* r);
 void draw_lesson_window(ViewContext& c, LessonPanelState& s, ImVec2 pos, ImVec2 size);
 void draw_lesson_tab(ViewContext& c, LessonPanelState& s);
