@@ -9,6 +9,7 @@
 #include "lesson/check.h"
 #include "lesson/runner.h"
 #include "line_editor.h"
+#include "session/console.h"
 
 namespace klab::cli {
 
@@ -118,16 +119,19 @@ int lesson_play(const std::string& id_or_file, int step) {
         return c.candidates;
     });
     std::string line, block;
-    int depth = 0;
     while (editor.read(block.empty() ? "lesson> " : "....> ", line)) {
-        if (!block.empty() || line.find('{') != std::string::npos) { // a { block } runs when it closes
-            for (char c : line) depth += c == '{' ? 1 : c == '}' ? -1 : 0;
+        // Lines accumulate until the C is complete (a function's '{' may come on the next
+        // line); two empty lines in a row run what is there anyway.
+        bool lesson_command = block.empty() && !line.empty() && line[0] == ':';
+        if (!lesson_command) {
+            bool give_up = line.empty() && !block.empty() && block.back() == '\n' &&
+                           block.size() >= 2 && block[block.size() - 2] == '\n';
             block += line + "\n";
-            if (depth > 0) continue;
+            if (!give_up && input_unfinished(block)) continue;
             line = block;
             line.pop_back();
             block.clear();
-            depth = 0;
+            if (line.find_first_not_of(" \t\r\n") == std::string::npos) continue;
         }
         if (line == ":quit" || line == ":q") break;
         if (line == ":hint") {

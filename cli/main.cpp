@@ -118,13 +118,12 @@ int repl(const MachineOptions& o) {
         return c.candidates;
     });
     std::string block, line;
-    int depth = 0;
     while (true) {
         if (!editor.read(block.empty() ? "klab> " : "....> ", line)) break;
-        for (char c : line) depth += c == '{' ? 1 : c == '}' ? -1 : 0;
         block += line + "\n";
-        if (depth > 0 && !line.empty()) continue;
-        depth = 0;
+        // More lines while the C is unfinished (a function's '{' may come on the next line);
+        // an empty line runs what is there anyway.
+        if (!line.empty() && klab::input_unfinished(block)) continue;
         std::cout << session.exec(block).output;
         block.clear();
     }

@@ -2,13 +2,17 @@
 
 #include <imgui.h>
 
+#include "views/lesson_state.h"
 #include "views/views.h"
 
 namespace klab::ui {
 
-App::App(MachineConfig config) {
+App::App(MachineConfig config)
+    : lesson_ui_(std::make_unique<LessonPanelState>()), lesson_host_(make_app_lesson_host(*this)) {
     if (!boot(config)) boot(MachineConfig::preset(Arch::x86_64));
 }
+
+App::~App() = default;
 
 bool App::boot(const MachineConfig& config, std::string* error) {
     auto s = Session::create(config);
@@ -18,23 +22,32 @@ bool App::boot(const MachineConfig& config, std::string* error) {
     }
     session_ = std::make_unique<Session>(std::move(s.value()));
     ++boot_count_;
+    // A reboot from the menu or JS leaves the lesson's machine behind: the lesson closes.
+    if (lesson_ && !in_lesson_op_) close_lesson();
     changed(true);
     return true;
 }
 
 ExecResult App::submit(std::string_view text, std::string_view source) {
     ExecResult r = session_->exec(text, source);
+    // The student's command in a lesson: counted, and the goal checked on the new state.
+    if (lesson_ && !in_lesson_op_) {
+        lesson_->note_command(text);
+        lesson_changed();
+    }
     changed(false);
     return r;
 }
 
 void App::restore(const Session::Snapshot& s) {
     session_->restore(s);
+    if (lesson_) lesson_->invalidate_goal();
     changed(true);
 }
 
 bool App::undo() {
     bool ok = session_->undo();
+    if (ok && lesson_) lesson_->invalidate_goal();
     if (ok) changed(true);
     return ok;
 }
@@ -83,7 +96,13 @@ void App::draw_tiled(ViewContext& c) {
     ImVec2 top(vp->Pos.x, vp->Pos.y + menu_h);
     ImVec2 area_pos(top.x, top.y + bar_h);
     ImVec2 area(vp->Size.x, vp->Size.y - menu_h - bar_h);
-    ImGuiCond cond = menu_.reset_layout ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
+    ImGuiCond cond = menu_.reset_layout || relayout_ ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
+    // The lesson strip (when a lesson or the lesson list is open) takes the left of the area.
+    if (float strip = lesson_strip_width(); strip > 0) {
+        draw_lesson_window(c, *lesson_ui_, ImVec2(area_pos.x, area_pos.y), ImVec2(strip, area.y));
+        area_pos.x += strip;
+        area.x -= strip;
+    }
 
     ImGui::SetNextWindowPos(top);
     ImGui::SetNextWindowSize(ImVec2(vp->Size.x, bar_h));
@@ -102,6 +121,7 @@ void App::draw_tiled(ViewContext& c) {
             c.widgets.track_window(std::string("view/") + v.title);
             draw_view(v, c);
         }
+        highlight_lesson_view(c, *lesson_ui_, v.id);
         ImGui::End();
     }
 }
@@ -115,6 +135,7 @@ void App::draw_tabs(ViewContext& c) {
                                        ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoBringToFrontOnFocus);
     draw_cpu_bar(c);
     if (ImGui::BeginTabBar("views", ImGuiTabBarFlags_FittingPolicyScroll)) {
+        if (lesson_strip_width() > 0) draw_lesson_tab(c, *lesson_ui_);
         for (ViewSlot& v : views_) {
             if (!v.open || !v.available) continue;
             bool selected = ImGui::BeginTabItem(v.title);
@@ -123,6 +144,7 @@ void App::draw_tabs(ViewContext& c) {
                 ImGui::BeginChild("view");
                 c.widgets.track_window(std::string("view/") + v.title);
                 draw_view(v, c);
+                highlight_lesson_view(c, *lesson_ui_, v.id);
                 ImGui::EndChild();
                 ImGui::EndTabItem();
             }
@@ -151,19 +173,32 @@ void App::frame() {
     if (menu_.reset_layout) views_ = default_views();
     ViewRequests req;
     ViewContext c{s, ch, widgets_, fonts_, req, scale_};
-    draw_main_menu(c, menu_, views_);
+    prepare_lesson_panel(c, *lesson_ui_, lesson_.get());
+    bool strip = lesson_strip_width() > 0;
+    relayout_ = relayout_ || strip != had_strip_;
+    had_strip_ = strip;
     ImVec2 css(ImGui::GetIO().DisplaySize.x / scale_, ImGui::GetIO().DisplaySize.y / scale_);
-    tabs_ = use_tabs(menu_.mode, css.x, css.y);
-    if (tabs_)
-        draw_tabs(c);
-    else
-        draw_tiled(c);
+    if (embed_) {
+        tabs_ = false;
+        draw_embed(c);
+    } else {
+        draw_main_menu(c, menu_, views_);
+        draw_lesson_menu(c, *lesson_ui_);
+        tabs_ = use_tabs(menu_.mode, css.x, css.y);
+        if (tabs_)
+            draw_tabs(c);
+        else
+            draw_tiled(c);
+    }
     menu_.reset_layout = false;
+    relayout_ = false;
 
     rebooted_ = false;
     seen_generation_ = s.generation();
     seen_trace_ = s.kernel().trace.written;
     seen_changes_ = change_count_;
+
+    run_lesson_actions(); // the lesson panel's clicks, after drawing too
 
     // Requests run after drawing, so a view never sees the kernel change under it mid-frame.
     for (const std::string& text : req.submit) submit(text);

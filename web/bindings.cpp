@@ -206,6 +206,11 @@ public:
         return o;
     }
     double pixelRatio() const { return app() ? app()->scale() : 1.0; }
+    // Compact iframe view (embed=1): no menus; the lesson panel, the console and the step's view.
+    void setEmbedMode(bool on) {
+        if (app()) app()->set_embed_mode(on);
+    }
+    bool embedMode() const { return app() && app()->embed_mode(); }
 
 private:
     std::map<int, klab::Session::Snapshot> snapshots_;
@@ -240,5 +245,7 @@ EMSCRIPTEN_BINDINGS(klab) {
         .function("resetLayout", &Lab::resetLayout)
         .function("setClipboard", &Lab::setClipboard)
         .function("widgetRect", &Lab::widgetRect)
-        .function("pixelRatio", &Lab::pixelRatio);
+        .function("pixelRatio", &Lab::pixelRatio)
+        .function("setEmbedMode", &Lab::setEmbedMode)
+        .function("embedMode", &Lab::embedMode);
 }

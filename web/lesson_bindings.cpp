@@ -1,20 +1,27 @@
-// Embind bindings of the guided lessons (engine/lesson/): `new Module.LessonSession()` follows
-// one lesson in its own session (goal checks, hints, predictions, progress), and
-// Module.lessonList() / Module.lessonCheck(text) describe and validate lessons. The embed layer
-// (web/embed/embed.js) drives these for course sites; the ImGui lesson panel can use the same
-// engine objects directly.
+// Embind bindings of the guided lessons: `new Module.LessonSession()` is a handle on the lesson
+// the page's App is running (there is one session: the lesson's machine is the one the views
+// show, and what JS runs lands in the console). Module.lessonList() / lessonCheck(text) describe
+// and validate lessons; exportProgress() / importProgress(text) move the progress records.
+// The embed layer (web/embed/embed.js) drives these for course sites; the ImGui lesson panel
+// calls the same App entry points. Also here: the App's hooks into the page (localStorage for
+// progress, a new tab for links, a download and a file picker for progress files).
+#include <emscripten.h>
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
-
-#include <memory>
 
 #include "lesson/builtin.h"
 #include "lesson/check.h"
 #include "lesson/runner.h"
+#include "platform/web_app.h"
+#include "views/lesson_state.h"
 
 using emscripten::val;
 
 namespace {
+
+klab::ui::App* app() {
+    return klab::ui::web_app();
+}
 
 val string_array(const std::vector<std::string>& v) {
     val a = val::array();
@@ -22,57 +29,78 @@ val string_array(const std::vector<std::string>& v) {
     return a;
 }
 
+std::string action(klab::ui::LessonAction::Kind k, std::string text = {}, uint32_t step = 0) {
+    if (!app()) return "the lab is not running";
+    return app()->lesson_action(klab::ui::LessonAction{k, std::move(text), step});
+}
+
+using Kind = klab::ui::LessonAction::Kind;
+
 class LessonSession {
 public:
-    // Starts lesson `id` at step `step` (0-based); returns "" or the reason it cannot.
+    // Opens lesson `id` at step `step` (0-based) in the lab; returns "" or the reason it cannot.
     std::string start(const std::string& id, int step) {
-        auto l = klab::builtin_lesson(id);
-        if (!l.ok()) return l.error().message;
-        auto r = klab::LessonRunner::start(std::move(l.value()), step < 0 ? 0u : uint32_t(step));
-        if (!r.ok()) return r.error().message;
-        runner_ = std::make_unique<klab::LessonRunner>(std::move(r.value()));
-        return "";
+        if (!app()) return "the lab is not running";
+        std::string err;
+        return app()->open_lesson(id, step < 0 ? 0u : uint32_t(step), false, &err) ? "" : err;
     }
-    // Starts a lesson from Markdown text (an instructor's own file); "" or the parse error.
-    std::string startText(const std::string& text, const std::string& name, int step) {
-        auto l = klab::parse_lesson(text, name);
-        if (!l.ok()) return l.error().message;
-        auto r = klab::LessonRunner::start(std::move(l.value()), step < 0 ? 0u : uint32_t(step));
-        if (!r.ok()) return r.error().message;
-        runner_ = std::make_unique<klab::LessonRunner>(std::move(r.value()));
-        return "";
-    }
-    bool active() const { return runner_ != nullptr; }
-
-    // {output, error, goalMet, stepCompleted, lessonCompleted}
-    val exec(const std::string& text) {
+    // Opens lesson `id` where the progress saved in this browser left it: {error, progressError}
+    // (progressError: why a damaged record was ignored; the lesson then starts afresh).
+    val resume(const std::string& id) {
         val o = val::object();
-        if (!runner_) return no_lesson();
-        bool was = runner_->progress()[runner_->step_index()].met;
-        klab::ExecResult r = runner_->exec(text);
-        bool met = runner_->progress()[runner_->step_index()].met;
-        o.set("output", r.output);
-        o.set("error", r.error);
-        o.set("goalMet", runner_->goal().met);
+        std::string err;
+        if (!app()) err = "the lab is not running";
+        else app()->open_lesson(id, 0, true, &err);
+        o.set("error", err);
+        o.set("progressError", app() ? app()->progress_error() : std::string());
+        return o;
+    }
+    // Opens a lesson from Markdown text (an instructor's own file); "" or the parse error,
+    // which the lesson panel shows too (file and line).
+    std::string startText(const std::string& text, const std::string& name, int step) {
+        if (!app()) return "the lab is not running";
+        std::string err;
+        return app()->open_lesson_text(text, name, step < 0 ? 0u : uint32_t(step), &err) ? "" : err;
+    }
+    bool active() const { return app() && app()->lesson(); }
+    void close() {
+        if (app()) app()->close_lesson();
+    }
+
+    // Runs text as the student's command: {output, error, goalMet, stepCompleted, lessonCompleted}
+    val exec(const std::string& text) {
+        klab::LessonRunner* r = runner();
+        if (!r) return no_lesson();
+        uint32_t step = r->step_index();
+        bool was = r->progress()[step].met;
+        klab::ExecResult res = app()->submit(text);
+        r = runner();
+        bool met = r && r->step_index() == step && r->progress()[step].met;
+        val o = val::object();
+        o.set("output", res.output);
+        o.set("error", res.error);
+        o.set("goalMet", r ? r->goal().met : false);
         o.set("stepCompleted", met && !was);
-        o.set("lessonCompleted", met && !was && runner_->lesson_done());
+        o.set("lessonCompleted", met && !was && r->lesson_done());
         return o;
     }
 
     val state() {
-        if (!runner_) return val::null();
-        const klab::Lesson& l = runner_->lesson();
-        const klab::LessonStep& s = runner_->step();
-        const klab::StepProgress& p = runner_->progress()[runner_->step_index()];
+        klab::LessonRunner* r = runner();
+        if (!r) return val::null();
+        const klab::Lesson& l = r->lesson();
+        const klab::LessonStep& s = r->step();
+        const klab::StepProgress& p = r->progress()[r->step_index()];
         val o = val::object();
         o.set("lesson", l.id);
         o.set("title", l.title);
         o.set("introduction", l.introduction);
-        o.set("step", runner_->step_index());
-        o.set("steps", runner_->step_count());
+        o.set("step", r->step_index());
+        o.set("steps", r->step_count());
         o.set("stepTitle", s.title);
         o.set("prose", s.prose);
-        klab::GoalStatus g = runner_->goal();
+        o.set("view", l.view_of(r->step_index()));
+        klab::GoalStatus g = r->goal();
         o.set("hasGoal", !s.goal.empty());
         o.set("goalMet", g.met);
         o.set("goalMessage", g.message);
@@ -81,7 +109,7 @@ public:
         o.set("hintsShown", string_array(std::vector<std::string>(
                                  s.hints.begin(), s.hints.begin() + p.hints_shown)));
         o.set("explanation", p.met ? s.explanation : std::string());
-        o.set("setupOutput", runner_->setup_output());
+        o.set("setupOutput", r->setup_output());
         if (s.has_predict) {
             val q = val::object();
             q.set("question", s.predict.question);
@@ -94,53 +122,62 @@ public:
             q.set("actual", static_cast<double>(p.predict.actual));
             o.set("predict", q);
         }
-        o.set("lessonDone", runner_->lesson_done());
+        o.set("lessonDone", r->lesson_done());
+        val met = val::array();
+        for (size_t i = 0; i < r->progress().size(); i++) met.set(i, r->progress()[i].met);
+        o.set("met", met);
         return o;
     }
 
-    std::string hint() { return runner_ ? runner_->next_hint() : ""; }
-    std::string solution() { return runner_ ? runner_->solution() : ""; }
-    std::string predict(const std::string& answer) {
-        if (!runner_) return "no lesson is open";
-        auto r = runner_->predict(answer);
-        return r.ok() ? "" : r.error().message;
+    std::string hint() {
+        klab::LessonRunner* r = runner();
+        if (!r) return "";
+        uint32_t shown = r->progress()[r->step_index()].hints_shown;
+        if (!action(Kind::hint).empty()) return "";
+        return r->step().hints[shown];
     }
-    void resetStep() {
-        if (runner_) runner_->reset_step();
+    std::string solution() {
+        klab::LessonRunner* r = runner();
+        if (!r) return "";
+        action(Kind::solution);
+        return r->step().solution;
     }
-    // "" when it moved on, else why not ("last step", an error).
-    std::string next() {
-        if (!runner_) return "no lesson is open";
-        auto r = runner_->next();
-        if (!r.ok()) return r.error().message;
-        return r.value() ? "" : "this is the last step";
+    std::string predict(const std::string& answer) { return action(Kind::predict, answer); }
+    void resetStep() { action(Kind::reset); }
+    // "" when it moved on, else why not ("this is the last step", an error).
+    std::string next() { return action(Kind::next); }
+    std::string goTo(int step) { return action(Kind::go_to, {}, step < 0 ? 0u : uint32_t(step)); }
+    std::string progressJson() const {
+        const klab::LessonRunner* r = app() ? app()->lesson() : nullptr;
+        return r ? r->progress_json() : "";
     }
-    std::string goTo(int step) {
-        if (!runner_) return "no lesson is open";
-        auto r = runner_->go_to(step < 0 ? 0u : uint32_t(step));
-        return r.ok() ? "" : r.error().message;
-    }
-    std::string progressJson() const { return runner_ ? runner_->progress_json() : ""; }
     std::string restoreProgress(const std::string& json) {
-        if (!runner_) return "no lesson is open";
-        auto r = runner_->restore_progress(json);
-        return r.ok() ? "" : r.error().message;
+        klab::LessonRunner* r = runner();
+        if (!r) return "no lesson is open";
+        auto res = r->restore_progress(json); // reboots through the App (AppLessonHost)
+        app()->lesson_changed();
+        return res.ok() ? "" : res.error().message;
     }
     std::string proc(const std::string& path) const {
-        return runner_ ? runner_->session().proc_text(path) : "";
+        return app() ? app()->session().proc_text(path) : "";
     }
-    std::string dmesg() const { return runner_ ? runner_->session().dmesg() : ""; }
-    // The texts of the commands run in this lesson's session, oldest first.
+    std::string dmesg() const { return app() ? app()->session().dmesg() : ""; }
+    // The texts of the lab's command log (setups included), oldest first.
     val commands() const {
         val a = val::array();
-        if (!runner_) return a;
-        const auto& log = runner_->session().log();
+        if (!app()) return a;
+        const auto& log = app()->session().log();
         for (size_t i = 0; i < log.size(); i++) a.set(i, log[i].text);
         return a;
     }
+    // What the student ran in the current step (share links reproduce the step with these).
+    val stepCommands() const {
+        const klab::LessonRunner* r = app() ? app()->lesson() : nullptr;
+        return r ? string_array(r->step_commands()) : val::array();
+    }
 
 private:
-    std::unique_ptr<klab::LessonRunner> runner_;
+    static klab::LessonRunner* runner() { return app() ? app()->lesson() : nullptr; }
 
     static val no_lesson() {
         val o = val::object();
@@ -153,7 +190,7 @@ private:
     }
 };
 
-// [{id, title, minutes, steps, preset, prerequisites}] of the lessons in the bundle.
+// [{id, title, minutes, steps, preset, prerequisites, view}] of the lessons in the bundle.
 val lesson_list() {
     val a = val::array();
     uint32_t i = 0;
@@ -165,6 +202,7 @@ val lesson_list() {
         o.set("steps", static_cast<uint32_t>(l.steps.size()));
         o.set("preset", std::string(klab::arch_name(l.machine.arch)));
         o.set("prerequisites", string_array(l.prerequisites));
+        o.set("view", l.view);
         a.set(i++, o);
     }
     return a;
@@ -175,14 +213,97 @@ val lesson_check(const std::string& text, const std::string& name) {
     return string_array(klab::check_lesson_text(text, name).problems);
 }
 
+std::string export_progress() {
+    return app() ? app()->export_progress() : "";
+}
+// Reads a progress file; the answer (also shown in the lesson panel) says what came in.
+std::string import_progress(const std::string& text) {
+    return app() ? app()->import_progress(text) : "the lab is not running";
+}
+
+// clang-format off
+EM_JS(int, klab_progress_size, (const char* key), {
+    var v = null;
+    try { v = window.localStorage.getItem(UTF8ToString(key)); } catch (e) { v = null; }
+    Module.klabProgressValue = v || "";
+    return lengthBytesUTF8(Module.klabProgressValue) + 1;
+});
+EM_JS(void, klab_progress_copy, (char* buf, int n), {
+    stringToUTF8(Module.klabProgressValue || "", buf, n);
+    Module.klabProgressValue = "";
+});
+EM_JS(void, klab_progress_save, (const char* key, const char* value), {
+    try { window.localStorage.setItem(UTF8ToString(key), UTF8ToString(value)); } catch (e) {}
+});
+EM_JS(void, klab_open_url, (const char* url), {
+    var u = UTF8ToString(url);
+    if (!/^(https?:|mailto:)/i.test(u)) { console.warn('klab: not opening', u); return; }
+    if (typeof Module.onKlabOpenUrl === 'function') { Module.onKlabOpenUrl(u); return; }
+    window.open(u, '_blank', 'noopener,noreferrer');
+});
+EM_JS(void, klab_download, (const char* name, const char* text), {
+    var blob = new Blob([UTF8ToString(text)], { type: 'application/json' });
+    var a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = UTF8ToString(name);
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+});
+EM_JS(void, klab_pick_progress_file, (), {
+    var input = document.createElement('input');
+    input.type = 'file';
+    input.accept = '.json,application/json';
+    input.style.display = 'none';
+    input.addEventListener('change', function () {
+        var f = input.files && input.files[0];
+        input.remove();
+        if (!f) return;
+        if (f.size > 4 * 1048576) { Module.importProgress('{"too large": true}'); return; }
+        f.text().then(function (t) { Module.importProgress(t); });
+    });
+    document.body.appendChild(input);
+    input.click();
+});
+EM_JS(void, klab_lesson_changed, (), {
+    if (window.klabEmbed && typeof window.klabEmbed.lessonChanged === 'function') window.klabEmbed.lessonChanged();
+});
+// clang-format on
+
 } // namespace
+
+namespace klab::ui {
+
+void web_install_lesson_hooks(App& a) {
+    AppHooks h;
+    h.load = [](const std::string& key) {
+        std::string v(static_cast<size_t>(klab_progress_size(key.c_str())), '\0');
+        klab_progress_copy(v.data(), static_cast<int>(v.size()));
+        v.resize(v.find('\0'));
+        return v;
+    };
+    h.save = [](const std::string& key, const std::string& value) {
+        klab_progress_save(key.c_str(), value.c_str());
+    };
+    h.open_url = [](const std::string& url) { klab_open_url(url.c_str()); };
+    h.download = [](const std::string& name, const std::string& text) {
+        klab_download(name.c_str(), text.c_str());
+    };
+    h.pick_progress_file = [] { klab_pick_progress_file(); };
+    h.lesson_changed = [] { klab_lesson_changed(); };
+    a.set_hooks(std::move(h));
+}
+
+} // namespace klab::ui
 
 EMSCRIPTEN_BINDINGS(klab_lessons) {
     emscripten::class_<LessonSession>("LessonSession")
         .constructor<>()
         .function("start", &LessonSession::start)
         .function("startText", &LessonSession::startText)
+        .function("resume", &LessonSession::resume)
         .function("active", &LessonSession::active)
+        .function("close", &LessonSession::close)
         .function("exec", &LessonSession::exec)
         .function("state", &LessonSession::state)
         .function("hint", &LessonSession::hint)
@@ -195,7 +316,10 @@ EMSCRIPTEN_BINDINGS(klab_lessons) {
         .function("restoreProgress", &LessonSession::restoreProgress)
         .function("proc", &LessonSession::proc)
         .function("dmesg", &LessonSession::dmesg)
-        .function("commands", &LessonSession::commands);
+        .function("commands", &LessonSession::commands)
+        .function("stepCommands", &LessonSession::stepCommands);
     emscripten::function("lessonList", &lesson_list);
     emscripten::function("lessonCheck", &lesson_check);
+    emscripten::function("exportProgress", &export_progress);
+    emscripten::function("importProgress", &import_progress);
 }

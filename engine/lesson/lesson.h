@@ -45,18 +45,28 @@ struct LessonStep {
     std::string explanation;        // Markdown, shown when the goal is met
     bool has_predict = false;
     Predict predict;
+    std::string view; // the view the step is about (lesson_view_names()); "" for the lesson's
 };
 
 struct Lesson {
     std::string file; // where it came from (errors name it)
     std::string id;
     std::string title;
-    MachineConfig machine; // preset, mem, cpus, allocator
+    MachineConfig machine; // preset, mem, cpus, allocator, cmdline, seed
     uint32_t minutes = 0;
     std::vector<std::string> prerequisites; // lesson ids
     std::string introduction;               // Markdown
     std::vector<LessonStep> steps;
+    std::string view; // the view most steps are about (header `view:`), "" for none
+    // The view step i is about: its own ```view block, else the lesson's.
+    const std::string& view_of(size_t i) const {
+        return i < steps.size() && !steps[i].view.empty() ? steps[i].view : view;
+    }
 };
+
+// The views a lesson may point at (`view:` in the header, a ```view block in a step); the
+// front end highlights the one named when a step's goal is met.
+const std::vector<std::string>& lesson_view_names();
 
 // Parses a lesson file. Errors read "FILE:LINE: message", like a compiler's.
 Result<Lesson> parse_lesson(std::string_view text, std::string_view file);

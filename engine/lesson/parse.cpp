@@ -34,6 +34,23 @@ std::vector<std::string> split_lines(std::string_view text) {
     return lines;
 }
 
+// The boot parameters the model reads (slab/slab_common.cpp slab_boot(), printk/pointer.cpp);
+// a lesson naming another one is almost always a typo, which Linux would only mention in dmesg
+// ("Unknown kernel command line parameters"). `number`: the value must be a decimal number.
+struct CmdlineParam {
+    const char* name;
+    bool value;  // takes "=VALUE"
+    bool number; // ... and it is a number
+    bool bare;   // may appear without a value
+};
+constexpr CmdlineParam kCmdlineParams[] = {
+    {"slab_nomerge", false, false, true},   {"slab_merge", false, false, true},
+    {"slub_min_order", true, true, false},  {"slub_max_order", true, true, false},
+    {"slub_min_objects", true, true, false}, {"slub_debug", true, false, true},
+    {"no_hash_pointers", false, false, true},
+};
+constexpr size_t kCommandLineSize = 2048; // arch/x86/include/uapi/asm/setup.h COMMAND_LINE_SIZE
+
 struct Parser {
     std::string_view text;
     std::string file;
@@ -57,6 +74,8 @@ struct Parser {
 
     Result<uint32_t> header();
     Result<void> header_field(uint32_t line, const std::string& key, const std::string& value);
+    Result<void> check_cmdline(uint32_t line, const std::string& value) const;
+    Result<void> check_view(uint32_t line, const std::string& value) const;
     Result<void> body(uint32_t first_line);
     Result<void> machine_block(LessonStep& step, const MdBlock& b);
     Result<void> goal_block(LessonStep& step, const MdBlock& b);
@@ -92,6 +111,51 @@ Result<uint32_t> Parser::header() {
     return l + 1;
 }
 
+Result<void> Parser::check_view(uint32_t l, const std::string& value) const {
+    std::string known;
+    for (const std::string& v : lesson_view_names()) {
+        if (v == value) return {};
+        known += (known.empty() ? "" : ", ") + v;
+    }
+    return err(l, "unknown view '" + value + "' (views: " + known + ")");
+}
+
+Result<void> Parser::check_cmdline(uint32_t l, const std::string& value) const {
+    if (value.size() >= kCommandLineSize)
+        return err(l, "cmdline is longer than the kernel's " + std::to_string(kCommandLineSize - 1) +
+                          " characters");
+    for (char c : value)
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e)
+            return err(l, "cmdline may hold only printable ASCII characters");
+    std::string known;
+    for (const CmdlineParam& p : kCmdlineParams) known += std::string(known.empty() ? "" : ", ") + p.name;
+    size_t pos = 0;
+    while (pos < value.size()) {
+        while (pos < value.size() && value[pos] == ' ') pos++;
+        size_t end = value.find(' ', pos);
+        if (end == std::string::npos) end = value.size();
+        if (end == pos) break;
+        std::string word = value.substr(pos, end - pos), key = word, val;
+        size_t eq = word.find('=');
+        if (eq != std::string::npos) key = word.substr(0, eq), val = word.substr(eq + 1);
+        const CmdlineParam* p = nullptr;
+        for (const CmdlineParam& q : kCmdlineParams)
+            if (key == q.name) p = &q;
+        if (!p)
+            return err(l, "cmdline: the model does not read the boot parameter '" + key +
+                              "' (it reads " + known + ")");
+        if (eq == std::string::npos && !p->bare)
+            return err(l, "cmdline: '" + key + "' needs a value ('" + key + "=N')");
+        if (eq != std::string::npos && !p->value)
+            return err(l, "cmdline: '" + key + "' takes no value");
+        if (p->number && (val.empty() || val.size() > 9 ||
+                          !std::all_of(val.begin(), val.end(), [](char c) { return c >= '0' && c <= '9'; })))
+            return err(l, "cmdline: '" + key + "' needs a number, found '" + val + "'");
+        pos = end;
+    }
+    return {};
+}
+
 Result<void> Parser::header_field(uint32_t l, const std::string& key, const std::string& value) {
     if (key == "id") {
         bool good = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
@@ -123,6 +187,12 @@ Result<void> Parser::header_field(uint32_t l, const std::string& key, const std:
         auto a = parse_allocator(value);
         if (!a.ok()) return err(l, a.error().message);
         lesson.machine.allocator = a.value();
+    } else if (key == "view") {
+        KLAB_TRY(check_view(l, value));
+        lesson.view = value;
+    } else if (key == "cmdline") {
+        KLAB_TRY(check_cmdline(l, value));
+        lesson.machine.cmdline = value;
     } else if (key == "prerequisites") {
         std::string v = value;
         if (v.size() >= 2 && v.front() == '[' && v.back() == ']') v = v.substr(1, v.size() - 2);
@@ -136,8 +206,8 @@ Result<void> Parser::header_field(uint32_t l, const std::string& key, const std:
         }
     } else {
         return err(l, "unknown header key '" + key +
-                          "' (known: id, title, preset, mem, cpus, allocator, seed, minutes, "
-                          "prerequisites)");
+                          "' (known: id, title, preset, mem, cpus, allocator, cmdline, seed, "
+                          "minutes, prerequisites, view)");
     }
     return {};
 }
@@ -204,7 +274,8 @@ Result<void> Parser::body(uint32_t first_line) {
             continue;
         }
         if (b.kind == MdKind::Code && (b.lang == "setup" || b.lang == "goal" ||
-                                       b.lang == "solution" || b.lang == "predict")) {
+                                       b.lang == "solution" || b.lang == "predict" ||
+                                       b.lang == "view")) {
             if (!step)
                 return err(line, "a ```" + b.lang + " block before the first '## Step N: title'");
             KLAB_TRY(machine_block(*step, b));
@@ -264,6 +335,11 @@ Result<void> Parser::machine_block(LessonStep& step, const MdBlock& b) {
         KLAB_TRY(once(!step.solution.empty()));
         step.solution = b.code;
         step.solution_line = text_line;
+    } else if (b.lang == "view") {
+        KLAB_TRY(once(!step.view.empty()));
+        std::string v = trim(b.code);
+        KLAB_TRY(check_view(text_line, v));
+        step.view = v;
     } else if (b.lang == "goal") {
         KLAB_TRY(once(!step.goal.empty()));
         KLAB_TRY(goal_block(step, b));
@@ -358,6 +434,12 @@ Result<void> Parser::predict_block(LessonStep& step, const MdBlock& b) {
 }
 
 } // namespace
+
+const std::vector<std::string>& lesson_view_names() {
+    static const std::vector<std::string> names = {"console", "log",  "zones", "page-map", "trace",
+                                                   "machine", "slab", "vm"};
+    return names;
+}
 
 Result<Lesson> parse_lesson(std::string_view text, std::string_view file) {
     Parser p;

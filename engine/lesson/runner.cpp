@@ -34,24 +34,37 @@ bool parse_int(std::string_view s, int64_t& out) {
 
 } // namespace
 
+Result<void> OwnSessionHost::boot(const MachineConfig& m) {
+    auto s = Session::create(m, opt_);
+    KLAB_TRY(s);
+    session_ = std::make_unique<Session>(std::move(s.value()));
+    return {};
+}
+
 Result<LessonRunner> LessonRunner::start(Lesson lesson, uint32_t step, SessionOptions opt) {
+    auto own = std::make_unique<OwnSessionHost>(opt);
+    LessonHost& host = *own;
+    auto r = start_on(host, std::move(lesson), step);
+    KLAB_TRY(r);
+    r.value().own_ = std::move(own); // host_ keeps pointing at it: the object does not move
+    return r;
+}
+
+Result<LessonRunner> LessonRunner::start_on(LessonHost& host, Lesson lesson, uint32_t step) {
     if (lesson.steps.empty()) return Error{lesson.file + ": the lesson has no steps"};
     if (step >= lesson.steps.size())
         return Error{"lesson " + lesson.id + " has " + std::to_string(lesson.steps.size()) +
                      " steps; there is no step " + std::to_string(step + 1)};
     LessonRunner r;
     r.lesson_ = std::move(lesson);
-    r.opt_ = opt;
+    r.host_ = &host;
     r.progress_.assign(r.lesson_.steps.size(), StepProgress{});
     KLAB_TRY(r.go_to(step));
     return r;
 }
 
 Result<void> LessonRunner::boot() {
-    auto s = Session::create(lesson_.machine, opt_);
-    KLAB_TRY(s);
-    session_ = std::make_unique<Session>(std::move(s.value()));
-    return {};
+    return host_->boot(lesson_.machine);
 }
 
 Result<void> LessonRunner::begin_step() {
@@ -60,21 +73,22 @@ Result<void> LessonRunner::begin_step() {
     captures_.clear();
     goal_gen_ = ~0ull;
     if (!st.setup.empty()) {
-        ExecResult r = session_->exec(st.setup, "console", st.setup_line);
+        ExecResult r = host_->run(st.setup, "console", st.setup_line);
         setup_output_ = r.output;
         if (r.compile_error)
             return Error{lesson_.file + ": Step " + std::to_string(st.number) +
                          " setup does not compile:\n" + r.output};
     }
     for (const GoalCapture& c : st.captures) {
-        auto v = session_->evaluate(c.expr, bind_goal_helpers, captures_);
+        auto v = session().evaluate(c.expr, bind_goal_helpers, captures_);
         if (!v.ok())
             return Error{lesson_.file + ":" + std::to_string(st.goal_line) + ": Step " +
                          std::to_string(st.number) + ": let " + c.name + ": " +
                          v.error().message};
         captures_.emplace_back(c.name, v.value());
     }
-    start_ = session_->snapshot();
+    start_ = session().snapshot();
+    step_commands_.clear();
     return {};
 }
 
@@ -84,7 +98,7 @@ Result<void> LessonRunner::go_to(uint32_t i) {
     KLAB_TRY(boot());
     for (step_ = 0; step_ < i; step_++) {
         KLAB_TRY(begin_step());
-        if (!step().solution.empty()) session_->exec(step().solution, "console", step().solution_line);
+        if (!step().solution.empty()) host_->run(step().solution, "console", step().solution_line);
     }
     step_ = i;
     progress_[i].commands = 0;
@@ -93,20 +107,25 @@ Result<void> LessonRunner::go_to(uint32_t i) {
 }
 
 ExecResult LessonRunner::exec(std::string_view text, std::string_view source) {
-    ExecResult r = session_->exec(text, source);
-    progress_[step_].commands++;
-    if (goal().met) progress_[step_].met = true;
-    resolve_predict();
+    ExecResult r = host_->run(text, source, 1);
+    note_command(text);
     return r;
 }
 
+void LessonRunner::note_command(std::string_view text) {
+    progress_[step_].commands++;
+    step_commands_.emplace_back(text);
+    if (goal().met) progress_[step_].met = true;
+    resolve_predict();
+}
+
 GoalStatus LessonRunner::goal() {
-    if (goal_gen_ == session_->generation()) return goal_cache_;
+    if (goal_gen_ == session().generation()) return goal_cache_;
     GoalStatus g;
     if (step().goal.empty()) {
         g.met = true;
     } else {
-        auto v = session_->evaluate(step().goal, bind_goal_helpers, captures_);
+        auto v = session().evaluate(step().goal, bind_goal_helpers, captures_);
         if (v.ok()) {
             g.met = v.value() != 0;
         } else {
@@ -114,7 +133,7 @@ GoalStatus LessonRunner::goal() {
             g.message = v.error().message;
         }
     }
-    goal_gen_ = session_->generation();
+    goal_gen_ = session().generation();
     goal_cache_ = g;
     return g;
 }
@@ -124,7 +143,7 @@ void LessonRunner::resolve_predict() {
     if (!step().has_predict || !p.answered || p.resolved) return;
     // With a goal, the answer is checked once the student has done what the step asks.
     if (!step().goal.empty() && !goal().met) return;
-    auto v = session_->evaluate(step().predict.expect, bind_goal_helpers, captures_);
+    auto v = session().evaluate(step().predict.expect, bind_goal_helpers, captures_);
     if (!v.ok()) return;
     p.resolved = true;
     p.actual = v.value();
@@ -163,7 +182,8 @@ Result<void> LessonRunner::predict(std::string_view answer) {
 }
 
 void LessonRunner::reset_step() {
-    session_->restore(start_);
+    host_->restore(start_);
+    step_commands_.clear();
     StepProgress& p = progress_[step_];
     p.commands = 0;
     p.predict = PredictRecord{};
@@ -202,7 +222,7 @@ std::string LessonRunner::progress_json() const {
     return j.dump();
 }
 
-Result<void> LessonRunner::restore_progress(std::string_view text) {
+Result<ProgressRecord> LessonRunner::parse_progress(const Lesson& lesson, std::string_view text) {
     using nlohmann::json;
     json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded() || !j.is_object()) return Error{"the progress record is not JSON"};
@@ -222,34 +242,51 @@ Result<void> LessonRunner::restore_progress(std::string_view text) {
     if (!uint_at(j, "version", 1, version) || version != 1)
         return Error{"the progress record has an unknown version"};
     auto id = j.find("lesson");
-    if (id == j.end() || !id->is_string() || id->get<std::string>() != lesson_.id)
+    if (id == j.end() || !id->is_string() || id->get<std::string>() != lesson.id)
         return Error{"the progress record belongs to another lesson"};
-    if (!uint_at(j, "step", lesson_.steps.size() - 1, step))
+    if (!uint_at(j, "step", lesson.steps.size() - 1, step))
         return Error{"the progress record names a step this lesson does not have"};
     auto steps = j.find("steps");
-    if (steps == j.end() || !steps->is_array() || steps->size() != lesson_.steps.size())
+    if (steps == j.end() || !steps->is_array() || steps->size() != lesson.steps.size())
         return Error{"the progress record does not match this lesson's steps"};
-    std::vector<StepProgress> prog(lesson_.steps.size());
+    std::vector<StepProgress> prog(lesson.steps.size());
     for (size_t i = 0; i < prog.size(); i++) {
         const json& s = (*steps)[i];
         uint64_t hints = 0, commands = 0;
         if (!s.is_object() || !bool_at(s, "met", prog[i].met) ||
-            !uint_at(s, "hints", lesson_.steps[i].hints.size(), hints) ||
+            !uint_at(s, "hints", lesson.steps[i].hints.size(), hints) ||
             !bool_at(s, "solution", prog[i].solution_shown) ||
             !uint_at(s, "commands", 1u << 30, commands))
             return Error{"step " + std::to_string(i + 1) + " of the progress record is damaged"};
         prog[i].hints_shown = static_cast<uint32_t>(hints);
         // Commands and predictions belong to a live state, which a reload does not keep.
     }
+    return ProgressRecord{static_cast<uint32_t>(step), std::move(prog)};
+}
+
+void LessonRunner::take_marks(const ProgressRecord& rec) {
+    if (rec.steps.size() != progress_.size()) return;
+    for (size_t i = 0; i < progress_.size(); i++) {
+        progress_[i].met = rec.steps[i].met;
+        progress_[i].hints_shown = rec.steps[i].hints_shown;
+        progress_[i].solution_shown = rec.steps[i].solution_shown;
+    }
+}
+
+Result<void> LessonRunner::restore_progress(std::string_view text) {
+    auto rec = parse_progress(lesson_, text);
+    KLAB_TRY(rec);
     std::vector<StepProgress> keep = progress_;
-    progress_ = prog;
-    auto r = go_to(static_cast<uint32_t>(step));
+    progress_ = rec.value().steps;
+    auto r = go_to(rec.value().step);
     if (!r.ok()) {
         progress_ = keep;
         return r;
     }
     return {};
 }
+
+
 
 std::vector<Lesson> builtin_lessons() {
     std::vector<Lesson> out;

@@ -21,6 +21,35 @@
 
 namespace klab {
 
+// Where a lesson runs. The runner boots, runs text and restores snapshots only through its
+// host, so a front end can lend its own session (the ImGui App: every setup and every command
+// lands in its console and command log, and the views show the lesson's kernel); the CLI and
+// the tests use OwnSessionHost.
+class LessonHost {
+public:
+    virtual ~LessonHost() = default;
+    virtual Result<void> boot(const MachineConfig& m) = 0;
+    virtual ExecResult run(std::string_view text, std::string_view source, uint32_t first_line) = 0;
+    virtual void restore(const Session::Snapshot& s) = 0;
+    virtual const Session& session() const = 0;
+};
+
+// A session of the runner's own (klab lesson check/play, tests).
+class OwnSessionHost : public LessonHost {
+public:
+    explicit OwnSessionHost(SessionOptions opt = {}) : opt_(opt) {}
+    Result<void> boot(const MachineConfig& m) override;
+    ExecResult run(std::string_view text, std::string_view source, uint32_t first_line) override {
+        return session_->exec(text, source, first_line);
+    }
+    void restore(const Session::Snapshot& s) override { session_->restore(s); }
+    const Session& session() const override { return *session_; }
+
+private:
+    SessionOptions opt_;
+    std::unique_ptr<Session> session_;
+};
+
 struct GoalStatus {
     bool met = false;
     bool error = false;  // the goal could not be evaluated (yet): see message
@@ -44,14 +73,21 @@ struct StepProgress {
     PredictRecord predict;
 };
 
+// A progress record read back (progress_json()) and checked against its lesson.
+struct ProgressRecord {
+    uint32_t step = 0;
+    std::vector<StepProgress> steps;
+};
+
 class LessonRunner {
 public:
-    // Boots the lesson's machine and starts step `step` (0-based).
+    // Boots the lesson's machine in a session of its own and starts step `step` (0-based).
     static Result<LessonRunner> start(Lesson lesson, uint32_t step = 0, SessionOptions opt = {});
+    // The same on a host's session; the host must outlive the runner.
+    static Result<LessonRunner> start_on(LessonHost& host, Lesson lesson, uint32_t step = 0);
 
     const Lesson& lesson() const { return lesson_; }
-    Session& session() { return *session_; }
-    const Session& session() const { return *session_; }
+    const Session& session() const { return host_->session(); }
     uint32_t step_index() const { return step_; }
     const LessonStep& step() const { return lesson_.steps[step_]; }
     uint32_t step_count() const { return static_cast<uint32_t>(lesson_.steps.size()); }
@@ -61,8 +97,15 @@ public:
 
     // Runs the student's text in the session, then checks the goal (and a pending prediction).
     ExecResult exec(std::string_view text, std::string_view source = "console");
+    // For a host that ran the student's text itself (the App's console): counts the command,
+    // checks the goal and a pending prediction.
+    void note_command(std::string_view text);
+    // The texts the student ran in the current step, oldest first (share links).
+    const std::vector<std::string>& step_commands() const { return step_commands_; }
     // The goal's status on the current state (cached until the session changes).
     GoalStatus goal();
+    // Forget the cached status (the host swapped its session, e.g. a reboot outside the lesson).
+    void invalidate_goal() { goal_gen_ = ~0ull; }
     bool step_done() { return !step().goal.empty() ? goal().met : true; }
     bool lesson_done() { return step_ + 1 == step_count() && progress_[step_].met; }
 
@@ -88,11 +131,17 @@ public:
     // Restores a record from progress_json(): jumps to its step and takes its per-step marks.
     // A corrupt or foreign record is refused with a reason and changes nothing.
     Result<void> restore_progress(std::string_view json);
+    // Reads a record without applying it: a corrupt or foreign record gives the reason.
+    static Result<ProgressRecord> parse_progress(const Lesson& lesson, std::string_view json);
+    // Takes a record's per-step marks (met, hints, solution) without moving: for a runner just
+    // started at the record's step.
+    void take_marks(const ProgressRecord& rec);
 
 private:
     Lesson lesson_;
-    SessionOptions opt_;
-    std::unique_ptr<Session> session_; // stable address for front ends holding a reference
+    std::unique_ptr<LessonHost> own_; // set when the runner owns its session
+    LessonHost* host_ = nullptr;
+    std::vector<std::string> step_commands_;
     uint32_t step_ = 0;
     std::vector<StepProgress> progress_;
     Session::Snapshot start_;

@@ -18,6 +18,12 @@ struct InputPiece {
 };
 
 std::vector<InputPiece> split_input(std::string_view text);
+
+// Whether text typed line by line needs more lines before it can run (the console's Enter,
+// `klab repl`, `klab lesson play`): a '{', '(' or '[' still open, an open comment, a final
+// backslash, or C that ends in a function or control header waiting for its body, such as
+// `int f(void)` with the `{` on the next line, `if (x)`, `else`, `do`.
+bool input_unfinished(std::string_view text);
 std::vector<std::string> split_words(std::string_view line);
 
 } // namespace klab

@@ -18,4 +18,7 @@ void web_set_clipboard(const std::string& text);
 // Window positions as ImGui ini text (persisted in localStorage by the page).
 void web_load_layout(const std::string& ini);
 void web_reset_layout();
+// The App's hooks into the page for lessons: localStorage, new tabs, downloads, a file picker
+// (defined in web/lesson_bindings.cpp).
+void web_install_lesson_hooks(App& a);
 } // namespace klab::ui

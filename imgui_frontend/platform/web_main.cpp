@@ -300,6 +300,7 @@ int main() {
     io.GetClipboardTextFn = get_clipboard;
     io.SetClipboardTextFn = set_clipboard;
     io.ClipboardUserData = nullptr;
+    web_install_lesson_hooks(p->app);
     p->app.set_textures(&p->textures);
     p->app.set_change_listener([](uint64_t n) { klab_notify_change(static_cast<double>(n)); });
     fit_canvas(p); // the window's size in device pixels (fonts are already at this scale)

@@ -1,44 +1,20 @@
 // The console: the session's command log as a transcript (input, output, compile errors with
 // their caret) and an input line with history (Up/Down), Tab completion from the session and
-// multi-line input (Enter inside an unfinished function or block adds a line; Ctrl+Enter always
+// multi-line input (Enter inside an unfinished function or block, or after a function's
+// signature whose '{' comes on the next line, adds a line: session/console.h; Ctrl+Enter always
 // does). Typed text goes to the session only through ViewRequests::submit.
 #include <imgui.h>
 
 #include <algorithm>
 #include <cstring>
 
+#include "session/console.h"
 #include "views/view_state.h"
 #include "views/views.h"
 
 namespace klab::ui {
 
 namespace {
-
-// An unfinished construct: more '{', '(' or '[' opened than closed outside strings and
-// comments, or a final backslash. Enter then adds a line instead of running the text.
-bool input_is_unfinished(const char* s) {
-    int depth = 0;
-    bool in_str = false, in_chr = false, in_line = false, in_block = false;
-    size_t n = std::strlen(s);
-    for (size_t i = 0; i < n; ++i) {
-        char c = s[i], d = i + 1 < n ? s[i + 1] : 0;
-        if (in_line) {
-            if (c == '\n') in_line = false;
-        } else if (in_block) {
-            if (c == '*' && d == '/') in_block = false, ++i;
-        } else if (in_str || in_chr) {
-            if (c == '\\') ++i;
-            else if ((in_str && c == '"') || (in_chr && c == '\'')) in_str = in_chr = false;
-        } else if (c == '/' && d == '/') in_line = true, ++i;
-        else if (c == '/' && d == '*') in_block = true, ++i;
-        else if (c == '"') in_str = true;
-        else if (c == '\'') in_chr = true;
-        else if (c == '{' || c == '(' || c == '[') ++depth;
-        else if (c == '}' || c == ')' || c == ']') --depth;
-    }
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t')) --n;
-    return depth > 0 || in_block || (n > 0 && s[n - 1] == '\\');
-}
 
 LineKind classify_output_line(const std::string& l, LineKind prev) {
     if (l.find(": error: ") != std::string::npos) return LineKind::error;
@@ -255,7 +231,7 @@ void draw_console(ViewContext& c, ConsoleState& s) {
     ImGui::PopFont();
     if (entered) {
         s.candidates.clear();
-        if (input_is_unfinished(s.input.data())) {
+        if (input_unfinished(s.input.data())) {
             size_t len = std::strlen(s.input.data());
             if (len + 1 < s.input.size()) s.input[len] = '\n', s.input[len + 1] = 0;
             s.cursor_to_end = true;

@@ -71,5 +71,24 @@ std::string explain_trace_event(const TraceEvent& e);
 const char* trace_event_function(TraceEventType t);
 // The strip under the menu bar: one cell per CPU with its context.
 void draw_cpu_bar(ViewContext& c);
+// The lesson panel (lesson_view.cpp): a window at pos/size, or a tab of the small-screen
+// layout; the Lessons menu; a frame around the view the step is about once its goal is met
+// (call inside that view's window, after drawing it). prepare_ runs first in every frame.
+struct LessonPanelState;
+enum class ViewId;
+} // namespace klab::ui
+struct ImVec2;
+namespace klab {
+class LessonRunner;
+}
+namespace klab::ui {
+void prepare_lesson_panel(ViewContext& c, LessonPanelState& s, LessonRunner* r);
+void draw_lesson_window(ViewContext& c, LessonPanelState& s, ImVec2 pos, ImVec2 size);
+void draw_lesson_tab(ViewContext& c, LessonPanelState& s);
+void draw_lesson_menu(ViewContext& c, LessonPanelState& s);
+void highlight_lesson_view(ViewContext& c, const LessonPanelState& s, ViewId id);
+// A lesson's view key ("zones", "page-map", ... lesson_view_names()) as a view; false for
+// none or for the CPU bar ("cpus"), which is not a view slot.
+bool lesson_view_id(const std::string& key, ViewId& out);
 
 } // namespace klab::ui

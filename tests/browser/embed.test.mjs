@@ -179,6 +179,43 @@ test('the controller: ready, events, answers only to allowed origins and to the 
   assert.equal(notes.length, 0, notes.join('\n'));
 });
 
+test('steps met outside exec (the console, the panel) are reported once, through lessonChanged', async () => {
+  // A lesson like the lab's: state() lists every step's mark; the lab calls lessonChanged().
+  const win = fakeWindow();
+  let t = 0;
+  const lessons = {
+    id: null, step: 0, met: [true, false, false], done: false,
+    start(id) { this.id = id; return ''; },
+    active() { return this.id !== null; },
+    state() {
+      return { lesson: this.id, step: this.step, steps: 3, stepTitle: `S${this.step + 1}`, met: this.met.slice(),
+               goalMet: this.met[this.step], stepDone: this.met[this.step], lessonDone: this.step === 2 && this.met[2] };
+    },
+    exec() { return { output: '', error: false, stepCompleted: false, lessonCompleted: false }; },
+    progressJson() { return JSON.stringify({ version: 1, lesson: this.id, step: this.step }); },
+    restoreProgress() { return ''; },
+  };
+  const c = new E.Controller({ lab: {}, lessons, win, now: () => t, params: E.parseParams('?lesson=demo&origin=https://c.edu', '') });
+  await c.start();
+  win.parent.sent = [];
+  c.lessonChanged(); // nothing new: step 1 was met before (restored progress)
+  assert.equal(win.parent.sent.length, 0);
+  t = 500;
+  lessons.step = 1;
+  c.lessonChanged(); // "Next" in the panel
+  t = 2500;
+  lessons.met[1] = true;
+  c.lessonChanged(); // a command typed in the lab's console met step 2
+  c.lessonChanged();
+  c.exec('again');
+  assert.deepEqual(win.parent.sent.map((s) => s.m),
+    [{ klab: 1, type: 'stepCompleted', lesson: 'demo', step: 2, stepTitle: 'S2', timeMs: 2000 }]);
+  lessons.step = 2;
+  lessons.met[2] = true;
+  c.lessonChanged();
+  assert.deepEqual(win.parent.sent.slice(1).map((s) => s.m.type), ['stepCompleted', 'lessonCompleted']);
+});
+
 test('a damaged share link and damaged saved progress are reported, nothing else is lost', async () => {
   const { lab, lessons, ran } = stubs();
   const win = fakeWindow();

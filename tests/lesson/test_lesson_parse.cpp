@@ -243,3 +243,33 @@ TEST_CASE("damaged lessons never crash the parser: a fixed-seed mutation run") {
     }
     MESSAGE(parsed << " of 400 damaged lessons still parsed");
 }
+
+TEST_CASE("cmdline: boots the lesson's machine with boot parameters the model reads") {
+    Lesson l = parse_ok("---\nid: x\ntitle: X\npreset: i386\ncmdline: slab_nomerge slub_debug=FZP "
+                        "slub_min_order=1\n---\n## Step 1: a\ntext\n");
+    CHECK(l.machine.cmdline == "slab_nomerge slub_debug=FZP slub_min_order=1");
+    CHECK(parse_err(kHead.substr(0, kHead.size() - 4) + "cmdline: slab_nomerg\n---\n## Step 1: a\nt\n")
+              .find("bad.md:5: cmdline: the model does not read the boot parameter 'slab_nomerg' "
+                    "(it reads slab_nomerge, ") == 0);
+    CHECK(parse_err(kHead.substr(0, kHead.size() - 4) + "cmdline: slub_min_order=x\n---\n## Step 1: a\nt\n") ==
+          "bad.md:5: cmdline: 'slub_min_order' needs a number, found 'x'");
+    CHECK(parse_err(kHead.substr(0, kHead.size() - 4) + "cmdline: slub_max_order\n---\n## Step 1: a\nt\n") ==
+          "bad.md:5: cmdline: 'slub_max_order' needs a value ('slub_max_order=N')");
+    CHECK(parse_err(kHead.substr(0, kHead.size() - 4) + "cmdline: slab_nomerge=1\n---\n## Step 1: a\nt\n") ==
+          "bad.md:5: cmdline: 'slab_nomerge' takes no value");
+    CHECK(parse_err(kHead.substr(0, kHead.size() - 4) + "cmdline: " + std::string(2048, 'a') +
+                    "\n---\n## Step 1: a\nt\n")
+              .find("longer than the kernel's 2047 characters") != std::string::npos);
+}
+
+TEST_CASE("view: the lesson's view and a step's own ```view block") {
+    Lesson l = parse_ok("---\nid: x\ntitle: X\npreset: i386\nview: zones\n---\n## Step 1: a\ntext\n\n"
+                        "## Step 2: b\n\n```view\npage-map\n```\n\nmore\n");
+    CHECK(l.view == "zones");
+    CHECK(l.view_of(0) == "zones");
+    CHECK(l.view_of(1) == "page-map");
+    CHECK(l.steps[1].prose == "more\n");
+    CHECK(parse_err(kHead + "## Step 1: a\n\n```view\nzone\n```\n") ==
+          "bad.md:9: unknown view 'zone' (views: console, log, zones, page-map, trace, machine, "
+          "slab, vm)");
+}

@@ -296,3 +296,46 @@ TEST_CASE("every shipped lesson passes its own check") {
     CHECK(builtin_lesson("buddy-allocator").ok());
     CHECK(builtin_lesson("nope").error().message.find("no lesson 'nope' (lessons: ") == 0);
 }
+
+TEST_CASE("a lesson's cmdline boots its machine, at the start and at every replayed step") {
+    const char* text = R"(---
+id: cmdline-test
+title: Cmdline
+preset: i386
+mem: 256M
+cmdline: slub_debug=FZP slab_nomerge
+---
+
+## Step 1: a
+
+```goal
+x == 1
+```
+
+> **Hint:** x = 1;
+
+```solution
+x = 1;
+```
+
+## Step 2: b
+
+```goal
+y == 2
+```
+
+> **Hint:** y = 2;
+
+```solution
+y = 2;
+```
+)";
+    auto l = parse_lesson(text, "cmdline.md");
+    REQUIRE(l.ok());
+    auto r = LessonRunner::start(l.value(), 1);
+    REQUIRE(r.ok());
+    CHECK(r.value().session().config().cmdline == "slub_debug=FZP slab_nomerge");
+    // slub_debug on the command line makes the kernel print its unhashed-pointers notice.
+    CHECK(r.value().session().dmesg().find("NOTICE NOTICE") != std::string::npos);
+    CHECK(check_lesson_text(text, "cmdline.md").passed());
+}

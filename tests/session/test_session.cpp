@@ -214,3 +214,48 @@ TEST_CASE("the no_hash_pointers boot option makes %p print raw addresses") {
     s.value().exec("printk(\"%p\\n\", (void *)0xffff888000001000);");
     CHECK(contains(s.value().dmesg(), "] ffff888000001000\n"));
 }
+
+TEST_CASE("input typed line by line is unfinished until a body follows its header") {
+    // The brace on the next line: the signature alone must wait for it.
+    CHECK(input_unfinished("int f(void)"));
+    CHECK(input_unfinished("static void *make(int n, gfp_t gfp)\n"));
+    CHECK(input_unfinished("int f(void)\n{"));
+    CHECK_FALSE(input_unfinished("int f(void)\n{\n  return 1;\n}"));
+    CHECK_FALSE(input_unfinished("int f(void) { return 1; }"));
+    CHECK(input_unfinished("if (x)"));
+    CHECK(input_unfinished("for (i = 0; i < 3; i++)"));
+    CHECK(input_unfinished("if (x) y = 1;\nelse"));
+    CHECK(input_unfinished("do"));
+    CHECK(input_unfinished("p = kmalloc(100,"));
+    CHECK(input_unfinished("int a[3] = {1, 2,"));
+    CHECK(input_unfinished("/* a comment"));
+    CHECK(input_unfinished("x = 1 + \\"));
+    // Calls and expressions are complete without a body (the compiler names a missing ';').
+    CHECK_FALSE(input_unfinished("foo(1)"));
+    CHECK_FALSE(input_unfinished("p = kmalloc(100, GFP_KERNEL)"));
+    CHECK_FALSE(input_unfinished("ops.open(x)"));
+    CHECK_FALSE(input_unfinished("x = f(\"int g(void)\");"));
+    CHECK_FALSE(input_unfinished("cat /proc/buddyinfo"));
+    CHECK_FALSE(input_unfinished("int f(void); // declared (int g(void)"));
+    CHECK_FALSE(input_unfinished(""));
+    CHECK_FALSE(input_unfinished("x = 1;\n\n"));
+    // A whole function typed with the brace on its own line runs as one piece.
+    auto p = split_input("int f(void)\n{\n  return 1;\n}\nx = f();\n");
+    REQUIRE(p.size() == 2);
+    CHECK(p[0].text == "int f(void)\n{\n  return 1;\n}\n");
+}
+
+TEST_CASE("a function with its brace on the next line, fed line by line, defines the function") {
+    Session s = boot();
+    std::string block;
+    std::string out;
+    for (const char* line : {"static int twice(int n)", "{", "\treturn 2 * n;", "}", "x = twice(21);"}) {
+        block += std::string(line) + "\n";
+        if (input_unfinished(block)) continue;
+        out += s.exec(block).output;
+        block.clear();
+    }
+    CHECK(block.empty());
+    CHECK_MESSAGE(contains(out, "= 42"), out);
+    CHECK_FALSE(contains(out, "error"));
+}

@@ -5,6 +5,10 @@
 //  - a postMessage channel to the embedding page, namespaced ({klab: 1, type, ...}), validated,
 //    and answered only for the origins the embedder listed with ?origin=.
 // Protocol and snippets for instructors: web/embed/README.md.
+// There is one session: Module.LessonSession is a handle on the lesson the lab's App runs, so
+// what the student types in the lab's console counts for the lesson too; the App calls
+// klabEmbed.lessonChanged() after every change, and progress is one localStorage record per
+// lesson (klab.progress.<id>), written by the App and read by both.
 //
 // The layer talks to two adapters, so it does not depend on how the page is built:
 //   lab     - the lab's session (window.klab, a Module.Lab, docs/frontend.md): run(text, source)
@@ -219,6 +223,11 @@
       this.stepCommands = [];
       this.problems = [];
       this.started = false; // events wait for 'ready' (a share link replayed at start sends none)
+      // Steps already reported (lesson:step), so a step completes once however it was reached
+      // (exec here, the console or the panel's Run buttons through lessonChanged()).
+      this.reported = new Set();
+      this.lastLesson = null;
+      this.lastStep = -1;
       this.onMessage = this.onMessage.bind(this);
     }
 
@@ -266,12 +275,67 @@
 
     openLesson(id, step, restore) {
       if (!this.lessons) { this.problem('This build of the lab has no lessons.'); return false; }
+      if (restore && !step && typeof this.lessons.resume === 'function') {
+        // The lab reads the saved record itself and boots once, at the saved step.
+        const r = this.lessons.resume(id);
+        if (r.error) { this.problem(`The lesson could not be opened: ${r.error}`); return false; }
+        if (r.progressError)
+          this.problem(`Saved progress for this lesson was not restored (${r.progressError}); starting afresh.`);
+        this.begin(this.lessons.state());
+        return true;
+      }
       const err = this.lessons.start(id, step || 0);
       if (err) { this.problem(`The lesson could not be opened: ${err}`); return false; }
       if (restore) this.restoreProgress(id, step);
+      this.begin(this.lessons.state());
+      return true;
+    }
+
+    // A lesson was opened (here or in the lesson panel): its clock starts, and steps already
+    // met (restored progress) are not reported again.
+    begin(st) {
       this.lessonStart = this.stepStart = this.now();
       this.stepCommands = [];
-      return true;
+      this.lastLesson = st ? st.lesson : null;
+      this.lastStep = st ? st.step : -1;
+      if (!st) return;
+      const met = Array.isArray(st.met) ? st.met : [];
+      met.forEach((m, i) => { if (m) this.reported.add(`${st.lesson}:${i}`); });
+      if (st.stepDone) this.reported.add(`${st.lesson}:${st.step}`);
+      if (st.lessonDone) this.reported.add(`${st.lesson}:done`);
+    }
+
+    // Posts stepCompleted (and lessonCompleted) the first time a step is met.
+    complete(lesson, step, stepTitle, steps, lessonDone) {
+      const key = `${lesson}:${step}`;
+      if (this.reported.has(key)) return;
+      this.reported.add(key);
+      const t = this.now();
+      this.post({ type: 'stepCompleted', lesson, step: step + 1, stepTitle, timeMs: t - this.stepStart });
+      if (lessonDone && !this.reported.has(`${lesson}:done`)) {
+        this.reported.add(`${lesson}:done`);
+        this.post({ type: 'lessonCompleted', lesson, steps, timeMs: t - this.lessonStart });
+      }
+    }
+
+    // The lab calls this whenever the lesson changed (a command, a panel button, another
+    // lesson opened in the panel): events and saved progress follow.
+    lessonChanged() {
+      if (!this.lessonActive()) { this.lastLesson = null; return; }
+      const st = this.lessons.state();
+      if (!st) return;
+      if (st.lesson !== this.lastLesson) { this.begin(st); this.saveProgress(); return; }
+      if (st.step !== this.lastStep) {
+        this.lastStep = st.step;
+        this.stepStart = this.now();
+        this.stepCommands = [];
+      }
+      const met = Array.isArray(st.met) ? st.met : [];
+      met.forEach((m, i) => {
+        if (m) this.complete(st.lesson, i, i === st.step ? st.stepTitle : '', st.steps, st.lessonDone && i === st.step);
+      });
+      if (st.stepDone) this.complete(st.lesson, st.step, st.stepTitle, st.steps, st.lessonDone);
+      this.saveProgress();
     }
 
     progressKey(id) { return `klab.progress.${id}`; }
@@ -298,15 +362,9 @@
         const before = this.lessons.state();
         const r = this.lessons.exec(text);
         this.stepCommands.push(text);
-        if (r.stepCompleted) {
-          const t = this.now();
-          this.post({ type: 'stepCompleted', lesson: before.lesson, step: before.step + 1,
-                      stepTitle: before.stepTitle, timeMs: t - this.stepStart });
-          if (r.lessonCompleted)
-            this.post({ type: 'lessonCompleted', lesson: before.lesson, steps: before.steps,
-                        timeMs: t - this.lessonStart });
-        }
-        this.saveProgress();
+        if (r.stepCompleted)
+          this.complete(before.lesson, before.step, before.stepTitle, before.steps, r.lessonCompleted);
+        this.lessonChanged();
         return outputOf(r);
       }
       // run(text, source) gives {output, error}; exec(text) only the output.
@@ -323,7 +381,10 @@
     }
 
     commands() {
-      if (this.lessonActive()) return this.stepCommands.slice();
+      if (this.lessonActive()) {
+        if (typeof this.lessons.stepCommands === 'function') return Array.from(this.lessons.stepCommands());
+        return this.stepCommands.slice();
+      }
       const c = typeof this.lab.commands === 'function' ? this.lab.commands() : [];
       return Array.from(c || [], (x) => (typeof x === 'string' ? x : String(x.text ?? '')));
     }

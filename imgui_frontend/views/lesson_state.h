@@ -1,0 +1,85 @@
+// The lesson panel's state between frames and what it asks the App to do. The panel only reads
+// the lesson (a LessonView the App fills each frame) and returns LessonActions, which the App
+// carries out after the frame: every command still goes through App::submit, so it lands in
+// the console and the command log.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "lesson/lesson.h"
+#include "lesson/markdown.h"
+#include "lesson/runner.h"
+
+namespace klab::ui {
+
+struct LessonAction {
+    enum class Kind : uint8_t {
+        open,      // text: lesson id (resumes saved progress)
+        close,     // back to the list
+        run,       // text: KernelC from a prose code block's "run" button
+        hint,      // reveal the next hint
+        solution,  // show the reference solution
+        reset,     // back to the step's start
+        next,      // the next step
+        go_to,     // step: 0-based (replays the reference path)
+        predict,   // text: the student's answer
+        export_progress,
+        import_progress,
+        open_url,  // text: a link in the prose (a new browser tab)
+    };
+    Kind kind;
+    std::string text;
+    uint32_t step = 0;
+};
+
+// One shipped lesson in the list (or the file that failed to parse).
+struct LessonListEntry {
+    std::string id, title, file;
+    uint32_t steps = 0, minutes = 0;
+    uint32_t done = 0;      // steps met, from the saved progress
+    bool started = false;   // there is saved progress
+    std::string error;      // "FILE:LINE: message" for a malformed lesson
+};
+
+// What the panel shows of the open lesson, filled by the App each frame (the runner's goal()
+// caches by session generation, so this costs nothing when nothing changed).
+struct LessonView {
+    const LessonRunner* runner = nullptr;
+    GoalStatus goal;
+};
+
+struct LessonPanelState {
+    // The saved progress record of a lesson ("" if none): the list shows how far each got.
+    std::function<std::string(const std::string& id)> load_progress;
+    LessonView view;
+    bool list_built = false;
+    std::vector<LessonListEntry> list;
+    std::vector<LessonAction> actions; // filled while drawing, carried out by the App
+    std::string open_error;            // why the last lesson could not be opened (file:line)
+    std::vector<std::string> notices;  // corrupt progress, import results ... (newest last)
+    bool show_solution = false;
+    std::array<char, 64> answer{};     // the predict input
+    std::string predict_error;
+    // Markdown parsed once per text (the step's prose, hints, explanation).
+    std::map<std::string, MdDoc> md_cache;
+    // The view the step is about and when its goal was first seen met (highlight pulse).
+    std::string highlight;   // a lesson_view_names() key, "" for none
+    double met_since = -1;   // ImGui time; -1 while the goal is not met
+    uint64_t seen_step_key = ~0ull; // lesson/step the per-step fields belong to
+    bool scroll_to_top = false;
+    enum class Scroll : uint8_t { none, hint, solution, explanation };
+    Scroll scroll_to = Scroll::none; // what the prose scrolls to in the next frame
+    bool wants_panel = false; // the Lessons menu asked for the list
+    // For tests and the JS API: ImGui time from a command to the status shown.
+    uint64_t frames_drawn = 0;
+};
+
+// Parses Markdown once and keeps it (the panel redraws every frame).
+const MdDoc& lesson_markdown(LessonPanelState& s, const std::string& text);
+
+} // namespace klab::ui

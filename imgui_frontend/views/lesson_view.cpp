@@ -1,0 +1,430 @@
+// The lesson panel: the list of lessons with each one's progress, then the open lesson's step:
+// its prose (Markdown, lesson_markdown.cpp), a prediction to commit to before acting, the goal's
+// status (re-checked after every command: the runner caches it by session generation), hints
+// one at a time, the reference solution, reset / next, and the explanation once the goal is
+// met. A malformed lesson shows its error (file and line) instead. Everything the student asks
+// for goes back to the App as a LessonAction; commands go through App::submit.
+#include <imgui.h>
+
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "lesson/builtin.h"
+#include "views/layout.h"
+#include "views/lesson_markdown.h"
+#include "views/lesson_state.h"
+#include "views/views.h"
+
+namespace klab::ui {
+
+namespace {
+
+const ImVec4 kMet(0.35f, 0.80f, 0.45f, 1.0f);
+const ImVec4 kNotYet(0.95f, 0.75f, 0.35f, 1.0f);
+const ImVec4 kError(1.0f, 0.45f, 0.40f, 1.0f);
+
+using Kind = LessonAction::Kind;
+
+void act(LessonPanelState& s, Kind k, std::string text = {}, uint32_t step = 0) {
+    s.actions.push_back(LessonAction{k, std::move(text), step});
+}
+
+void build_list(LessonPanelState& s) {
+    s.list.clear();
+    for (const BuiltinLessonFile& f : builtin_lesson_files()) {
+        LessonListEntry e;
+        e.file = f.path;
+        auto l = parse_lesson(f.text, f.path);
+        if (!l.ok()) {
+            e.error = l.error().message;
+            s.list.push_back(std::move(e));
+            continue;
+        }
+        e.id = l.value().id;
+        e.title = l.value().title;
+        e.steps = static_cast<uint32_t>(l.value().steps.size());
+        e.minutes = l.value().minutes;
+        std::string saved = s.load_progress ? s.load_progress(e.id) : "";
+        if (!saved.empty()) {
+            if (auto rec = LessonRunner::parse_progress(l.value(), saved); rec.ok()) {
+                e.started = true;
+                for (const StepProgress& p : rec.value().steps) e.done += p.met ? 1 : 0;
+            }
+        }
+        s.list.push_back(std::move(e));
+    }
+    s.list_built = true;
+}
+
+void draw_notices(ViewContext& c, LessonPanelState& s) {
+    for (size_t i = 0; i < s.notices.size(); i++) {
+        ImGui::PushID(static_cast<int>(i));
+        ImGui::PushStyleColor(ImGuiCol_Text, kNotYet);
+        ImGui::TextWrapped("%s", s.notices[i].c_str());
+        ImGui::PopStyleColor();
+        c.widgets.track_last_item("lesson/notice/" + std::to_string(i));
+        ImGui::SameLine();
+        bool gone = ImGui::SmallButton("×");
+        ImGui::PopID();
+        if (gone) {
+            s.notices.erase(s.notices.begin() + static_cast<long>(i));
+            break;
+        }
+    }
+}
+
+void draw_list(ViewContext& c, LessonPanelState& s) {
+    if (!s.list_built) build_list(s);
+    ImGui::TextUnformatted("Lessons");
+    ImGui::Separator();
+    for (const LessonListEntry& e : s.list) {
+        if (!e.error.empty()) {
+            ImGui::PushStyleColor(ImGuiCol_Text, kError);
+            ImGui::TextWrapped("%s does not parse: %s", e.file.c_str(), e.error.c_str());
+            ImGui::PopStyleColor();
+            continue;
+        }
+        ImGui::PushID(e.id.c_str());
+        std::string label = e.title + "##open";
+        if (ImGui::Selectable(label.c_str(), false)) act(s, Kind::open, e.id);
+        c.widgets.track_last_item("lesson/open/" + e.id);
+        ImGui::SameLine(ImGui::GetContentRegionAvail().x * 0.70f);
+        if (e.started && e.done == e.steps)
+            ImGui::TextColored(kMet, "done (%u steps)", e.steps);
+        else if (e.started)
+            ImGui::TextColored(kNotYet, "%u of %u steps", e.done, e.steps);
+        else
+            ImGui::TextDisabled("%u steps, %u min", e.steps, e.minutes);
+        ImGui::PopID();
+    }
+    ImGui::Spacing();
+    ImGui::Separator();
+    if (ImGui::Button("Export progress…")) act(s, Kind::export_progress);
+    c.widgets.track_last_item("lesson/export");
+    ImGui::SameLine();
+    if (ImGui::Button("Import progress…")) act(s, Kind::import_progress);
+    c.widgets.track_last_item("lesson/import");
+}
+
+void draw_predict(ViewContext& c, LessonPanelState& s, const LessonRunner& r) {
+    const Predict& q = r.step().predict;
+    const PredictRecord& p = r.progress()[r.step_index()].predict;
+    ImGui::Spacing();
+    ImGui::TextColored(ImVec4(0.75f, 0.65f, 1.0f, 1.0f), "Predict before you act");
+    ImGui::TextWrapped("%s", q.question.c_str());
+    if (!p.answered) {
+        if (r.progress()[r.step_index()].commands > 0) {
+            ImGui::TextDisabled("You already ran a command: reset the step to answer.");
+            return;
+        }
+        bool go = false;
+        if (q.kind == Predict::Kind::Choice) {
+            for (size_t i = 0; i < q.choices.size(); i++) {
+                if (ImGui::Button(q.choices[i].c_str())) act(s, Kind::predict, q.choices[i]);
+                c.widgets.track_last_item("lesson/choice/" + std::to_string(i + 1));
+                ImGui::SameLine();
+            }
+            ImGui::NewLine();
+        } else {
+            ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
+            go = ImGui::InputText("##answer", s.answer.data(), s.answer.size(),
+                                  ImGuiInputTextFlags_EnterReturnsTrue);
+            c.widgets.track_last_item("lesson/answer");
+            ImGui::SameLine();
+            go = ImGui::Button("Answer") || go;
+            c.widgets.track_last_item("lesson/answer_ok");
+            if (go) act(s, Kind::predict, s.answer.data());
+        }
+        if (!s.predict_error.empty()) ImGui::TextColored(kError, "%s", s.predict_error.c_str());
+        return;
+    }
+    ImGui::Text("Your answer: %s", p.answer.c_str());
+    if (!p.resolved) {
+        ImGui::TextDisabled("Now do it: the lab checks your answer against the model.");
+    } else if (p.correct) {
+        ImGui::TextColored(kMet, "Right: the model agrees.");
+    } else {
+        std::string actual = q.kind == Predict::Kind::Choice && p.actual >= 0 &&
+                                     static_cast<size_t>(p.actual) < q.choices.size()
+                                 ? q.choices[static_cast<size_t>(p.actual)]
+                                 : std::to_string(p.actual);
+        ImGui::TextColored(kNotYet, "Not quite: the model gives %s.", actual.c_str());
+    }
+    c.widgets.track_last_item("lesson/predict_result");
+}
+
+void draw_step(ViewContext& c, LessonPanelState& s, const LessonRunner& r) {
+    const Lesson& l = r.lesson();
+    const LessonStep& st = r.step();
+    const StepProgress& prog = r.progress()[r.step_index()];
+    MdContext md{c.fonts, c.widgets, s.actions};
+
+    if (ImGui::SmallButton("< Lessons")) act(s, Kind::close);
+    c.widgets.track_last_item("lesson/close");
+    ImGui::SameLine();
+    ImGui::TextDisabled("%s", l.title.c_str());
+    // One box per step: filled when met; a click goes there (the reference path replays).
+    for (uint32_t i = 0; i < r.step_count(); i++) {
+        if (i) ImGui::SameLine(0, 3);
+        ImGui::PushID(static_cast<int>(i));
+        bool met = r.progress()[i].met, cur = i == r.step_index();
+        ImGui::PushStyleColor(ImGuiCol_Button, met ? ImVec4(0.20f, 0.50f, 0.28f, 1.0f)
+                                                   : ImVec4(0.22f, 0.24f, 0.28f, 1.0f));
+        if (cur) ImGui::PushStyleVar(ImGuiStyleVar_FrameBorderSize, 2.0f);
+        std::string lab = std::to_string(i + 1);
+        if (ImGui::SmallButton(lab.c_str()) && !cur) act(s, Kind::go_to, {}, i);
+        if (cur) ImGui::PopStyleVar();
+        ImGui::PopStyleColor();
+        ImGui::PopID();
+        c.widgets.track_last_item("lesson/step/" + std::to_string(i + 1));
+    }
+    ImGui::Separator();
+
+    // The prose scrolls; the goal and the buttons stay in view below it.
+    float footer_h = ImGui::GetFrameHeightWithSpacing() * 2 + ImGui::GetStyle().ItemSpacing.y * 2;
+    ImGui::BeginChild("step", ImVec2(0, -footer_h), false);
+    if (s.scroll_to_top) {
+        ImGui::SetScrollY(0);
+        s.scroll_to_top = false;
+    }
+    if (r.step_index() == 0 && !l.introduction.empty()) {
+        md.prefix = "lesson/intro";
+        draw_markdown(md, lesson_markdown(s, l.introduction));
+        md.code_id = 0;
+    }
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.62f, 0.80f, 1.0f, 1.0f));
+    ImGui::TextWrapped("Step %u of %u: %s", st.number, r.step_count(), st.title.c_str());
+    ImGui::PopStyleColor();
+    ImGui::Separator();
+    md.prefix = "lesson/prose";
+    draw_markdown(md, lesson_markdown(s, st.prose));
+
+    if (st.has_predict) draw_predict(c, s, r);
+
+    for (uint32_t i = 0; i < prog.hints_shown && i < st.hints.size(); i++) {
+        ImGui::PushID(static_cast<int>(i));
+        if (s.scroll_to == LessonPanelState::Scroll::hint && i + 1 == prog.hints_shown) {
+            ImGui::SetScrollHereY(0.0f);
+            s.scroll_to = LessonPanelState::Scroll::none;
+        }
+        ImGui::TextColored(kNotYet, "Hint %u", i + 1);
+        md.prefix = "lesson/hint" + std::to_string(i + 1);
+        md.code_id = 0;
+        ImGui::Indent();
+        draw_markdown(md, lesson_markdown(s, st.hints[i]));
+        ImGui::Unindent();
+        ImGui::PopID();
+    }
+    if (s.show_solution || prog.solution_shown) {
+        if (s.scroll_to == LessonPanelState::Scroll::solution) {
+            ImGui::SetScrollHereY(0.0f);
+            s.scroll_to = LessonPanelState::Scroll::none;
+        }
+        ImGui::TextColored(kNotYet, "Reference solution");
+        MdDoc sol;
+        MdBlock b;
+        b.kind = MdKind::Code;
+        b.lang = "c";
+        b.code = st.solution;
+        sol.blocks.push_back(b);
+        md.prefix = "lesson/solution";
+        md.code_id = 0;
+        draw_markdown(md, sol);
+    }
+    if (prog.met && !st.explanation.empty()) {
+        ImGui::Spacing();
+        if (s.scroll_to == LessonPanelState::Scroll::explanation) {
+            ImGui::SetScrollHereY(0.0f);
+            s.scroll_to = LessonPanelState::Scroll::none;
+        }
+        ImGui::TextColored(kMet, "Why");
+        c.widgets.track_last_item("lesson/explanation");
+        md.prefix = "lesson/explanation";
+        md.code_id = 0;
+        draw_markdown(md, lesson_markdown(s, st.explanation));
+    }
+    if (r.step_index() + 1 >= r.step_count() && prog.met) {
+        ImGui::Spacing();
+        ImGui::TextColored(kMet, "Lesson complete.");
+        c.widgets.track_last_item("lesson/complete");
+    }
+    ImGui::EndChild();
+    ImGui::Separator();
+    // The goal, checked after every command.
+    ImGui::Spacing();
+    const GoalStatus& g = s.view.goal;
+    if (st.goal.empty()) {
+        ImGui::TextDisabled("A reading step: no goal to reach.");
+    } else if (g.met) {
+        ImGui::TextColored(kMet, "\xE2\x9C\x93 Goal met");
+    } else {
+        ImGui::TextColored(kNotYet, "Goal: not yet");
+        if (g.error && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", g.message.c_str());
+    }
+    c.widgets.track_last_item("lesson/goal");
+
+    ImGui::BeginDisabled(prog.hints_shown >= st.hints.size());
+    std::string hint = st.hints.empty() ? std::string("No hints")
+                                        : "Hint (" + std::to_string(prog.hints_shown) + "/" +
+                                              std::to_string(st.hints.size()) + ")";
+    if (ImGui::Button(hint.c_str())) act(s, Kind::hint);
+    ImGui::EndDisabled();
+    c.widgets.track_last_item("lesson/hint");
+    ImGui::SameLine();
+    ImGui::BeginDisabled(st.solution.empty());
+    if (ImGui::Button("Show solution")) act(s, Kind::solution);
+    ImGui::EndDisabled();
+    c.widgets.track_last_item("lesson/solution");
+    ImGui::SameLine();
+    if (ImGui::Button("Reset step")) act(s, Kind::reset);
+    c.widgets.track_last_item("lesson/reset");
+    ImGui::SameLine();
+    bool last = r.step_index() + 1 >= r.step_count();
+    ImGui::BeginDisabled(last);
+    if (prog.met) ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.20f, 0.50f, 0.28f, 1.0f));
+    if (ImGui::Button(prog.met || st.goal.empty() ? "Next" : "Skip")) act(s, Kind::next);
+    if (prog.met) ImGui::PopStyleColor();
+    ImGui::EndDisabled();
+    c.widgets.track_last_item("lesson/next");
+
+}
+
+void draw_body(ViewContext& c, LessonPanelState& s) {
+    s.frames_drawn++;
+    draw_notices(c, s);
+    if (!s.open_error.empty()) {
+        ImGui::TextColored(kError, "This lesson could not be opened:");
+        ImGui::PushStyleColor(ImGuiCol_Text, kError);
+        ImGui::TextWrapped("%s", s.open_error.c_str());
+        ImGui::PopStyleColor();
+        c.widgets.track_last_item("lesson/error");
+        ImGui::TextWrapped("The lab keeps working: use the console, or pick another lesson.");
+        if (ImGui::Button("Back to the lessons")) act(s, Kind::close);
+        c.widgets.track_last_item("lesson/close");
+        return;
+    }
+    if (s.view.runner)
+        draw_step(c, s, *s.view.runner);
+    else
+        draw_list(c, s);
+}
+
+} // namespace
+
+const MdDoc& lesson_markdown(LessonPanelState& s, const std::string& text) {
+    auto it = s.md_cache.find(text);
+    if (it != s.md_cache.end()) return it->second;
+    if (s.md_cache.size() > 256) s.md_cache.clear();
+    auto d = parse_markdown(text);
+    MdDoc doc;
+    if (d.ok()) doc = std::move(d.value());
+    return s.md_cache.emplace(text, std::move(doc)).first->second;
+}
+
+bool lesson_view_id(const std::string& key, ViewId& out) {
+    static const std::pair<const char*, ViewId> kKeys[] = {
+        {"console", ViewId::console}, {"log", ViewId::log},         {"zones", ViewId::zones},
+        {"page-map", ViewId::page_map}, {"trace", ViewId::trace},   {"machine", ViewId::machine},
+        {"slab", ViewId::slab},       {"vm", ViewId::vm}};
+    for (const auto& [k, id] : kKeys)
+        if (key == k) {
+            out = id;
+            return true;
+        }
+    return false;
+}
+
+void prepare_lesson_panel(ViewContext& c, LessonPanelState& s, LessonRunner* r) {
+    s.view.runner = r;
+    s.view.goal = r ? r->goal() : GoalStatus{};
+    if (!r) {
+        s.highlight.clear();
+        s.met_since = -1;
+        return;
+    }
+    uint64_t key = (std::hash<std::string>{}(r->lesson().id) << 8) ^ r->step_index();
+    if (key != s.seen_step_key) {
+        s.seen_step_key = key;
+        s.show_solution = false;
+        s.answer.fill(0);
+        s.predict_error.clear();
+        s.scroll_to_top = true;
+        s.met_since = -1;
+    }
+    s.highlight = r->lesson().view_of(r->step_index());
+    bool met = !r->step().goal.empty() && s.view.goal.met;
+    if (!met)
+        s.met_since = -1;
+    else if (s.met_since < 0) {
+        s.met_since = c.changes.time;
+        s.scroll_to = LessonPanelState::Scroll::explanation;
+    }
+}
+
+void draw_lesson_window(ViewContext& c, LessonPanelState& s, ImVec2 pos, ImVec2 size) {
+    ImGui::SetNextWindowPos(pos);
+    ImGui::SetNextWindowSize(size);
+    ImGuiWindowFlags f = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
+                         ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings;
+    bool open = true;
+    if (ImGui::Begin("Lesson", s.view.runner ? nullptr : &open, f)) {
+        c.widgets.track_window("view/Lesson");
+        draw_body(c, s);
+    }
+    ImGui::End();
+    if (!open) s.wants_panel = false;
+}
+
+void draw_lesson_tab(ViewContext& c, LessonPanelState& s) {
+    bool selected = ImGui::BeginTabItem("Lesson");
+    c.widgets.track_last_item("tab/Lesson");
+    if (selected) {
+        ImGui::BeginChild("view");
+        c.widgets.track_window("view/Lesson");
+        draw_body(c, s);
+        ImGui::EndChild();
+        ImGui::EndTabItem();
+    }
+}
+
+void draw_lesson_menu(ViewContext& c, LessonPanelState& s) {
+    // A second BeginMainMenuBar appends to the bar main_menu.cpp drew.
+    if (!ImGui::BeginMainMenuBar()) return;
+    if (ImGui::BeginMenu("Lessons")) {
+        if (!s.list_built) build_list(s);
+        for (const LessonListEntry& e : s.list) {
+            if (!e.error.empty()) {
+                ImGui::TextDisabled("%s (does not parse)", e.file.c_str());
+                continue;
+            }
+            std::string label = e.title + (e.started ? "  (" + std::to_string(e.done) + "/" +
+                                                           std::to_string(e.steps) + ")"
+                                                     : std::string());
+            if (ImGui::MenuItem(label.c_str())) act(s, Kind::open, e.id);
+        }
+        ImGui::Separator();
+        if (ImGui::MenuItem("All lessons…")) s.wants_panel = true;
+        if (ImGui::MenuItem("Export progress…")) act(s, Kind::export_progress);
+        if (ImGui::MenuItem("Import progress…")) act(s, Kind::import_progress);
+        ImGui::EndMenu();
+    }
+    c.widgets.track_last_item("menu/lessons");
+    ImGui::EndMainMenuBar();
+}
+
+void highlight_lesson_view(ViewContext& c, const LessonPanelState& s, ViewId id) {
+    ViewId want;
+    if (s.met_since < 0 || !lesson_view_id(s.highlight, want) || want != id) return;
+    // A frame around the window: it pulses for two seconds, then stays while the goal is met.
+    double t = c.changes.time - s.met_since;
+    float pulse = t < 2.0 ? 0.5f + 0.5f * std::cos(static_cast<float>(t) * 6.2832f * 1.5f) : 0.0f;
+    ImVec2 a = ImGui::GetWindowPos(), b(a.x + ImGui::GetWindowSize().x, a.y + ImGui::GetWindowSize().y);
+    ImU32 col = ImGui::GetColorU32(ImVec4(0.35f, 0.80f, 0.45f, 0.75f + 0.25f * pulse));
+    float w = (2.0f + 2.0f * pulse) * c.scale;
+    ImGui::GetForegroundDrawList()->AddRect(ImVec2(a.x + w / 2, a.y + w / 2), ImVec2(b.x - w / 2, b.y - w / 2),
+                                            col, 0.0f, 0, w);
+    c.widgets.track_window("highlight/" + s.highlight);
+}
+
+} // namespace klab::ui

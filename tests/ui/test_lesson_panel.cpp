@@ -1,0 +1,306 @@
+// The lesson panel drawn headlessly (as tests/ui/test_views.cpp draws the views): lessons run
+// in the App's own session, buttons and the console drive the steps, goal status, hints,
+// predictions, the highlighted view, progress saved and restored through the App's store,
+// export/import, a malformed lesson, and the compact embed layout.
+#include <doctest/doctest.h>
+#include <imgui.h>
+
+#include <map>
+
+#include "app.h"
+#include "lesson/builtin.h"
+#include "theme.h"
+#include "views/lesson_state.h"
+#include "views/views.h"
+
+namespace {
+
+struct Gui {
+    explicit Gui(float w = 1280, float h = 720) {
+        ImGui::CreateContext();
+        ImGuiIO& io = ImGui::GetIO();
+        io.DisplaySize = ImVec2(w, h);
+        io.DeltaTime = 1.0f / 60.0f;
+        io.IniFilename = nullptr;
+        for (int k = 0; k < ImGuiKey_COUNT; ++k) io.KeyMap[k] = k;
+        klab::ui::apply_theme(1.0f);
+        fonts = klab::ui::load_fonts("/usr/share/fonts/truetype/dejavu", 1.0f);
+        unsigned char* px = nullptr;
+        int tw = 0, th = 0;
+        io.Fonts->GetTexDataAsRGBA32(&px, &tw, &th);
+    }
+    ~Gui() { ImGui::DestroyContext(); }
+    klab::ui::UiFonts fonts;
+
+    void frame(klab::ui::App& app, int n = 1) {
+        for (int i = 0; i < n; ++i) {
+            app.set_fonts(fonts, 1.0f);
+            ImGui::NewFrame();
+            app.frame();
+            ImGui::Render();
+        }
+    }
+    // Clicks a named widget of the last frame with the mouse, as a student would.
+    void click(klab::ui::App& app, const std::string& id) {
+        auto r = app.widgets().find(id);
+        REQUIRE_MESSAGE(r.has_value(), "no widget ", id);
+        ImGuiIO& io = ImGui::GetIO();
+        io.MousePos = ImVec2(r->x + r->w / 2, r->y + r->h / 2);
+        frame(app, 2);
+        io.MouseDown[0] = true;
+        frame(app);
+        io.MouseDown[0] = false;
+        frame(app, 2);
+        io.MousePos = ImVec2(-1, -1);
+    }
+    void type_line(klab::ui::App& app, const char* text) {
+        if (!app.console().input_active) click(app, "console/input");
+        for (int i = 0; i < 10 && !app.console().input_active; ++i) frame(app);
+        REQUIRE(app.console().input_active);
+        ImGui::GetIO().AddInputCharactersUTF8(text);
+        frame(app);
+        ImGuiIO& io = ImGui::GetIO();
+        io.KeysDown[ImGuiKey_Enter] = true;
+        frame(app);
+        io.KeysDown[ImGuiKey_Enter] = false;
+        frame(app, 2);
+    }
+};
+
+// Progress kept in a map, as localStorage keeps it in the browser.
+klab::ui::AppHooks map_hooks(std::map<std::string, std::string>& store, std::string* downloaded = nullptr) {
+    klab::ui::AppHooks h;
+    h.load = [&store](const std::string& k) { return store.count(k) ? store[k] : std::string(); };
+    h.save = [&store](const std::string& k, const std::string& v) { store[k] = v; };
+    if (downloaded)
+        h.download = [downloaded](const std::string&, const std::string& text) { *downloaded = text; };
+    return h;
+}
+
+bool has(const klab::ui::App& app, const std::string& id) {
+    return app.widgets().find(id).has_value();
+}
+
+} // namespace
+
+TEST_CASE("the lesson panel: a lesson runs in the App's own session, driven by its buttons and the console") {
+    Gui gui;
+    klab::ui::App app;
+    std::map<std::string, std::string> store;
+    app.set_hooks(map_hooks(store));
+    gui.frame(app, 2);
+    CHECK_FALSE(has(app, "view/Lesson"));
+    // The Lessons menu lists the lessons; the list opens the panel.
+    app.lesson_panel().wants_panel = true;
+    gui.frame(app, 2);
+    REQUIRE(has(app, "lesson/open/buddy-allocator"));
+    gui.click(app, "lesson/open/buddy-allocator");
+    REQUIRE(app.lesson() != nullptr);
+    CHECK(app.machine().arch == klab::Arch::i386); // the lesson's machine is the App's
+    CHECK(&app.lesson()->session() == &app.session());
+    CHECK(has(app, "lesson/goal"));
+    CHECK(app.highlighted_view().empty());
+
+    // Predict first (step 1 asks for a number), then the prose's "run" button.
+    REQUIRE(has(app, "lesson/answer"));
+    gui.click(app, "lesson/answer");
+    ImGui::GetIO().AddInputCharactersUTF8("1");
+    gui.frame(app);
+    gui.click(app, "lesson/answer_ok");
+    CHECK(app.lesson()->progress()[0].predict.answered);
+    size_t log_before = app.session().log().size();
+    REQUIRE(has(app, "lesson/prose/run/1"));
+    gui.click(app, "lesson/prose/run/1");
+    REQUIRE(app.session().log().size() == log_before + 1);
+    CHECK(app.session().log().back().text == "big = alloc_pages(GFP_KERNEL, 4);\n");
+    CHECK(app.lesson()->progress()[0].met);
+    CHECK(app.lesson()->progress()[0].predict.resolved);
+    CHECK(app.lesson()->progress()[0].predict.correct); // one order-9 block after the split
+    gui.frame(app, 2);
+    CHECK(has(app, "lesson/explanation"));
+    CHECK(app.highlighted_view() == "zones");
+    CHECK(has(app, "highlight/zones"));
+    CHECK(store.at("klab.progress.buddy-allocator").find("\"met\":true") != std::string::npos);
+
+    // Hints one by one, then Next.
+    gui.click(app, "lesson/hint");
+    CHECK(app.lesson()->progress()[0].hints_shown == 1);
+    gui.click(app, "lesson/next");
+    REQUIRE(app.lesson()->step_index() == 1);
+    gui.frame(app);
+    CHECK(app.highlighted_view().empty());
+    CHECK_FALSE(has(app, "lesson/explanation"));
+
+    // Step 2 through the console: the goal is re-checked after the typed command.
+    gui.click(app, "lesson/choice/2"); // "the order-10 block comes back"
+    CHECK(app.lesson()->progress()[1].predict.answered);
+    gui.type_line(app, "__free_pages(big, 4);");
+    CHECK(app.session().log().back().text == "__free_pages(big, 4);");
+    CHECK(app.lesson()->progress()[1].met);
+    CHECK(app.lesson()->progress()[1].predict.correct);
+    CHECK(app.lesson()->step_commands() == std::vector<std::string>{"__free_pages(big, 4);"});
+
+    // Reset step: back to the step's start, the goal no longer met.
+    gui.click(app, "lesson/reset");
+    CHECK_FALSE(app.lesson()->goal().met);
+    CHECK(app.lesson()->progress()[1].met); // a step once met stays done
+    // A reboot from the menu leaves the lesson's machine: the lesson closes, the lab goes on.
+    app.boot(klab::MachineConfig::preset(klab::Arch::x86_64));
+    CHECK(app.lesson() == nullptr);
+    gui.frame(app, 2);
+}
+
+TEST_CASE("the lesson panel walks every shipped lesson by its reference solutions") {
+    for (const klab::Lesson& l : klab::builtin_lessons()) {
+        CAPTURE(l.id);
+        Gui gui;
+        klab::ui::App app;
+        REQUIRE(app.open_lesson(l.id, 0, false));
+        gui.frame(app, 2);
+        for (uint32_t i = 0; i < l.steps.size(); i++) {
+            CAPTURE(i + 1);
+            REQUIRE(app.lesson()->step_index() == i);
+            if (!l.steps[i].solution.empty()) {
+                gui.click(app, "lesson/solution");
+                gui.frame(app, 5); // the prose scrolls to the solution
+                gui.click(app, "lesson/solution/run/1");
+            }
+            CHECK(app.lesson()->step_done());
+            if (i + 1 < l.steps.size()) gui.click(app, "lesson/next");
+        }
+        gui.frame(app);
+        CHECK(app.lesson()->lesson_done());
+        CHECK(has(app, "lesson/complete"));
+    }
+}
+
+TEST_CASE("progress: saved after every change, resumed by a new App, corrupt records reported and ignored") {
+    std::map<std::string, std::string> store;
+    {
+        Gui gui;
+        klab::ui::App app;
+        app.set_hooks(map_hooks(store));
+        REQUIRE(app.open_lesson("buddy-allocator", 0, true));
+        app.submit("big = alloc_pages(GFP_KERNEL, 4);");
+        app.lesson_panel().actions.push_back({klab::ui::LessonAction::Kind::hint, "", 0});
+        app.lesson_panel().actions.push_back({klab::ui::LessonAction::Kind::next, "", 0});
+        gui.frame(app);
+        CHECK(app.lesson()->step_index() == 1);
+    }
+    {
+        Gui gui;
+        klab::ui::App app; // a reload
+        app.set_hooks(map_hooks(store));
+        REQUIRE(app.open_lesson("buddy-allocator", 0, true));
+        CHECK(app.lesson()->step_index() == 1);
+        CHECK(app.lesson()->progress()[0].met);
+        CHECK(app.lesson()->progress()[0].hints_shown == 1);
+        CHECK(app.session().evaluate("big != 0").value() == 1); // step 1's reference path ran
+        gui.frame(app, 2);
+        CHECK(app.lesson_panel().notices.empty());
+        app.close_lesson();
+        app.lesson_panel().wants_panel = true;
+        gui.frame(app, 2);
+        CHECK(has(app, "lesson/open/buddy-allocator"));
+    }
+    store["klab.progress.buddy-allocator"] = "{\"version\":1,\"lesson\":\"buddy-allocator\",\"step\":99}";
+    {
+        Gui gui;
+        klab::ui::App app;
+        app.set_hooks(map_hooks(store));
+        REQUIRE(app.open_lesson("buddy-allocator", 0, true));
+        CHECK(app.lesson()->step_index() == 0);
+        REQUIRE(app.lesson_panel().notices.size() == 1);
+        CHECK(app.lesson_panel().notices[0] ==
+              "Saved progress for buddy-allocator was not restored (the progress record names a "
+              "step this lesson does not have); starting afresh.");
+        gui.frame(app, 2);
+        CHECK(has(app, "lesson/notice/0"));
+    }
+}
+
+TEST_CASE("progress export and import: a file with every lesson record, damaged records ignored") {
+    std::map<std::string, std::string> a_store, b_store;
+    std::string file;
+    Gui gui;
+    {
+        klab::ui::App a;
+        a.set_hooks(map_hooks(a_store, &file));
+        REQUIRE(a.open_lesson("pages-and-zones", 0, true));
+        REQUIRE(a.open_lesson("buddy-allocator", 0, true));
+        a.lesson_panel().actions.push_back({klab::ui::LessonAction::Kind::export_progress, "", 0});
+        gui.frame(a);
+        REQUIRE_FALSE(file.empty());
+        CHECK(file.find("\"format\": \"klab-progress\"") != std::string::npos);
+        CHECK(file.find("\"pages-and-zones\"") != std::string::npos);
+    }
+    klab::ui::App b;
+    b.set_hooks(map_hooks(b_store));
+    std::string msg = b.import_progress(file);
+    CHECK(msg == "Imported progress for 2 lessons.");
+    CHECK(b_store == a_store);
+    // A damaged record and an unknown lesson are named; the good one still comes in.
+    std::string bad = R"({"format":"klab-progress","version":1,"lessons":{
+        "buddy-allocator":{"version":1,"lesson":"buddy-allocator","step":0,"steps":[]},
+        "no-such-lesson":{},
+        "pages-and-zones":)" + a_store.at("klab.progress.pages-and-zones") + "}}";
+    b_store.clear();
+    msg = b.import_progress(bad);
+    CHECK(msg == "Imported progress for 1 lesson. Ignored: buddy-allocator (the progress record "
+                 "does not match this lesson's steps); no-such-lesson (no such lesson).");
+    CHECK(b_store.size() == 1);
+    CHECK(b.import_progress("not json") == "Progress was not imported: the file is not JSON.");
+    CHECK(b.import_progress("{\"lessons\":{}}") ==
+          "Progress was not imported: the file is not a Kernel Lab progress file.");
+}
+
+TEST_CASE("a malformed lesson shows its error with file and line, and the lab keeps working") {
+    Gui gui;
+    klab::ui::App app;
+    std::string err;
+    CHECK_FALSE(app.open_lesson_text("---\nid: broken\ntitle: B\npreset: i386\n---\n## Step 2: x\n",
+                                     "mine.md", 0, &err));
+    CHECK(err == "mine.md:6: expected Step 1, found Step 2");
+    gui.frame(app, 2);
+    CHECK(has(app, "lesson/error"));
+    CHECK(app.lesson() == nullptr);
+    CHECK(app.submit("x = 6 * 7;").output.find("42") != std::string::npos);
+    gui.click(app, "lesson/close");
+    CHECK_FALSE(has(app, "lesson/error"));
+    // An unknown id is an error too, not a crash.
+    CHECK_FALSE(app.open_lesson("no-such-lesson", 0, false, &err));
+    CHECK(err.find("no lesson 'no-such-lesson'") == 0);
+}
+
+TEST_CASE("embed mode: no menus, the lesson, the console and the step's view fill an 800x600 frame") {
+    Gui gui(800, 600);
+    klab::ui::App app;
+    REQUIRE(app.open_lesson("buddy-allocator", 0, false));
+    app.set_embed_mode(true);
+    gui.frame(app, 3);
+    CHECK(app.embed_mode());
+    CHECK_FALSE(has(app, "menu/lessons"));
+    CHECK_FALSE(has(app, "tab/Console"));
+    for (const char* id : {"view/Lesson", "view/Console", "view/Zones"}) CHECK_MESSAGE(has(app, id), id);
+    CHECK_FALSE(has(app, "view/Physical memory"));
+    auto l = app.widgets().find("view/Lesson"), z = app.widgets().find("view/Zones"),
+         c = app.widgets().find("view/Console");
+    CHECK(l->x == 0);
+    CHECK(z->x >= l->w - 1);
+    CHECK(c->y >= z->y + z->h - 1);
+    CHECK(c->y + c->h <= 600.5f);
+    app.set_embed_mode(false);
+    gui.frame(app, 2);
+    CHECK(has(app, "tab/Lesson")); // 800x600 without embed: the views are tabs, the lesson first
+}
+
+TEST_CASE("console: a function's brace on the next line waits for the body") {
+    Gui gui;
+    klab::ui::App app;
+    gui.frame(app, 2);
+    gui.type_line(app, "static int twice(int n)");
+    CHECK(app.session().log().empty()); // Enter added a line instead of running the signature
+    gui.type_line(app, "{ return 2 * n; }");
+    REQUIRE(app.session().log().size() == 1);
+    CHECK(app.submit("twice(21)").output.find("42") != std::string::npos);
+}
