@@ -1,7 +1,7 @@
 // Read-only views of the kernel's virtual mappings for the front end and lessons: vmalloc
 // areas with the frames behind them (virtual -> physical arrows), pkmap and kmap_local slots,
-// and the percpu first chunk. Plain values computed from const Kernel&; nothing here changes
-// the model.
+// the percpu first chunk and the chunks created after it. Plain values computed from
+// const Kernel&; nothing here changes the model.
 #pragma once
 
 #include <cstdint>

@@ -37,8 +37,9 @@ uint64_t page_align(uint64_t v) {
 
 // Virtual ranges the KernelC VM serves itself (kc::Target): the console task's kernel stack
 // at VMALLOC_START on x86_64 (16 KiB + guard, as VMAP_STACK would place the first stack), and
-// on i386 the stack and module text/data window 0xf7800000 .. 0xf8c00000, which a small
-// machine puts inside its vmalloc range. vmalloc never hands these out.
+// on i386 the module text/data window 0xf7800000 .. 0xf8c00000 (it once held the console's
+// stack too, which now lives in lowmem: mm/kstack.h), which a small machine puts inside its
+// vmalloc range. vmalloc never hands these out.
 void reserve_kc_windows(Kernel& k) {
     VmallocState& v = k.vmalloc;
     if (k.config.arch == Arch::x86_64)
@@ -164,7 +165,8 @@ void remove_vm_area(Kernel& k, uint64_t addr) {
 }
 
 void free_area_pages(Kernel& k, vm_struct& vm) {
-    for (pfn_t p : vm.pages) __free_pages(k, p, 0);
+    uint32_t step = 1u << vm.page_order;
+    for (size_t i = 0; i < vm.pages.size(); i += step) __free_pages(k, vm.pages[i], vm.page_order);
     k.vmalloc.nr_vmalloc_pages -= vm.pages.size();
     vm.pages.clear();
 }
@@ -215,6 +217,56 @@ void purge_vmap_area_lazy(Kernel& k) {
     k.vmalloc.nr_purges++;
 }
 
+static uint64_t vmalloc_area(Kernel& k, uint64_t size, uint64_t align, gfp_t gfp,
+                             uint32_t vm_flags, const std::string& caller, uint32_t order,
+                             uint64_t real_size) {
+    uint64_t nr_pages = page_align(size) >> 12;
+    uint64_t id = trace_open(k);
+    vm_struct* vm =
+        get_vm_area(k, size, align < kPage ? kPage : align, VM_ALLOC | vm_flags, caller, gfp);
+    if (!vm) {
+        trace_close(k, TraceEventType::klab_vmalloc, id, 0, gfp);
+        char buf[128];
+        std::snprintf(buf, sizeof buf, "vmalloc error: size %llu, vm_struct allocation failed",
+                      (unsigned long long)real_size);
+        vmalloc_warn(k, gfp, buf);
+        return 0;
+    }
+    uint64_t addr = vm->addr;
+    // __vmalloc_area_node(): highmem is fine unless a DMA zone was asked for; one page at a
+    // time, so the frames are wherever the allocator finds them.
+    gfp_t page_gfp = gfp | __GFP_NOWARN;
+    if (!(gfp & (__GFP_DMA | __GFP_DMA32))) page_gfp |= __GFP_HIGHMEM;
+    std::vector<pfn_t> pages;
+    for (uint64_t i = 0; i < nr_pages; i += 1u << order) {
+        pfn_t p = alloc_pages(k, page_gfp, order);
+        if (p == NO_PFN) break;
+        for (uint32_t j = 0; j < (1u << order); ++j) {
+            set_page_owner(k, p + j, PageOwner::vmalloc);
+            pages.push_back(p + j);
+        }
+    }
+    vm = &k.vmalloc.busy[addr]; // alloc_pages() cannot touch the map, but stay explicit
+    vm->pages = pages;
+    vm->page_order = order;
+    k.vmalloc.nr_vmalloc_pages += pages.size();
+    if (pages.size() < nr_pages) {
+        char buf[128];
+        // Linux prints the size it did get (area->nr_pages * PAGE_SIZE).
+        std::snprintf(buf, sizeof buf,
+                      "vmalloc error: size %llu, page order %u, failed to allocate pages",
+                      (unsigned long long)(pages.size() << 12), order);
+        vmalloc_warn(k, gfp, buf);
+        free_area_pages(k, *vm);
+        remove_vm_area(k, addr);
+        trace_close(k, TraceEventType::klab_vmalloc, id, 0, gfp);
+        return 0;
+    }
+    for (uint64_t i = 0; i < nr_pages; ++i) k.kpt.set(addr + i * kPage, pages[i]);
+    trace_close(k, TraceEventType::klab_vmalloc, id, addr, gfp);
+    return addr;
+}
+
 uint64_t __vmalloc_node(Kernel& k, uint64_t size, uint64_t align, gfp_t gfp, uint32_t vm_flags,
                         const std::string& caller) {
     uint64_t real_size = size;
@@ -236,47 +288,25 @@ uint64_t __vmalloc_node(Kernel& k, uint64_t size, uint64_t align, gfp_t gfp, uin
         might_sleep(k, "include/linux/sched/mm.h", 274,
                     {"__might_resched", "__kmem_cache_alloc_node", "__get_vm_area_node",
                      "__vmalloc_node_range"});
-    uint64_t id = trace_open(k);
-    vm_struct* vm =
-        get_vm_area(k, size, align < kPage ? kPage : align, VM_ALLOC | vm_flags, caller, gfp);
-    if (!vm) {
-        trace_close(k, TraceEventType::klab_vmalloc, id, 0, gfp);
-        char buf[128];
-        std::snprintf(buf, sizeof buf, "vmalloc error: size %llu, vm_struct allocation failed",
-                      (unsigned long long)real_size);
-        vmalloc_warn(k, gfp, buf);
-        return 0;
+    // VM_ALLOW_HUGE_VMAP on x86_64: PMD-sized pages when the size allows.
+    uint32_t order = 0;
+    if ((vm_flags & VM_ALLOW_HUGE_VMAP) && k.config.arch == Arch::x86_64 && size >= (2ull << 20)) {
+        order = 9;
+        align = std::max<uint64_t>(align, 2ull << 20);
+        size = (size + (2ull << 20) - 1) & ~((2ull << 20) - 1);
     }
-    uint64_t addr = vm->addr;
-    // __vmalloc_area_node(): highmem is fine unless a DMA zone was asked for; one page at a
-    // time, so the frames are wherever the allocator finds them.
-    gfp_t page_gfp = gfp | __GFP_NOWARN;
-    if (!(gfp & (__GFP_DMA | __GFP_DMA32))) page_gfp |= __GFP_HIGHMEM;
-    std::vector<pfn_t> pages;
-    for (uint64_t i = 0; i < nr_pages; ++i) {
-        pfn_t p = alloc_pages(k, page_gfp, 0);
-        if (p == NO_PFN) break;
-        set_page_owner(k, p, PageOwner::vmalloc);
-        pages.push_back(p);
+    for (;;) {
+        uint64_t addr = vmalloc_area(k, size, align, gfp, vm_flags, caller, order, real_size);
+        if (addr || order == 0) return addr;
+        // fail: retry with small pages.
+        order = 0;
+        align = 1;
+        size = real_size;
     }
-    vm = &k.vmalloc.busy[addr]; // alloc_pages() cannot touch the map, but stay explicit
-    vm->pages = pages;
-    k.vmalloc.nr_vmalloc_pages += pages.size();
-    if (pages.size() < nr_pages) {
-        char buf[128];
-        // Linux prints the size it did get (area->nr_pages * PAGE_SIZE).
-        std::snprintf(buf, sizeof buf,
-                      "vmalloc error: size %llu, page order 0, failed to allocate pages",
-                      (unsigned long long)(pages.size() << 12));
-        vmalloc_warn(k, gfp, buf);
-        free_area_pages(k, *vm);
-        remove_vm_area(k, addr);
-        trace_close(k, TraceEventType::klab_vmalloc, id, 0, gfp);
-        return 0;
-    }
-    for (uint64_t i = 0; i < nr_pages; ++i) k.kpt.set(addr + i * kPage, pages[i]);
-    trace_close(k, TraceEventType::klab_vmalloc, id, addr, gfp);
-    return addr;
+}
+
+uint64_t vmalloc_huge(Kernel& k, uint64_t size, gfp_t gfp, const std::string& caller) {
+    return __vmalloc_node(k, size, 1, gfp, VM_ALLOW_HUGE_VMAP, caller);
 }
 
 uint64_t vmalloc(Kernel& k, uint64_t size, const std::string& caller) {

@@ -6,7 +6,8 @@
 // pkmap and fixmap addresses); free virtual space is searched by walking the busy and lazily
 // freed areas in address order (Linux keeps an augmented rb-tree, with the same lowest-fit
 // result); the vm_struct and its pages[] array come from no allocator (Linux kmallocs them,
-// or vmallocs the array when it exceeds a page: " vpages"); no huge vmap mappings; one node.
+// or vmallocs the array when it exceeds a page: " vpages"); huge mappings only for
+// vmalloc_huge (below); one node.
 // vm_map_ram()/vm_unmap_ram(): up to VMAP_MAX_ALLOC pages come from per-CPU vmap blocks
 // (VMAP_BLOCK_SIZE areas, bump-allocated in power-of-two page runs, freed when every page
 // was given back: vb->dirty), larger counts get a vmap_area of their own; neither has a guard
@@ -36,6 +37,7 @@ inline constexpr uint32_t VM_ALLOC = 0x2;
 inline constexpr uint32_t VM_MAP = 0x4;
 inline constexpr uint32_t VM_USERMAP = 0x8;
 inline constexpr uint32_t VM_NO_GUARD = 0x40;
+inline constexpr uint32_t VM_ALLOW_HUGE_VMAP = 0x400;
 
 // i386 (non-PAE, 3G/1G): FIXADDR_TOP 0xfffff000 (arch/x86/mm/pgtable_32.c). PKMAP_BASE is
 // i386_pkmap_base() in mm/highmem.h.
@@ -61,6 +63,7 @@ struct vm_struct {
     uint64_t size = 0; // includes the guard page unless VM_NO_GUARD
     uint32_t flags = 0;
     std::vector<pfn_t> pages;  // VM_ALLOC/VM_MAP: the frames, in virtual order
+    uint32_t page_order = 0;   // vm->page_order: 9 for a PMD-mapped vmalloc_huge area
     uint64_t phys_addr = 0;    // VM_IOREMAP
     std::string caller;        // "%pS" of the caller, e.g. "my_init+0x1c/0x80 [mod]"
     bool kernel_stack = false; // allocated by alloc_thread_stack_node (VMAP_STACK)
@@ -98,6 +101,12 @@ uint64_t __vmalloc_node(Kernel& k, uint64_t size, uint64_t align, gfp_t gfp, uin
 uint64_t vmalloc(Kernel& k, uint64_t size, const std::string& caller);
 uint64_t vzalloc(Kernel& k, uint64_t size, const std::string& caller);
 uint64_t vmalloc_user(Kernel& k, uint64_t size, const std::string& caller);
+// vmalloc_huge(): VM_ALLOW_HUGE_VMAP. On x86_64 (HAVE_ARCH_HUGE_VMALLOC) a size of at least
+// PMD_SIZE is rounded up to 2 MiB, aligned to 2 MiB and backed by order-9 blocks mapped with
+// PMDs; if those cannot be had, the warning and a retry with small pages, as 6.1 does. i386
+// has no huge vmalloc. Simplification: Linux split_page()s the blocks and frees small pages;
+// the model keeps and frees the order-9 blocks whole.
+uint64_t vmalloc_huge(Kernel& k, uint64_t size, gfp_t gfp, const std::string& caller);
 void vfree(Kernel& k, uint64_t addr);
 // Run the vfree()s that interrupt context deferred (the vfree_deferred work item).
 void vfree_deferred_work(Kernel& k);

@@ -25,6 +25,9 @@ kc::BuiltinStatus do_vmalloc_user(CallCtx& c) {
 kc::BuiltinStatus do___vmalloc(CallCtx& c) {
     return ok(c, __vmalloc_node(c.k(), c.arg(0), 1, static_cast<gfp_t>(c.arg(1)), 0, caller(c)));
 }
+kc::BuiltinStatus do_vmalloc_huge(CallCtx& c) {
+    return ok(c, vmalloc_huge(c.k(), c.arg(0), static_cast<gfp_t>(c.arg(1)), caller(c)));
+}
 kc::BuiltinStatus do_vfree(CallCtx& c) {
     vfree(c.k(), c.arg(0));
     return ok(c, 0);
@@ -111,6 +114,9 @@ Result<void> bind_vm(kc::Program& prog, BuiltinTable& t) {
     KLAB_TRY(bind(prog, t, "void *vzalloc(unsigned long size);", do_vzalloc));
     KLAB_TRY(bind(prog, t, "void *vmalloc_user(unsigned long size);", do_vmalloc_user));
     KLAB_TRY(bind(prog, t, "void *__vmalloc(unsigned long size, gfp_t gfp_mask);", do___vmalloc));
+    KLAB_TRY(bind(prog, t, "void *vmalloc_huge(unsigned long size, gfp_t gfp_mask);",
+                  do_vmalloc_huge));
+    KLAB_TRY(bind_constant(prog, "VM_ALLOW_HUGE_VMAP", "unsigned long", VM_ALLOW_HUGE_VMAP));
     KLAB_TRY(bind(prog, t, "void vfree(const void *addr);", do_vfree));
     KLAB_TRY(bind(prog, t,
                   "void *vmap(struct page **pages, unsigned int count, unsigned long flags, "

@@ -191,3 +191,27 @@ TEST_CASE("per_cpu_ptr for a CPU the machine lacks uses BOOT_PERCPU_OFFSET") {
     uint64_t b = __alloc_percpu(i, 4, 4);
     CHECK(per_cpu_ptr(i, b, 7) == b); // BOOT_PERCPU_OFFSET is 0 on i386
 }
+
+TEST_CASE("__percpu pointers: __per_cpu_start + offset, per_cpu_ptr adds __per_cpu_offset[cpu]") {
+    // x86_32 SMP: .data..percpu is linked at a kernel address (__per_cpu_start) and
+    // __per_cpu_offset[cpu] = pcpu_base_addr - __per_cpu_start + unit offset, so a __percpu
+    // pointer is not CPU 0's copy: per_cpu_ptr(p, 0) is in the embedded first chunk.
+    Kernel i = boot(Arch::i386, 1ull << 30);
+    const PercpuState& p = i.percpu;
+    uint64_t a = __alloc_percpu(i, 4, 4);
+    uint64_t off = 69632 + 8192; // static + reserved: the dynamic area's start
+    CHECK(a == p.per_cpu_start + off);
+    CHECK(a == 0xc1a13000ull);
+    CHECK(per_cpu_offset(i, 0) == p.base_addr - p.per_cpu_start);
+    CHECK(per_cpu_offset(i, 0) == 0x1d0000ull);
+    CHECK(per_cpu_offset(i, 1) == 0x1d0000ull + 98304);
+    CHECK(per_cpu_ptr(i, a, 0) == p.base_addr + off);
+    CHECK(per_cpu_ptr(i, a, 0) != a);
+    CHECK(per_cpu_ptr(i, a, 0) == 0xc1be3000ull);
+    // x86_64: the section is zero-based, the pointer is the offset itself.
+    Kernel k = boot(Arch::x86_64, 256ull << 20);
+    uint64_t b = __alloc_percpu(k, 4, 4);
+    CHECK(b == 217088 + 8192);
+    CHECK(per_cpu_offset(k, 0) == k.percpu.base_addr);
+    CHECK(per_cpu_ptr(k, b, 0) == k.percpu.base_addr + b);
+}

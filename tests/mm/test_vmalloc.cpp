@@ -314,3 +314,43 @@ TEST_CASE("vm_unmap_ram: bad addresses are Linux's BUGs or vb_free's oops, the m
     CHECK(kernel_translate(k, a) == p);
     CHECK_VM(k);
 }
+
+TEST_CASE("vmalloc_huge: PMD-aligned order-9 blocks on x86_64, small pages on i386 or when none") {
+    Kernel k = boot(Arch::x86_64, 256ull << 20);
+    uint64_t used = nr_free_pages(k) + nr_free_pcp_pages(k);
+    uint64_t a = vmalloc_huge(k, 3ull << 20, GFP_KERNEL, "t");
+    REQUIRE(a != 0);
+    CHECK(a % (2ull << 20) == 0);
+    const vm_struct* vm = find_vm_area(k, a);
+    CHECK(vm->size == (4ull << 20) + 4096); // rounded up to 2 MiB, plus the guard page
+    CHECK(vm->page_order == 9);
+    CHECK(vm->pages.size() == 1024);
+    CHECK(vm->pages[1] == vm->pages[0] + 1);     // physically contiguous per 2 MiB
+    CHECK(vm->pages[0] % 512 == 0);
+    CHECK(contains(proc_vmallocinfo(k), " pages=1024 vmalloc N0=1024"));
+    CHECK_VM(k);
+    vfree(k, a);
+    CHECK(nr_free_pages(k) + nr_free_pcp_pages(k) == used);
+    // Below PMD_SIZE: ordinary small pages.
+    uint64_t b = vmalloc_huge(k, 1ull << 20, GFP_KERNEL, "t");
+    CHECK(find_vm_area(k, b)->page_order == 0);
+    Kernel i = boot(Arch::i386, 1ull << 30);
+    uint64_t c = vmalloc_huge(i, 4ull << 20, GFP_KERNEL, "t");
+    CHECK(find_vm_area(i, c)->page_order == 0);
+    CHECK(find_vm_area(i, c)->size == (4ull << 20) + 4096);
+    CHECK_VM(i);
+}
+
+TEST_CASE("vmalloc_huge: no order-9 block left, the warning and a retry with small pages") {
+    Kernel k = boot(Arch::x86_64, 64ull << 20);
+    // Keep one page of every 2 MiB block: order 9 is impossible, order 0 is not.
+    std::vector<pfn_t> all;
+    for (pfn_t p; (p = alloc_pages(k, GFP_KERNEL | __GFP_NOWARN, 0)) != NO_PFN;) all.push_back(p);
+    for (pfn_t p : all)
+        if (p % 512 != 0) __free_pages(k, p, 0);
+    uint64_t a = vmalloc_huge(k, 2ull << 20, GFP_KERNEL, "t");
+    CHECK(a != 0);
+    CHECK(find_vm_area(k, a)->page_order == 0);
+    CHECK(contains(dmesg(k), "vmalloc error: size 0, page order 9, failed to allocate pages"));
+    CHECK_VM(k);
+}
