@@ -250,10 +250,21 @@ void object_tooltip(const Kernel& k, const kmem_cache& s, const SlabViewState::S
     const SlabObjectView& o = sl.objects[i];
     ImGui::BeginTooltip();
     ImGui::Text("object %zu at 0x%" PRIx64, i, o.address);
-    const char* state = o.state == SlabObjectState::allocated     ? "in use"
-                        : o.state == SlabObjectState::free_on_cpu ? "free (CPU freelist)"
-                                                                   : "free (slab freelist)";
+    bool classic = slab_allocator(k) == SlabAllocator::slab;
+    const char* state = o.state == SlabObjectState::allocated ? "in use"
+                        : o.state == SlabObjectState::free_on_cpu
+                            ? (classic ? "free (in a per-CPU or the shared array cache)" : "free (CPU freelist)")
+                            : (classic ? "free (on the slab)" : "free (slab freelist)");
     ImGui::Text("%s", state);
+    if (classic && o.state == SlabObjectState::free_on_slab) {
+        // SLAB's index array: the slab hands its free objects out in this order.
+        std::vector<uint32_t> idx = slab_free_indices(k, sl.view.id);
+        auto it = std::find(idx.begin(), idx.end(), static_cast<uint32_t>(i));
+        if (it != idx.end())
+            ImGui::Text("index array entry %u: the slab hands it out after %d other object%s",
+                        sl.view.inuse + static_cast<uint32_t>(it - idx.begin()), static_cast<int>(it - idx.begin()),
+                        it - idx.begin() == 1 ? "" : "s");
+    }
     auto pos = [&](const std::vector<uint64_t>& chain) {
         auto it = std::find(chain.begin(), chain.end(), o.address);
         return it == chain.end() ? -1 : static_cast<int>(it - chain.begin());
