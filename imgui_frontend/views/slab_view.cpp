@@ -485,12 +485,18 @@ void draw_detail(ViewContext& c, SlabViewState& st, const SlabCacheInfo& info) {
                             info.node_partial_slabs, info.full_slabs);
     bool debug = info.flags & (SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER);
     if (ImGui::TreeNode("geometry", "object %u B in a %u B slot, %u per order-%u slab%s", info.object_size,
-                        info.size, info.objects_per_slab, info.order, debug ? " · slub_debug on" : "")) {
-        ImGui::TextWrapped("struct kmem_cache at 0x%" PRIx64 "%s; align %u, free pointer at offset %u; "
-                           "min_partial %u, cpu_partial %u objects. Flags: %s",
-                           info.address, info.refcount > 1 ? " (other caches merged into it)" : "",
-                           info.align, info.offset, info.min_partial, info.cpu_partial,
-                           flag_names(info.flags).c_str());
+                        info.size, info.objects_per_slab, info.order,
+                        debug ? (classic ? " · debug flags on" : " · slub_debug on") : "")) {
+        if (classic) // no free pointer, min_partial or cpu_partial in SLAB's kmem_cache
+            ImGui::TextWrapped("struct kmem_cache at 0x%" PRIx64 "%s; align %u. Flags: %s", info.address,
+                               info.refcount > 1 ? " (other caches merged into it)" : "", info.align,
+                               flag_names(info.flags).c_str());
+        else
+            ImGui::TextWrapped("struct kmem_cache at 0x%" PRIx64 "%s; align %u, free pointer at offset %u; "
+                               "min_partial %u, cpu_partial %u objects. Flags: %s",
+                               info.address, info.refcount > 1 ? " (other caches merged into it)" : "",
+                               info.align, info.offset, info.min_partial, info.cpu_partial,
+                               flag_names(info.flags).c_str());
         draw_slot_layout(s);
         ImGui::TreePop();
     }
@@ -689,11 +695,11 @@ void draw_slab_caches(ViewContext& c, SlabViewState& st) {
                 if (classic) {
                     ImGui::Text("%u", i.full_slabs);
                 } else {
-                ImGui::Text("%u+%u", i.cpu_slabs, i.cpu_partial_slabs);
-                if (ImGui::IsItemHovered())
-                    ImGui::SetTooltip("%u CPU slab%s and %u slab%s on CPU partial lists", i.cpu_slabs,
-                                      i.cpu_slabs == 1 ? "" : "s", i.cpu_partial_slabs,
-                                      i.cpu_partial_slabs == 1 ? "" : "s");
+                    ImGui::Text("%u+%u", i.cpu_slabs, i.cpu_partial_slabs);
+                    if (ImGui::IsItemHovered())
+                        ImGui::SetTooltip("%u CPU slab%s and %u slab%s on CPU partial lists", i.cpu_slabs,
+                                          i.cpu_slabs == 1 ? "" : "s", i.cpu_partial_slabs,
+                                          i.cpu_partial_slabs == 1 ? "" : "s");
                 }
                 ImGui::TableNextColumn();
                 ImGui::Text("%u", i.node_partial_slabs);
