@@ -434,6 +434,10 @@ TEST_CASE("slab view: sorting by a column and a kmalloc cache's slabs on several
         partial = partial || sl.view.list == klab::SlabList::cpu_partial || sl.view.list == klab::SlabList::node_partial;
     CHECK(partial);
     CHECK(ImGui::GetDrawData()->TotalVtxCount > 1000);
+    // SLUB: none of the SLAB or SLOB parts.
+    CHECK_FALSE(app.widgets().find("slab/classic/tunables").has_value());
+    CHECK_FALSE(app.widgets().find("slab/limit/kmalloc-1k").has_value());
+    CHECK_FALSE(app.widgets().find("slab/slob/why").has_value());
 }
 
 TEST_CASE("vm view: a vmalloc area with its scattered pages, pkmap slots on i386, per-CPU values") {
