@@ -7,9 +7,17 @@
 // SLAB_RED_ZONE / SLAB_POISON an object whose red zone or poison bytes are wrong is outlined.
 // Clicking a slab points its pages out in the physical memory map.
 //
-// Everything comes from engine/slab/slab_query.h (plain values from const Kernel&). For
-// classic SLAB (CONFIG_SLAB, being added to the engine on another branch) the table's
-// per-CPU/partial columns become SLAB's lists and tunables: see the `slab_allocator` branches.
+// Everything comes from engine/slab/slab_query.h (plain values from const Kernel&).
+// Classic SLAB (CONFIG_SLAB): the table gains /proc/slabinfo's tunables (limit, batchcount,
+// shared) and slabdata (active_slabs num_slabs sharedavail) columns, its "cpu" column becomes
+// slabs_full; the detail shows the tunables, the colouring, where the freelist index array lives,
+// each CPU's array_cache and the node's shared array (avail/limit, the object pointers, top
+// first), then the node's slabs_full / slabs_partial / slabs_free in list order, each slab with
+// its colour offset. Objects in an array cache are drawn as "free (array cache)".
+// SLOB (CONFIG_SLOB): Linux has no /proc/slabinfo, so instead of the table the view lists the
+// free_slob_small / _medium / _large pages with their free units and free blocks.
+// Simplifications: one NUMA node; the SLAB tunables/slabdata columns do not sort and are
+// computed for the visible rows only; at most 128 pages per SLOB list are drawn.
 #include <imgui.h>
 
 #include <algorithm>
@@ -53,9 +61,27 @@ const char* list_name(SlabList l) {
     case SlabList::node_partial: return "node partial";
     case SlabList::node_full: return "node full";
     case SlabList::none: return "full (on no list)";
-    default: break; // the lists of allocators this view does not draw apart yet
+    case SlabList::slabs_full: return "node 0 slabs_full";
+    case SlabList::slabs_partial: return "node 0 slabs_partial";
+    case SlabList::slabs_free: return "node 0 slabs_free";
+    case SlabList::slob_small: return "free_slob_small (requests < 256 B)";
+    case SlabList::slob_medium: return "free_slob_medium (requests < 1024 B)";
+    case SlabList::slob_large: return "free_slob_large (larger requests)";
     }
     return "other list";
+}
+
+// Short names for widget ids.
+const char* list_key(SlabList l) {
+    switch (l) {
+    case SlabList::slabs_full: return "slabs_full";
+    case SlabList::slabs_partial: return "slabs_partial";
+    case SlabList::slabs_free: return "slabs_free";
+    case SlabList::slob_small: return "small";
+    case SlabList::slob_medium: return "medium";
+    case SlabList::slob_large: return "large";
+    default: return "other";
+    }
 }
 
 std::string flag_names(slab_flags_t f) {
@@ -119,7 +145,16 @@ void rebuild_detail(const Kernel& k, SlabViewState& st, uint32_t cache) {
     if (cache == NO_CACHE) return;
     const kmem_cache& s = k.slab.caches[cache];
     bool debug = s.flags & (SLAB_RED_ZONE | __OBJECT_POISON);
-    for (const SlabView& v : cache_slabs(k, cache)) {
+    // Classic SLAB: the node's three lists in list order (head first), as the allocator walks them.
+    std::vector<SlabView> views;
+    if (slab_allocator(k) == SlabAllocator::slab) {
+        SlabClassicView cv = slab_classic_view(k, cache);
+        for (auto* l : {&cv.slabs_full, &cv.slabs_partial, &cv.slabs_free})
+            views.insert(views.end(), l->begin(), l->end());
+    } else {
+        views = cache_slabs(k, cache);
+    }
+    for (const SlabView& v : views) {
         if (st.slabs.size() >= kMaxSlabs) {
             ++st.slabs_not_listed;
             continue;
@@ -215,10 +250,21 @@ void object_tooltip(const Kernel& k, const kmem_cache& s, const SlabViewState::S
     const SlabObjectView& o = sl.objects[i];
     ImGui::BeginTooltip();
     ImGui::Text("object %zu at 0x%" PRIx64, i, o.address);
-    const char* state = o.state == SlabObjectState::allocated     ? "in use"
-                        : o.state == SlabObjectState::free_on_cpu ? "free (CPU freelist)"
-                                                                   : "free (slab freelist)";
+    bool classic = slab_allocator(k) == SlabAllocator::slab;
+    const char* state = o.state == SlabObjectState::allocated ? "in use"
+                        : o.state == SlabObjectState::free_on_cpu
+                            ? (classic ? "free (in a per-CPU or the shared array cache)" : "free (CPU freelist)")
+                            : (classic ? "free (on the slab)" : "free (slab freelist)");
     ImGui::Text("%s", state);
+    if (classic && o.state == SlabObjectState::free_on_slab) {
+        // SLAB's index array: the slab hands its free objects out in this order.
+        std::vector<uint32_t> idx = slab_free_indices(k, sl.view.id);
+        auto it = std::find(idx.begin(), idx.end(), static_cast<uint32_t>(i));
+        if (it != idx.end())
+            ImGui::Text("index array entry %u: the slab hands it out after %d other object%s",
+                        sl.view.inuse + static_cast<uint32_t>(it - idx.begin()), static_cast<int>(it - idx.begin()),
+                        it - idx.begin() == 1 ? "" : "s");
+    }
     auto pos = [&](const std::vector<uint64_t>& chain) {
         auto it = std::find(chain.begin(), chain.end(), o.address);
         return it == chain.end() ? -1 : static_cast<int>(it - chain.begin());
@@ -252,11 +298,14 @@ void draw_slab(ViewContext& c, SlabViewState& st, const kmem_cache& s, const Sla
     bool selected = st.selected_slab == v.id;
     char head[192];
     // The list is the group's label above; a CPU's slabs say which CPU.
-    std::snprintf(head, sizeof head, "%s0x%" PRIx64 "  pfn 0x%" PRIx32 "  order %u  %u/%u in use",
+    bool classic = v.list == SlabList::slabs_full || v.list == SlabList::slabs_partial ||
+                   v.list == SlabList::slabs_free;
+    std::string colour = classic ? "  colour offset " + std::to_string(v.colour_off) + " B" : "";
+    std::snprintf(head, sizeof head, "%s0x%" PRIx64 "  pfn 0x%" PRIx32 "  order %u  %u/%u in use%s",
                   v.list == SlabList::cpu_slab || v.list == SlabList::cpu_partial
                       ? ("CPU" + std::to_string(v.cpu) + "  ").c_str()
                       : "",
-                  v.address, v.pfn, v.order, v.inuse, v.objects);
+                  v.address, v.pfn, v.order, v.inuse, v.objects, colour.c_str());
     if (ImGui::Selectable(head, selected)) {
         st.selected_slab = v.id;
         PageHighlight h;
@@ -341,7 +390,7 @@ void draw_slab(ViewContext& c, SlabViewState& st, const kmem_cache& s, const Sla
     ImGui::PopID();
 }
 
-void legend() {
+void legend(bool classic) {
     float sq = ImGui::GetFontSize() * 0.7f;
     auto item = [&](ImU32 col, const char* text, bool ring = false) {
         ImVec2 p = ImGui::GetCursorScreenPos();
@@ -356,10 +405,65 @@ void legend() {
         ImGui::SameLine();
     };
     item(kUsed, "in use");
-    item(kFree, "free (slab freelist)");
-    item(kCpuFree, "free (CPU freelist)");
-    item(kArrow, "freelist head", true);
+    item(kFree, classic ? "free (on the slab)" : "free (slab freelist)");
+    if (classic) {
+        item(kCpuFree, "free (in a per-CPU or the shared array cache)");
+    } else {
+        item(kCpuFree, "free (CPU freelist)");
+        item(kArrow, "freelist head", true);
+    }
     ImGui::NewLine();
+}
+
+const char* mgmt_text(SlabMgmt m) {
+    switch (m) {
+    case SlabMgmt::on_slab: return "on-slab (at the end of the slab, after the objects)";
+    case SlabMgmt::off_slab: return "off-slab (in a kmalloc object, CFLGS_OFF_SLAB)";
+    case SlabMgmt::objfreelist: return "objfreelist (inside a free object of the slab, CFLGS_OBJFREELIST_SLAB)";
+    }
+    return "?";
+}
+
+// One struct array_cache: avail/limit as a bar, then its object pointers, top (handed out next)
+// first.
+void draw_array_cache(ViewContext& c, const char* label, const std::string& id, const SlabArrayCacheView& a) {
+    bool open = ImGui::TreeNode(id.c_str(), "%s: avail %u / limit %u, batchcount %u%s", label, a.avail, a.limit,
+                                a.batchcount, a.touched ? ", touched" : "");
+    c.widgets.track_last_item("slab/array/" + id);
+    if (!open) return;
+    if (a.entry.empty()) ImGui::TextDisabled("empty: the next allocation refills it from the slab lists");
+    for (size_t j = a.entry.size(); j-- > 0;) {
+        ImGui::Text("entry[%zu] 0x%" PRIx64 "%s", j, a.entry[j], j + 1 == a.entry.size() ? "  <- next out" : "");
+        if (j + 64 < a.entry.size() && j > 0) {
+            ImGui::TextDisabled("... %zu more", j);
+            break;
+        }
+    }
+    ImGui::TreePop();
+}
+
+// Classic SLAB's per-cache state: tunables, colouring, the index array's place, the per-CPU
+// array caches and the node's shared array.
+void draw_classic(ViewContext& c, const SlabClassicView& cv) {
+    ImGui::Text("tunables: limit %u, batchcount %u, shared %u", cv.limit, cv.batchcount, cv.shared);
+    c.widgets.track_last_item("slab/classic/tunables");
+    ImGui::Text("colour: %u offsets of %u B (next slab gets offset %u x %u B)", cv.colour, cv.colour_off,
+                cv.colour_next, cv.colour_off);
+    ImGui::Text("index array: %s, %u B per slab", mgmt_text(cv.mgmt), cv.freelist_size);
+    c.widgets.track_last_item(std::string("slab/classic/mgmt/") +
+                              (cv.mgmt == SlabMgmt::on_slab    ? "on_slab"
+                               : cv.mgmt == SlabMgmt::off_slab ? "off_slab"
+                                                               : "objfreelist"));
+    ImGui::Text("node 0: %" PRIu64 " slabs (%" PRIu64 " free), %" PRIu64 " free objects on slabs, free_limit %u",
+                cv.total_slabs, cv.free_slabs, cv.free_objects, cv.free_limit);
+    for (size_t i = 0; i < cv.cpu.size(); ++i) {
+        std::string label = "CPU" + std::to_string(i) + " array_cache";
+        draw_array_cache(c, label.c_str(), "cpu" + std::to_string(i), cv.cpu[i]);
+    }
+    if (cv.has_shared)
+        draw_array_cache(c, "node 0 shared array", "shared", cv.shared_array);
+    else
+        ImGui::TextDisabled("no shared array (shared = 0)");
 }
 
 void draw_detail(ViewContext& c, SlabViewState& st, const SlabCacheInfo& info) {
@@ -367,22 +471,39 @@ void draw_detail(ViewContext& c, SlabViewState& st, const SlabCacheInfo& info) {
     if (info.id >= k.slab.caches.size()) return;
     const kmem_cache& s = k.slab.caches[info.id];
     if (st.detail_cache != info.id) rebuild_detail(k, st, info.id);
+    bool classic = slab_allocator(k) == SlabAllocator::slab;
     ImGui::Text("%s", info.name.c_str());
     ImGui::SameLine();
-    ImGui::TextDisabled("%" PRIu64 "/%" PRIu64 " objects in use · slabs: %u CPU, %u CPU partial, %u node "
-                        "partial, %u full",
-                        info.allocated_objs, info.num_objs, info.cpu_slabs, info.cpu_partial_slabs,
-                        info.node_partial_slabs, info.full_slabs);
+    if (classic)
+        ImGui::TextDisabled("%" PRIu64 "/%" PRIu64 " objects in use · slabs: %u full, %u partial, %u free",
+                            info.allocated_objs, info.num_objs, info.full_slabs, info.node_partial_slabs,
+                            info.free_slabs);
+    else
+        ImGui::TextDisabled("%" PRIu64 "/%" PRIu64 " objects in use · slabs: %u CPU, %u CPU partial, %u node "
+                            "partial, %u full",
+                            info.allocated_objs, info.num_objs, info.cpu_slabs, info.cpu_partial_slabs,
+                            info.node_partial_slabs, info.full_slabs);
     bool debug = info.flags & (SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER);
     if (ImGui::TreeNode("geometry", "object %u B in a %u B slot, %u per order-%u slab%s", info.object_size,
-                        info.size, info.objects_per_slab, info.order, debug ? " · slub_debug on" : "")) {
-        ImGui::TextWrapped("struct kmem_cache at 0x%" PRIx64 "%s; align %u, free pointer at offset %u; "
-                           "min_partial %u, cpu_partial %u objects. Flags: %s",
-                           info.address, info.refcount > 1 ? " (other caches merged into it)" : "",
-                           info.align, info.offset, info.min_partial, info.cpu_partial,
-                           flag_names(info.flags).c_str());
+                        info.size, info.objects_per_slab, info.order,
+                        debug ? (classic ? " · debug flags on" : " · slub_debug on") : "")) {
+        if (classic) // no free pointer, min_partial or cpu_partial in SLAB's kmem_cache
+            ImGui::TextWrapped("struct kmem_cache at 0x%" PRIx64 "%s; align %u. Flags: %s", info.address,
+                               info.refcount > 1 ? " (other caches merged into it)" : "", info.align,
+                               flag_names(info.flags).c_str());
+        else
+            ImGui::TextWrapped("struct kmem_cache at 0x%" PRIx64 "%s; align %u, free pointer at offset %u; "
+                               "min_partial %u, cpu_partial %u objects. Flags: %s",
+                               info.address, info.refcount > 1 ? " (other caches merged into it)" : "",
+                               info.align, info.offset, info.min_partial, info.cpu_partial,
+                               flag_names(info.flags).c_str());
         draw_slot_layout(s);
         ImGui::TreePop();
+    }
+    if (classic) {
+        SlabClassicView cv = slab_classic_view(k, info.id);
+        if (cv.valid) draw_classic(c, cv);
+        ImGui::Separator();
     }
     if (st.slabs.empty()) ImGui::TextDisabled("No slabs: the cache holds no pages.");
     SlabList last = static_cast<SlabList>(255);
@@ -392,14 +513,67 @@ void draw_detail(ViewContext& c, SlabViewState& st, const SlabCacheInfo& info) {
             ImGui::TextDisabled("%s", list_name(sl.view.list));
             if (last == static_cast<SlabList>(255)) { // the legend once, beside the first list
                 ImGui::SameLine(0, ImGui::GetFontSize() * 1.5f);
-                legend();
+                legend(classic);
             }
             last = sl.view.list;
         }
         draw_slab(c, st, s, sl, info.name);
+        if (classic)
+            c.widgets.track_last_item(std::string("slab/classic/") + list_key(sl.view.list) + "/" +
+                                      std::to_string(&sl - st.slabs.data()));
     }
     if (st.slabs_not_listed)
         ImGui::TextDisabled("… %u more slabs not drawn", st.slabs_not_listed);
+}
+
+// SLOB has no caches of slabs to tabulate: every kmalloc and kmem_cache_alloc carves blocks out
+// of pages on three lists (by request size). Each page: its free units (of 2048 two-byte
+// SLOB_UNITs in a 4 KiB page) and a bar of where its free blocks are.
+void draw_slob(ViewContext& c) {
+    const Kernel& k = c.session.kernel();
+    ImGui::TextWrapped("SLOB keeps no per-cache slabs, so Linux has no /proc/slabinfo under CONFIG_SLOB "
+                       "(slabtop fails). Shown instead: SLOB's three lists of partially free pages.");
+    c.widgets.track_last_item("slab/slob/why");
+    std::vector<SlobPageView> pages = slob_pages(k);
+    uint32_t full = 0;
+    for (const SlobPageView& p : pages) full += p.list == SlabList::none;
+    ImGui::Text("%zu SLOB pages, %u of them full (on no list)", pages.size(), full);
+    ImGui::BeginChild("slob", ImVec2(0, 0), true);
+    c.widgets.track_window("slab/slob");
+    constexpr uint32_t kUnits = 2048; // SLOB_UNITS(PAGE_SIZE) with 2-byte units
+    for (SlabList l : {SlabList::slob_small, SlabList::slob_medium, SlabList::slob_large}) {
+        uint32_t n = 0;
+        for (const SlobPageView& p : pages) n += p.list == l;
+        ImGui::TextDisabled("%s: %u page%s", list_name(l), n, n == 1 ? "" : "s");
+        c.widgets.track_last_item(std::string("slab/slob/") + list_key(l));
+        uint32_t drawn = 0;
+        for (size_t i = 0; i < pages.size(); ++i) {
+            const SlobPageView& p = pages[i];
+            if (p.list != l) continue;
+            if (++drawn > 128) {
+                ImGui::TextDisabled("... %u more pages", n - 128);
+                break;
+            }
+            ImGui::Text("0x%" PRIx64 "  pfn 0x%" PRIx32 "  %u/%u units free in %zu block%s", p.address, p.pfn,
+                        p.free_units, kUnits, p.free_blocks.size(), p.free_blocks.size() == 1 ? "" : "s");
+            c.widgets.track_last_item(std::string("slab/slob/") + list_key(l) + "/" + std::to_string(drawn - 1));
+            // The page as a bar: used (orange) with its free blocks (blue) at their offsets.
+            float w = std::min(ImGui::GetContentRegionAvail().x, ImGui::GetFontSize() * 40);
+            float h = ImGui::GetTextLineHeight() * 0.6f;
+            ImVec2 q = ImGui::GetCursorScreenPos();
+            ImDrawList* dl = ImGui::GetWindowDrawList();
+            dl->AddRectFilled(q, ImVec2(q.x + w, q.y + h), kUsed);
+            for (const SlobBlockView& b : p.free_blocks) {
+                if (b.address < p.address) continue;
+                float x0 = static_cast<float>(b.address - p.address) / 4096.0f * w;
+                float x1 = x0 + std::max(1.0f, static_cast<float>(b.units) * 2.0f / 4096.0f * w);
+                dl->AddRectFilled(ImVec2(q.x + x0, q.y), ImVec2(q.x + std::min(x1, w), q.y + h), kFree);
+            }
+            ImGui::Dummy(ImVec2(w, h));
+        }
+        ImGui::Separator();
+    }
+    ImGui::EndChild();
 }
 
 } // namespace
@@ -423,6 +597,11 @@ void draw_slab_caches(ViewContext& c, SlabViewState& st) {
 
     if (session.config().allocator != SlabAllocator::slub)
         ImGui::TextDisabled("%s caches", allocator_name(session.config().allocator));
+    if (slab_allocator(k) == SlabAllocator::slob) {
+        draw_slob(c);
+        return;
+    }
+    const bool classic = slab_allocator(k) == SlabAllocator::slab;
     uint64_t objs = 0, active = 0;
     for (const SlabCacheInfo& i : st.caches) objs += i.num_objs, active += i.active_objs;
     ImGui::Text("%zu caches, %" PRIu64 " / %" PRIu64 " objects active", st.caches.size(), active, objs);
@@ -449,7 +628,7 @@ void draw_slab_caches(ViewContext& c, SlabViewState& st) {
                                ImGuiTableFlags_ScrollX | ImGuiTableFlags_BordersInnerV |
                                ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit |
                                ImGuiTableFlags_Hideable;
-    if (ImGui::BeginTable("caches", 12, tf, ImVec2(0, table_h))) {
+    if (ImGui::BeginTable(classic ? "caches_slab" : "caches", classic ? 16 : 12, tf, ImVec2(0, table_h))) {
         ImGui::TableSetupScrollFreeze(1, 1);
         ImGui::TableSetupColumn("name", ImGuiTableColumnFlags_NoHide);
         ImGui::TableSetupColumn("objs", ImGuiTableColumnFlags_PreferSortDescending | ImGuiTableColumnFlags_DefaultSort);
@@ -460,9 +639,18 @@ void draw_slab_caches(ViewContext& c, SlabViewState& st) {
         ImGui::TableSetupColumn("slabs", ImGuiTableColumnFlags_PreferSortDescending);
         ImGui::TableSetupColumn("obj/slab", ImGuiTableColumnFlags_PreferSortDescending);
         ImGui::TableSetupColumn("order", ImGuiTableColumnFlags_PreferSortDescending);
-        ImGui::TableSetupColumn("cpu", ImGuiTableColumnFlags_PreferSortDescending);
+        // SLAB: slabs_full in the "cpu" column's place (it sorts by cpu_slabs + cpu_partial_slabs,
+        // both 0 there, so it does not sort).
+        ImGui::TableSetupColumn(classic ? "full" : "cpu",
+                                classic ? ImGuiTableColumnFlags_NoSort : ImGuiTableColumnFlags_PreferSortDescending);
         ImGui::TableSetupColumn("partial", ImGuiTableColumnFlags_PreferSortDescending);
         ImGui::TableSetupColumn("size", ImGuiTableColumnFlags_PreferSortDescending);
+        if (classic) { // /proc/slabinfo's "tunables" and "slabdata" groups
+            ImGui::TableSetupColumn("limit", ImGuiTableColumnFlags_NoSort);
+            ImGui::TableSetupColumn("batchcount", ImGuiTableColumnFlags_NoSort);
+            ImGui::TableSetupColumn("shared", ImGuiTableColumnFlags_NoSort);
+            ImGui::TableSetupColumn("slabdata", ImGuiTableColumnFlags_NoSort);
+        }
         ImGui::TableHeadersRow();
         if (ImGuiTableSortSpecs* ss = ImGui::TableGetSortSpecs()) {
             if (ss->SpecsDirty && ss->SpecsCount > 0) {
@@ -504,15 +692,34 @@ void draw_slab_caches(ViewContext& c, SlabViewState& st) {
                 ImGui::TableNextColumn();
                 ImGui::Text("%u", i.order);
                 ImGui::TableNextColumn();
-                ImGui::Text("%u+%u", i.cpu_slabs, i.cpu_partial_slabs);
-                if (ImGui::IsItemHovered())
-                    ImGui::SetTooltip("%u CPU slab%s and %u slab%s on CPU partial lists", i.cpu_slabs,
-                                      i.cpu_slabs == 1 ? "" : "s", i.cpu_partial_slabs,
-                                      i.cpu_partial_slabs == 1 ? "" : "s");
+                if (classic) {
+                    ImGui::Text("%u", i.full_slabs);
+                } else {
+                    ImGui::Text("%u+%u", i.cpu_slabs, i.cpu_partial_slabs);
+                    if (ImGui::IsItemHovered())
+                        ImGui::SetTooltip("%u CPU slab%s and %u slab%s on CPU partial lists", i.cpu_slabs,
+                                          i.cpu_slabs == 1 ? "" : "s", i.cpu_partial_slabs,
+                                          i.cpu_partial_slabs == 1 ? "" : "s");
+                }
                 ImGui::TableNextColumn();
                 ImGui::Text("%u", i.node_partial_slabs);
                 ImGui::TableNextColumn();
                 ImGui::Text("%" PRIu64 "K", i.bytes / 1024);
+                if (classic) { // computed for the visible rows only (the clipper's)
+                    SlabClassicView cv = slab_classic_view(k, i.id);
+                    ImGui::TableNextColumn();
+                    ImGui::Text("%u", cv.limit);
+                    c.widgets.track_last_item("slab/limit/" + i.name);
+                    ImGui::TableNextColumn();
+                    ImGui::Text("%u", cv.batchcount);
+                    ImGui::TableNextColumn();
+                    ImGui::Text("%u", cv.shared);
+                    ImGui::TableNextColumn();
+                    // slabdata <active_slabs> <num_slabs> <sharedavail>
+                    ImGui::Text("%" PRIu64 " %" PRIu64 " %u", cv.total_slabs - cv.free_slabs, cv.total_slabs,
+                                cv.has_shared ? cv.shared_array.avail : 0u);
+                    c.widgets.track_last_item("slab/slabdata/" + i.name);
+                }
             }
         }
         ImGui::EndTable();

@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "mm/page_alloc.h"
+#include "slab/slab_query.h"
 #include "theme.h"
 #include "views/views.h"
 
@@ -433,6 +434,10 @@ TEST_CASE("slab view: sorting by a column and a kmalloc cache's slabs on several
         partial = partial || sl.view.list == klab::SlabList::cpu_partial || sl.view.list == klab::SlabList::node_partial;
     CHECK(partial);
     CHECK(ImGui::GetDrawData()->TotalVtxCount > 1000);
+    // SLUB: none of the SLAB or SLOB parts.
+    CHECK_FALSE(app.widgets().find("slab/classic/tunables").has_value());
+    CHECK_FALSE(app.widgets().find("slab/limit/kmalloc-1k").has_value());
+    CHECK_FALSE(app.widgets().find("slab/slob/why").has_value());
 }
 
 TEST_CASE("vm view: a vmalloc area with its scattered pages, pkmap slots on i386, per-CPU values") {
@@ -543,4 +548,119 @@ TEST_CASE("prepare() draws the map before textures exist and the first frame onl
     gui.frame(app);
     CHECK(app.page_map().rows_recoloured() > rows);
     CHECK(app.page_map().full_rebuilds() == 1);
+}
+
+namespace {
+// Boots `alloc`, shows the slab view as a whole-screen tab.
+void open_slab_tab(HeadlessImGui& gui, klab::ui::App& app) {
+    app.menu().mode = klab::ui::LayoutMode::tabs;
+    settle(gui, app);
+    auto tab = app.widgets().find("tab/Slab caches");
+    REQUIRE(tab.has_value());
+    gui.click(app, *tab);
+    settle(gui, app);
+}
+klab::MachineConfig with_allocator(klab::SlabAllocator a) {
+    klab::MachineConfig m = klab::MachineConfig::preset(klab::Arch::x86_64);
+    m.allocator = a;
+    return m;
+}
+} // namespace
+
+TEST_CASE("slab view under classic SLAB: tunables and slabdata columns, node lists, array caches") {
+    HeadlessImGui gui;
+    FakeTextures tex;
+    klab::ui::App app(with_allocator(klab::SlabAllocator::slab));
+    app.set_textures(&tex);
+    open_slab_tab(gui, app);
+    REQUIRE(app.widgets().find("slab/table").has_value());
+    app.submit("c = kmem_cache_create(\"klab_slab\", 200, 0, 0, NULL); void *o[40]; int i;"
+               " for (i = 0; i < 40; i++) o[i] = kmem_cache_alloc(c, GFP_KERNEL);"
+               " for (i = 0; i < 40; i += 3) kmem_cache_free(c, o[i]);");
+    settle(gui, app);
+    REQUIRE(!app.slab_view().caches.empty());
+    REQUIRE(app.slab_view().caches.front().name == "klab_slab");
+    uint32_t id = app.slab_view().caches.front().id;
+    const klab::Kernel& k = app.session().kernel();
+    klab::SlabClassicView cv = klab::slab_classic_view(k, id);
+    REQUIRE(cv.valid);
+    CHECK(cv.limit > 0);
+    // The new cache is the newest row; its tunables and slabdata cells are drawn.
+    auto filter = app.widgets().find("slab/filter");
+    REQUIRE(filter.has_value());
+    gui.click(app, *filter);
+    ImGui::GetIO().AddInputCharactersUTF8("klab_s");
+    settle(gui, app);
+    CHECK(app.widgets().find("slab/limit/klab_slab").has_value());
+    CHECK(app.widgets().find("slab/slabdata/klab_slab").has_value());
+    auto row = app.widgets().find("slab/row/klab_slab");
+    REQUIRE(row.has_value());
+    gui.click(app, *row);
+    settle(gui, app);
+    CHECK(app.slab_view().selected == "klab_slab");
+    // The detail: tunables, where the index array lives, one array cache per CPU, the shared one.
+    CHECK(app.widgets().find("slab/classic/tunables").has_value());
+    const char* mgmt = cv.mgmt == klab::SlabMgmt::on_slab    ? "slab/classic/mgmt/on_slab"
+                       : cv.mgmt == klab::SlabMgmt::off_slab ? "slab/classic/mgmt/off_slab"
+                                                             : "slab/classic/mgmt/objfreelist";
+    CHECK(app.widgets().find(mgmt).has_value());
+    REQUIRE(cv.cpu.size() == 2);
+    CHECK(app.widgets().find("slab/array/cpu0").has_value());
+    CHECK(app.widgets().find("slab/array/cpu1").has_value());
+    CHECK(app.widgets().find("slab/array/shared").has_value() == cv.has_shared);
+    // The slabs are drawn list by list in the node's list order: full, partial, free.
+    const auto& slabs = app.slab_view().slabs;
+    REQUIRE(slabs.size() == cv.slabs_full.size() + cv.slabs_partial.size() + cv.slabs_free.size());
+    REQUIRE(!slabs.empty());
+    size_t i = 0;
+    for (const auto* l : {&cv.slabs_full, &cv.slabs_partial, &cv.slabs_free})
+        for (const klab::SlabView& v : *l) {
+            CHECK(slabs[i].view.id == v.id);
+            CHECK(slabs[i].view.colour_off == v.colour_off);
+            std::string key = v.list == klab::SlabList::slabs_full      ? "slabs_full"
+                              : v.list == klab::SlabList::slabs_partial ? "slabs_partial"
+                                                                        : "slabs_free";
+            CHECK(app.widgets().find("slab/classic/" + key + "/" + std::to_string(i)).has_value());
+            ++i;
+        }
+    // Objects freed into the CPU's array cache are drawn as such: the states match the arrays.
+    size_t in_arrays = 0, drawn_on_cpu = 0;
+    for (const auto& a : cv.cpu) in_arrays += a.entry.size();
+    if (cv.has_shared) in_arrays += cv.shared_array.entry.size();
+    for (const auto& sl : slabs)
+        for (const auto& o : sl.objects) drawn_on_cpu += o.state == klab::SlabObjectState::free_on_cpu;
+    CHECK(in_arrays > 0); // 14 frees, fewer than the limit: they stay in the array
+    CHECK(drawn_on_cpu == in_arrays);
+}
+
+TEST_CASE("slab view under SLOB: no slabinfo table, the three SLOB page lists with free units") {
+    HeadlessImGui gui;
+    FakeTextures tex;
+    klab::ui::App app(with_allocator(klab::SlabAllocator::slob));
+    app.set_textures(&tex);
+    open_slab_tab(gui, app);
+    app.submit("void *a[30]; int i; for (i = 0; i < 30; i++) a[i] = kmalloc(100, GFP_KERNEL);"
+               " for (i = 0; i < 10; i++) kmalloc(600, GFP_KERNEL);"
+               " c = kmem_cache_create(\"klab_slob\", 2000, 0, 0, NULL); kmem_cache_alloc(c, GFP_KERNEL);"
+               " for (i = 0; i < 30; i += 2) kfree(a[i]);");
+    settle(gui, app);
+    CHECK_FALSE(app.widgets().find("slab/table").has_value());
+    CHECK(app.widgets().find("slab/slob/why").has_value());
+    std::vector<klab::SlobPageView> pages = klab::slob_pages(app.session().kernel());
+    REQUIRE(!pages.empty());
+    size_t listed = 0;
+    for (auto [list, key] : {std::pair{klab::SlabList::slob_small, "small"},
+                             std::pair{klab::SlabList::slob_medium, "medium"},
+                             std::pair{klab::SlabList::slob_large, "large"}}) {
+        CHECK(app.widgets().find(std::string("slab/slob/") + key).has_value());
+        size_t n = 0;
+        for (const auto& p : pages) n += p.list == list;
+        listed += n;
+        // One row per page on the list, and no more.
+        for (size_t j = 0; j < n; ++j)
+            CHECK(app.widgets().find(std::string("slab/slob/") + key + "/" + std::to_string(j)).has_value());
+        CHECK_FALSE(app.widgets().find(std::string("slab/slob/") + key + "/" + std::to_string(n)).has_value());
+    }
+    CHECK(listed > 0);
+    for (const auto& p : pages) CHECK(p.free_units <= 2048);
 }
