@@ -63,6 +63,22 @@ std::vector<SlabCacheInfo> slab_cache_infos(const Kernel& k) {
     return out;
 }
 
+// One slab as the views see it; cpu and frozen are SLUB's and stay 0 under SLAB.
+static SlabView slab_view_of(const Kernel& k, uint32_t id, const Slab& s) {
+    SlabView v;
+    v.id = id;
+    v.pfn = s.pfn;
+    v.address = slab_address(k, s);
+    v.order = s.order;
+    v.objects = s.objects;
+    v.inuse = s.inuse;
+    v.list = s.list;
+    v.cpu = s.cpu;
+    v.frozen = s.frozen;
+    v.colour_off = s.colour_off;
+    return v;
+}
+
 std::vector<SlabView> cache_slabs(const Kernel& k, uint32_t cache) {
     const SlabModel& m = k.slab;
     std::vector<SlabView> out;
@@ -77,18 +93,7 @@ std::vector<SlabView> cache_slabs(const Kernel& k, uint32_t cache) {
         for (uint32_t id = 0; id < m.slabs.size(); ++id) {
             const Slab& s = m.slabs[id];
             if (free_id[id] || s.cache != cache || s.list != want) continue;
-            SlabView v;
-            v.id = id;
-            v.pfn = s.pfn;
-            v.address = slab_address(k, s);
-            v.order = s.order;
-            v.objects = s.objects;
-            v.inuse = s.inuse;
-            v.list = s.list;
-            v.cpu = s.cpu;
-            v.frozen = s.frozen;
-            v.colour_off = s.colour_off;
-            out.push_back(v);
+            out.push_back(slab_view_of(k, id, s));
         }
     }
     return out;
@@ -247,16 +252,7 @@ std::vector<SlabView> list_view(const Kernel& k, const SlabQueue& q) {
     const SlabModel& m = k.slab;
     for (uint32_t id = q.head; id != NO_SLAB && out.size() <= m.slabs.size(); id = m.slabs[id].next) {
         const Slab& s = m.slabs[id];
-        SlabView v;
-        v.id = id;
-        v.pfn = s.pfn;
-        v.address = slab_address(k, s);
-        v.order = s.order;
-        v.objects = s.objects;
-        v.inuse = s.inuse;
-        v.list = s.list;
-        v.colour_off = s.colour_off;
-        out.push_back(v);
+        out.push_back(slab_view_of(k, id, s));
     }
     return out;
 }

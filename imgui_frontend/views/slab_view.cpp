@@ -43,17 +43,6 @@ constexpr ImU32 kCpuFree = IM_COL32(0, 158, 115, 255);  // bluish green: on the 
 constexpr ImU32 kBad = IM_COL32(213, 94, 0, 255);       // vermillion: red zone / poison wrong
 constexpr ImU32 kArrow = IM_COL32(255, 255, 255, 200);
 
-KernelStamp stamp_of(const Session& s) {
-    KernelStamp st;
-    st.generation = s.generation();
-    st.clock_ns = s.kernel().clock.ns;
-    st.mem_bytes = s.config().mem_bytes;
-    st.arch = static_cast<uint32_t>(s.config().arch);
-    st.cpus = s.config().nr_cpus;
-    st.allocator = static_cast<uint32_t>(s.config().allocator);
-    return st;
-}
-
 const char* list_name(SlabList l) {
     switch (l) {
     case SlabList::cpu_slab: return "CPU slab";
@@ -581,7 +570,7 @@ void draw_slob(ViewContext& c) {
 void draw_slab_caches(ViewContext& c, SlabViewState& st) {
     const Session& session = c.session;
     const Kernel& k = session.kernel();
-    KernelStamp now = stamp_of(session);
+    KernelStamp now = KernelStamp::of(session);
     if (c.changes.rebooted) st.built = KernelStamp{};
     // Rebuild when the kernel changed; when a rebuild is slow (thousands of slabs) at most four
     // times a second, so a long script keeps the frame rate.

@@ -9,6 +9,7 @@
 
 #include "mm/mmzone.h"
 #include "mm/vm_query.h"
+#include "session/session.h"
 #include "slab/slab_query.h"
 #include "trace/trace.h"
 
@@ -92,6 +93,16 @@ struct KernelStamp {
                arch == o.arch && cpus == o.cpus && allocator == o.allocator;
     }
     bool operator!=(const KernelStamp& o) const { return !(*this == o); }
+    static KernelStamp of(const Session& s) {
+        KernelStamp st;
+        st.generation = s.generation();
+        st.clock_ns = s.kernel().clock.ns;
+        st.mem_bytes = s.config().mem_bytes;
+        st.arch = static_cast<uint32_t>(s.config().arch);
+        st.cpus = s.config().nr_cpus;
+        st.allocator = static_cast<uint32_t>(s.config().allocator);
+        return st;
+    }
 };
 
 struct SlabViewState {

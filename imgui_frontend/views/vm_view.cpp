@@ -33,17 +33,6 @@ namespace {
 constexpr ImU32 kVirt = IM_COL32(204, 121, 167, 255); // reddish purple (vmalloc in the map)
 constexpr ImU32 kArrowCol = IM_COL32(240, 228, 66, 200);
 
-KernelStamp stamp_of(const Session& s) {
-    KernelStamp st;
-    st.generation = s.generation();
-    st.clock_ns = s.kernel().clock.ns;
-    st.mem_bytes = s.config().mem_bytes;
-    st.arch = static_cast<uint32_t>(s.config().arch);
-    st.cpus = s.config().nr_cpus;
-    st.allocator = static_cast<uint32_t>(s.config().allocator);
-    return st;
-}
-
 std::string vm_flags(uint32_t f) {
     std::string s;
     if (f & VM_IOREMAP) s += "ioremap ";
@@ -395,7 +384,7 @@ void draw_percpu(ViewContext& c, VmViewState& st) {
 void draw_vm(ViewContext& c, VmViewState& st) {
     const Session& s = c.session;
     const Kernel& k = s.kernel();
-    KernelStamp now = stamp_of(s);
+    KernelStamp now = KernelStamp::of(s);
     if (c.changes.rebooted) st.built = KernelStamp{};
     if (now != st.built) {
         if (st.built.arch != now.arch || st.built.mem_bytes != now.mem_bytes) st.selected_area = 0;
