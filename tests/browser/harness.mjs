@@ -61,6 +61,25 @@ export async function waitFrames(page, n = 3) {
   await page.waitForFunction((s) => window.klab.frameCount() >= s, start + n, { timeout: 10000 });
 }
 
+// A real click (move, press, release in separate frames: ImGui samples the button once per
+// frame) at the centre of a named widget. Waits for the widget to be drawn first: right after a
+// reload or a lesson start the panel may not have drawn its first frame yet.
+export async function clickWidget(page, id, timeoutMs = 10000) {
+  try {
+    await page.waitForFunction((w) => !!window.klab.widgetRect(w), id, { timeout: timeoutMs });
+  } catch {
+    throw new Error(`no widget ${id} drawn within ${timeoutMs} ms`);
+  }
+  const r = await page.evaluate((w) => window.klab.widgetRect(w), id);
+  await page.mouse.move(r.x + r.w / 2, r.y + r.h / 2);
+  await waitFrames(page, 2);
+  await page.mouse.down();
+  await waitFrames(page, 2);
+  await page.mouse.up();
+  await waitFrames(page, 3);
+  return r;
+}
+
 export async function screenshot(page, name) {
   const buf = await page.screenshot({ type: 'png' });
   fs.mkdirSync(artifactsDir, { recursive: true });

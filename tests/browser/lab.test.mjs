@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  serveBundle, launch, waitForLab, waitFrames, screenshot, repoRoot, artifactsDir,
+  serveBundle, launch, waitForLab, waitFrames, screenshot, repoRoot, artifactsDir, clickWidget,
 } from './harness.mjs';
 
 let served;
@@ -283,19 +283,6 @@ function colourCount(png, { x, y, w, h }, [r, g, b], tol = 24) {
     }
   }
   return n;
-}
-
-// A real click (move, press, release in separate frames) at the centre of a named widget.
-async function clickWidget(page, id) {
-  const r = await page.evaluate((w) => window.klab.widgetRect(w), id);
-  assert.ok(r, `${id} is not drawn`);
-  await page.mouse.move(r.x + r.w / 2, r.y + r.h / 2);
-  await waitFrames(page, 2);
-  await page.mouse.down();
-  await waitFrames(page, 2);
-  await page.mouse.up();
-  await waitFrames(page, 3);
-  return r;
 }
 
 test('the slab view shows a cache created in the console, and its objects once allocated', async () => {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  serveBundle, launch, waitForLab, waitFrames, screenshot, nonBackgroundFraction, distDir,
+  serveBundle, launch, waitForLab, waitFrames, screenshot, nonBackgroundFraction, distDir, clickWidget,
 } from './harness.mjs';
 
 const haveBundle = fs.existsSync(path.join(distDir, 'index.wasm'));
@@ -21,18 +21,6 @@ async function openLesson(page, query) {
   await page.goto(served.url + 'index.html' + query);
   assert.equal(await waitForLab(page, 60000), 'ready');
   await page.waitForFunction(() => window.klabEmbed && window.klabEmbed.started, null, { timeout: 60000 });
-  await waitFrames(page, 3);
-}
-
-async function click(page, id) {
-  const r = await page.evaluate((w) => window.klab.widgetRect(w), id);
-  assert.ok(r, `no widget ${id}`);
-  // ImGui 1.86 samples the button once per frame: hold it across frames.
-  await page.mouse.move(r.x + r.w / 2, r.y + r.h / 2);
-  await waitFrames(page, 2);
-  await page.mouse.down();
-  await waitFrames(page, 2);
-  await page.mouse.up();
   await waitFrames(page, 3);
 }
 
@@ -53,7 +41,7 @@ test('?lesson=ID: a step done by typing in the console, the goal met in the pane
       assert.equal(await page.evaluate(() => window.klab.widgetRect('lesson/explanation')), null);
 
       // Type the step's command into the console; time from Enter to the panel showing the goal met.
-      await click(page, 'console/input');
+      await clickWidget(page, 'console/input');
       await page.waitForFunction(() => window.klab.consoleFocused(), null, { timeout: 10000 });
       await page.keyboard.type('big = alloc_pages(GFP_KERNEL, 4);');
       await waitFrames(page, 2);
@@ -105,7 +93,7 @@ test('?lesson=ID: a step done by typing in the console, the goal met in the pane
 
       // Next in the panel, then a reload: the lesson comes back at step 2 with step 1 done.
       await screenshot(page, 'lesson-goal-met');
-      await click(page, 'lesson/next');
+      await clickWidget(page, 'lesson/next');
       assert.equal(await page.evaluate(() => window.klabEmbed.lessons.state().step), 1);
       await page.reload();
       assert.equal(await waitForLab(page, 60000), 'ready');
@@ -152,8 +140,8 @@ test('progress export downloads a file; import reads one back with a file picker
       await openLesson(page, '?lesson=buddy-allocator');
       await page.evaluate(() => window.klabEmbed.exec('big = alloc_pages(GFP_KERNEL, 4);'));
       await waitFrames(page, 2);
-      await click(page, 'lesson/close'); // "< Lessons": the list, with the export/import buttons
-      const [download] = await Promise.all([page.waitForEvent('download'), click(page, 'lesson/export')]);
+      await clickWidget(page, 'lesson/close'); // "< Lessons": the list, with the export/import buttons
+      const [download] = await Promise.all([page.waitForEvent('download'), clickWidget(page, 'lesson/export')]);
       assert.equal(download.suggestedFilename(), 'klab-progress.json');
       const file = fs.readFileSync(await download.path(), 'utf8');
       const j = JSON.parse(file);
@@ -167,8 +155,8 @@ test('progress export downloads a file; import reads one back with a file picker
       await page.waitForFunction(() => window.klabEmbed && window.klabEmbed.started, null, { timeout: 60000 });
       // Opening the lesson wrote a fresh record (nothing met).
       assert.equal(JSON.parse(await page.evaluate(() => localStorage.getItem('klab.progress.buddy-allocator'))).steps[0].met, false);
-      await click(page, 'lesson/close');
-      const [chooser] = await Promise.all([page.waitForEvent('filechooser'), click(page, 'lesson/import')]);
+      await clickWidget(page, 'lesson/close');
+      const [chooser] = await Promise.all([page.waitForEvent('filechooser'), clickWidget(page, 'lesson/import')]);
       await chooser.setFiles({ name: 'klab-progress.json', mimeType: 'application/json', buffer: Buffer.from(file) });
       await page.waitForFunction(() => JSON.parse(localStorage.getItem('klab.progress.buddy-allocator')).steps[0].met, null, { timeout: 10000 });
       assert.deepEqual(JSON.parse(await page.evaluate(() => localStorage.getItem('klab.progress.buddy-allocator'))),
