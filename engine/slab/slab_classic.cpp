@@ -584,7 +584,6 @@ void slab_classic_release(Kernel& k, uint32_t cache, SlabCtx& cx) {
 // ____cache_alloc(): the CPU's array first, then a refill.
 uint64_t slab_classic_alloc(Kernel& k, uint32_t cache, gfp_t gfp, SlabCtx& cx) {
     SlabModel& m = slabm(k);
-    slab_pre_alloc_hook(k, gfp);
     array_cache& ac = m.caches[cache].cpu_cache[k.current_cpu];
     uint64_t obj;
     if (ac.avail) {
@@ -598,9 +597,6 @@ uint64_t slab_classic_alloc(Kernel& k, uint32_t cache, gfp_t gfp, SlabCtx& cx) {
     const Slab& slab = m.slabs[id];
     m.slabs[id].obj_state[(obj - slab_address(k, slab) - slab.colour_off) / m.caches[cache].size] =
         OBJ_ALLOCATED;
-    kmem_cache& s = m.caches[cache];
-    s.alloc_count++;
-    if (gfp & __GFP_ZERO) mem_fill(k, obj, 0, s.object_size);
     return obj;
 }
 

@@ -407,10 +407,19 @@ gfp_t kmalloc_fix_flags(Kernel& k, gfp_t gfp, SlabCtx& cx) {
 // ============================================================================ backends
 // The object paths of the allocator booted: SLUB (slub.cpp) or classic SLAB (slab_classic.cpp).
 
+// slab_alloc_node() of mm/slub.c and slab_alloc() of mm/slab.c share their hooks: might_alloc()
+// before (slab_pre_alloc_hook) and, once an object was found, the statistics and __GFP_ZERO
+// (slab_post_alloc_hook; init_on_alloc is off in Debian). SLOB has its own path.
 uint64_t slab_alloc(Kernel& k, uint32_t cache, gfp_t gfp, uint32_t orig_size, SlabCtx& cx) {
-    if (is_slab_classic(k)) return slab_classic_alloc(k, cache, gfp, cx);
     if (is_slob(k)) return slob_cache_alloc(k, cache, gfp, cx);
-    return slub_alloc(k, cache, gfp, orig_size, cx);
+    slab_pre_alloc_hook(k, gfp);
+    uint64_t obj = is_slab_classic(k) ? slab_classic_alloc(k, cache, gfp, cx)
+                                      : slub_alloc(k, cache, gfp, orig_size, cx);
+    if (!obj) return 0;
+    kmem_cache& s = slabm(k).caches[cache];
+    s.alloc_count++;
+    if (gfp & __GFP_ZERO) mem_fill(k, obj, 0, s.object_size);
+    return obj;
 }
 
 void slab_free(Kernel& k, uint32_t cache, uint32_t slab_id, uint64_t obj, SlabCtx& cx) {

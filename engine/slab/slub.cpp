@@ -549,20 +549,13 @@ void flush_all(Kernel& k, uint32_t cache) {
 // ---------------------------------------------------------------- alloc and free
 
 uint64_t slub_alloc(Kernel& k, uint32_t cache, gfp_t gfp, uint32_t orig_size, SlabCtx& cx) {
-    SlabModel& m = slabm(k);
-    slab_pre_alloc_hook(k, gfp);
-    kmem_cache& s = m.caches[cache];
+    kmem_cache& s = slabm(k).caches[cache];
     kmem_cache_cpu& c = s.cpu_slab[k.current_cpu];
     uint64_t obj = c.freelist;
     if (obj && c.slab != NO_SLAB)
         c.freelist = get_freepointer(k, s, obj); // the lockless fast path
     else
         obj = slab_alloc_slow(k, cache, gfp, orig_size, cx);
-    if (!obj) return 0;
-    kmem_cache& s2 = m.caches[cache];
-    s2.alloc_count++;
-    // slab_post_alloc_hook(): __GFP_ZERO (init_on_alloc is off in Debian).
-    if (gfp & __GFP_ZERO) mem_fill(k, obj, 0, s2.object_size);
     return obj;
 }
 

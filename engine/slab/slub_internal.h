@@ -96,7 +96,8 @@ int kmem_cache_shrink_id(Kernel& k, uint32_t cache);
 inline bool is_slab_classic(const Kernel& k) {
     return k.slab.allocator == SlabAllocator::slab;
 }
-// ... SLUB (slub.cpp) ...
+// ... SLUB (slub.cpp) ... The *_alloc functions only find an object: slab_alloc() runs the
+// pre/post-alloc hooks around them.
 uint64_t slub_alloc(Kernel& k, uint32_t cache, gfp_t gfp, uint32_t orig_size, SlabCtx& cx);
 void slub_free(Kernel& k, uint32_t cache, uint32_t slab_id, uint64_t obj, SlabCtx& cx);
 int slub_shutdown(Kernel& k, uint32_t cache, SlabCtx& cx);
