@@ -21,16 +21,16 @@ void run_deferred_work(Kernel& k) {
         vfree_deferred_work(k);
 }
 
-void show_result(SessionState& st_, const kc::Step& step, kc::Thread& th, KernelHost& host,
+void show_result(SessionState& state, const kc::Step& step, kc::Thread& th, KernelHost& host,
                  std::string& out) {
     // Calls whose value is conventionally ignored (printk's length) show nothing.
     static const char* kQuiet[] = {"printk", "snprintf", "sprintf", "scnprintf", "memset",
                                    "memcpy", "memmove",  "strcpy",  "strncpy",   "strcat"};
     for (const char* q : kQuiet)
         if (step.callee == q) return;
-    if (st_.prog.types.kind(step.show) != kc::TypeKind::Void)
-        out += "$" + std::to_string(++st_.value_counter) + " = " +
-               format_value(st_, th, host, step.show, th.result) + "\n";
+    if (state.prog.types.kind(step.show) != kc::TypeKind::Void)
+        out += "$" + std::to_string(++state.value_counter) + " = " +
+               format_value(state, th, host, step.show, th.result) + "\n";
 }
 kc::Target target_of(const MachineConfig& c) {
     return c.arch == Arch::i386 ? kc::Target::i386() : kc::Target::x86_64();
@@ -106,22 +106,28 @@ void Session::run_statement(kc::Step& step, std::string& out) {
     const kc::Target& t = st_.prog.target();
     kc::Thread th = kc::make_thread(st_.prog, std::move(step.code), t.stack_base, t.thread_size);
     KernelHost host(st_, builtins_);
+    RunContext ctx;
+    // The shell then sleeps reading the terminal: schedule() checks the stack end.
+    run_thread(th, host, false, ctx, out, [&] { show_result(st_, step, th, host, out); });
+}
+
+bool Session::run_thread(kc::Thread& th, KernelHost& host, bool task_exits, RunContext& ctx,
+                         std::string& out, const std::function<void()>& on_done) {
     kc::run(st_.prog, th, host, opt_.budget);
     host.account(th);
-    run_deferred_work(k);
+    run_deferred_work(st_.kernel);
     if (th.exit == kc::Exit::Done) {
-        show_result(st_, step, th, host, out);
-        // The shell then sleeps reading the terminal: schedule() checks the stack end.
-        if (std::string l = check_stack_end(st_, th, false); !l.empty()) {
+        on_done();
+        if (std::string l = check_stack_end(st_, th, task_exits); !l.empty()) {
             echo_console(out);
             out += l + "\n";
         }
-        return;
+        return true;
     }
-    RunContext ctx;
     std::string line = report_death(st_, th, ctx);
     echo_console(out); // the console shows the kernel's report before the shell's "Killed"
     if (!line.empty()) out += line + "\n";
+    return false;
 }
 
 bool Session::run_module_function(const std::string& fn, const char* comm, RunContext& ctx,
@@ -135,21 +141,8 @@ bool Session::run_module_function(const std::string& fn, const char* comm, RunCo
     const kc::Target& t = st_.prog.target();
     kc::Thread th = kc::make_call(st_.prog, it->second, {}, t.stack_base, t.thread_size);
     KernelHost host(st_, builtins_);
-    kc::run(st_.prog, th, host, opt_.budget);
-    host.account(th);
-    run_deferred_work(k);
-    if (th.exit == kc::Exit::Done) {
-        ret = static_cast<int32_t>(th.result); // module init/exit functions return int
-        if (std::string l = check_stack_end(st_, th, true); !l.empty()) {
-            echo_console(out);
-            out += l + "\n";
-        }
-        return true;
-    }
-    std::string line = report_death(st_, th, ctx);
-    echo_console(out); // the console shows the kernel's report before the shell's "Killed"
-    if (!line.empty()) out += line + "\n";
-    return false;
+    // module init/exit functions return int
+    return run_thread(th, host, true, ctx, out, [&] { ret = static_cast<int32_t>(th.result); });
 }
 
 void Session::echo_console(std::string& out) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -105,6 +106,11 @@ private:
     void echo_console(std::string& out);
     // Runs a compiled top-level statement as the console's process.
     void run_statement(kc::Step& step, std::string& out);
+    // Runs a prepared thread to its end, then the deferred work; on a normal end calls on_done
+    // and checks the stack end (task_exits: the task is gone, not sleeping), otherwise reports
+    // how it died. false: it died.
+    bool run_thread(kc::Thread& th, KernelHost& host, bool task_exits, RunContext& ctx,
+                    std::string& out, const std::function<void()>& on_done);
     // Runs module function fn as process comm; returns false if it died (report printed).
     bool run_module_function(const std::string& fn, const char* comm, RunContext& ctx, int64_t& ret,
                              std::string& out);

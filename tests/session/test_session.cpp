@@ -2,22 +2,17 @@
 // determinism of the trace.
 #include <doctest/doctest.h>
 
+#include "fixture.h"
 #include "golden_runner.h"
 
 using namespace klab;
+using klab::test::contains;
 
 namespace {
 Session boot(Arch a = Arch::x86_64, uint64_t seed = 1) {
     MachineConfig c = MachineConfig::preset(a);
     c.seed = seed;
-    SessionOptions o;
-    o.budget = 2'000'000;
-    auto s = Session::create(c, o);
-    REQUIRE(s.ok());
-    return std::move(s.value());
-}
-bool contains(const std::string& s, const std::string& sub) {
-    return s.find(sub) != std::string::npos;
+    return klab::test::boot_session(c, 2'000'000);
 }
 } // namespace
 

@@ -7,19 +7,14 @@
 #include "mm/memory.h"
 #include "session/session.h"
 
+#include "fixture.h"
+
 using namespace klab;
+using klab::test::contains;
 
 namespace {
 
-Session boot(Arch arch) {
-    auto s = Session::create(MachineConfig::preset(arch));
-    REQUIRE(s.ok());
-    return std::move(s.value());
-}
-
-bool contains(const std::string& s, const char* w) {
-    return s.find(w) != std::string::npos;
-}
+Session boot(Arch arch) { return klab::test::boot_session(MachineConfig::preset(arch)); }
 
 size_t count(const std::string& s, const char* w) {
     size_t n = 0;

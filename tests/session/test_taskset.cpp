@@ -1,22 +1,17 @@
 // taskset: moving the console's shell to another CPU (session/taskset.cpp).
 #include <doctest/doctest.h>
 
+#include "fixture.h"
 #include "golden_runner.h"
 
 using namespace klab;
+using klab::test::contains;
 
 namespace {
 Session boot_cpus(uint32_t cpus) {
     MachineConfig c = MachineConfig::preset(Arch::x86_64);
     c.nr_cpus = cpus;
-    SessionOptions o;
-    o.budget = 2'000'000;
-    auto s = Session::create(c, o);
-    REQUIRE(s.ok());
-    return std::move(s.value());
-}
-bool contains(const std::string& s, const std::string& sub) {
-    return s.find(sub) != std::string::npos;
+    return klab::test::boot_session(c, 2'000'000);
 }
 } // namespace
 

@@ -1,21 +1,14 @@
 // The vmalloc, highmem and per-CPU API as students reach it from the console.
 #include <doctest/doctest.h>
 
-#include "session/session.h"
+#include "fixture.h"
 
 using namespace klab;
+using klab::test::contains;
 
 namespace {
 
-Session boot(Arch arch) {
-    auto s = Session::create(MachineConfig::preset(arch));
-    REQUIRE(s.ok());
-    return std::move(s.value());
-}
-
-bool contains(const std::string& s, const char* w) {
-    return s.find(w) != std::string::npos;
-}
+Session boot(Arch arch) { return klab::test::boot_session(MachineConfig::preset(arch)); }
 
 } // namespace
 
