@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "proc/proc.h"
+#include "session/filters.h"
 #include "session/state.h"
 
 namespace klab {
@@ -32,7 +33,8 @@ void add_keys(const Map& m, std::string_view prefix, std::vector<std::string>& o
 
 const std::vector<std::string_view>& shell_words() {
     static const std::vector<std::string_view> words = {
-        "cat", "dmesg", "echo", "help", "history", "insmod", "lsmod", "ps", "reset", "rmmod", "slabtop", "taskset"};
+        "cat",   "dmesg", "echo",    "grep",    "head", "help", "history", "insmod",
+        "lsmod", "ps",    "reset",   "rmmod",   "slabtop", "tail", "taskset", "wc"};
     return words;
 }
 
@@ -47,9 +49,29 @@ std::string Completion::common_prefix() const {
     return p;
 }
 
+namespace {
+// A line that starts with a shell word (a '|' in it is a pipe, not C's or).
+bool is_shell_line(std::string_view line) {
+    size_t b = line.find_first_not_of(" \t");
+    if (b == std::string_view::npos) return false;
+    size_t e = line.find_first_of(" \t|", b);
+    std::string_view w = line.substr(b, e == std::string_view::npos ? std::string_view::npos : e - b);
+    for (std::string_view s : shell_words())
+        if (w == s) return true;
+    return false;
+}
+} // namespace
+
 Completion complete(const SessionState& st, std::string_view line, size_t cursor) {
-    Completion r;
     cursor = std::min(cursor, line.size());
+    // In a pipeline, the stage under the cursor: "cat /proc/meminfo | gr" completes "grep".
+    size_t bar = line.substr(0, cursor).rfind('|');
+    if (bar != std::string_view::npos && is_shell_line(line)) {
+        Completion c = complete(st, line.substr(bar + 1), cursor - bar - 1);
+        c.start += bar + 1;
+        return c;
+    }
+    Completion r;
     std::string_view before = line.substr(0, cursor);
 
     // The first word and where the word under the cursor starts (paths include '/' and '.').
@@ -59,7 +81,11 @@ Completion complete(const SessionState& st, std::string_view line, size_t cursor
         first_end++;
     std::string_view first =
         lead == std::string_view::npos ? std::string_view() : before.substr(lead, first_end - lead);
-    bool path_context = first == "cat" && first_end < cursor;
+    // /proc paths: any argument of cat; an argument of a filter that starts with '/'.
+    size_t word = cursor;
+    while (word > 0 && !std::isspace(static_cast<unsigned char>(before[word - 1]))) word--;
+    bool path_context = first_end < cursor && (first == "cat" || (is_filter(first) && word < cursor &&
+                                                                   before[word] == '/'));
 
     size_t start = cursor;
     if (path_context) {

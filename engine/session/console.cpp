@@ -75,7 +75,7 @@ bool looks_like_command(std::string_view line) {
     if (c == '-')
         return i + 1 < line.size() && std::isalpha(static_cast<unsigned char>(line[i + 1]));
     return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '.' || c == '"' ||
-           c == '\'' || c == '_';
+           c == '\'' || c == '_' || (c == '|' && (i + 1 >= line.size() || line[i + 1] != '|'));
 }
 
 } // namespace

@@ -103,6 +103,7 @@ private:
     Result<void> boot();
     void run_c(std::string_view text, uint32_t first_line, std::string_view source, ExecResult& r);
     void run_shell(std::string_view line, ExecResult& r);
+    void run_command(std::string_view line, ExecResult& r); // one command of a pipeline
     void echo_console(std::string& out);
     // Runs a compiled top-level statement as the console's process.
     void run_statement(kc::Step& step, std::string& out);

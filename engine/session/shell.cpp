@@ -1,5 +1,5 @@
 // The console's shell words: cat, dmesg, insmod, rmmod, lsmod, help, reset, history, echo,
-// slabtop, taskset.
+// slabtop, taskset, and pipes into the filters grep, head, tail and wc (filters.h).
 // insmod/rmmod model the parts of kernel/module/main.c a student sees: taint messages, the
 // init function's return value convention, and kmod's error messages.
 #include <cstdio>
@@ -9,6 +9,7 @@
 #include "proc/proc.h"
 #include "session/console.h"
 #include "session/errno_names.h"
+#include "session/filters.h"
 #include "session/session.h"
 #include "slab/slab_query.h"
 
@@ -56,6 +57,9 @@ const char* kHelp =
   history             the commands of this session, with their ids
   reset               reboot the machine
   echo TEXT           print TEXT
+  CMD | grep [-ivcnwxEF] PATTERN, | head/tail [-n N], | wc [-l]
+                      filter a command's output; grep/head/tail/wc also take
+                      /proc files (grep Slab /proc/meminfo)
   help kernelc        what the C dialect supports
 )";
 
@@ -101,7 +105,48 @@ void Session::register_module(const kc::Unit& u, std::string_view source, std::s
     for (const std::string& f : defined) st_.function_module[f] = name;
 }
 
+// A command line: one command, or a pipeline of one command and filters (filters.h). What a
+// stage writes to standard error (and the output of a command that failed) is shown at once;
+// the rest goes down the pipe.
 void Session::run_shell(std::string_view line, ExecResult& r) {
+    std::vector<std::string> stages = split_pipeline(line);
+    std::vector<std::string> first = split_words(stages[0]);
+    if (stages.size() == 1 && (first.empty() || !is_filter(first[0]))) return run_command(line, r);
+    FileReader read = [this](const std::string& path, std::string& text) {
+        return path.rfind("/proc/", 0) == 0 && proc(path, text);
+    };
+    std::string data;
+    bool piped = false;
+    for (size_t i = 0; i < stages.size(); i++) {
+        std::vector<std::string> argv = split_words(stages[i]);
+        if (argv.empty()) {
+            r.output += i > 0 && i + 1 < stages.size() && stages[i].empty()
+                            ? "klab: the console has pipes but no '||' or '&&': one command per line\n"
+                            : "klab: syntax error near unexpected token `|'\n";
+            r.error = true;
+            return;
+        }
+        if (is_filter(argv[0])) {
+            FilterResult f = run_filter(argv, piped ? &data : nullptr, read);
+            r.output += f.err;
+            if (f.status >= 2 || (f.status == 1 && argv[0] != "grep")) r.error = true;
+            data = std::move(f.out);
+        } else if (i == 0) {
+            ExecResult t;
+            run_command(stages[0], t);
+            data = t.error ? std::string() : std::move(t.output);
+            if (t.error) r.output += t.output, r.error = true;
+        } else {
+            r.output += "klab: " + argv[0] + " does not read a pipe; the filters are grep, head, tail and wc\n";
+            r.error = true;
+            return;
+        }
+        piped = true;
+    }
+    r.output += data;
+}
+
+void Session::run_command(std::string_view line, ExecResult& r) {
     std::vector<std::string> argv = split_words(line);
     if (argv.empty()) return;
     const std::string& cmd = argv[0];

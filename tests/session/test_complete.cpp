@@ -99,3 +99,27 @@ TEST_CASE("complete: a cursor in the middle, numbers and empty lines") {
     CHECK(has(e, "cat"));
     CHECK(s.complete("abc", 999).start == 0); // a cursor past the end is clamped
 }
+
+TEST_CASE("complete: in a pipeline, the filters after '|' and /proc paths as their FILE") {
+    Session s = boot();
+    std::string line = "cat /proc/meminfo | gr";
+    Completion c = s.complete(line, line.size());
+    CHECK(c.start == line.size() - 2);
+    CHECK(has(c, "grep"));
+    line = "cat /proc/meminfo | grep Slab | he";
+    c = s.complete(line, line.size());
+    CHECK(has(c, "head"));
+    CHECK(has(c, "help"));
+    // A filter's argument that starts with '/' is a path; its pattern is not.
+    line = "grep Slab /proc/memi";
+    c = s.complete(line, line.size());
+    CHECK(c.start == 10);
+    CHECK(has(c, "/proc/meminfo"));
+    line = "grep kmalloc_";
+    c = s.complete(line, line.size());
+    CHECK(!has(c, "/proc/slabinfo"));
+    // In C, '|' is or: no shell words after it.
+    line = "x = 1 | gr";
+    c = s.complete(line, line.size());
+    CHECK(!has(c, "grep"));
+}
