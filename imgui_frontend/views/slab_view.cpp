@@ -10,17 +10,21 @@
 // Everything comes from engine/slab/slab_query.h (plain values from const Kernel&).
 // Classic SLAB (CONFIG_SLAB): the table gains /proc/slabinfo's tunables (limit, batchcount,
 // shared) and slabdata (active_slabs num_slabs sharedavail) columns, its "cpu" column becomes
-// slabs_full; the detail shows the tunables, the colouring, where the freelist index array lives,
-// each CPU's array_cache and the node's shared array (avail/limit, the object pointers, top
-// first), then the node's slabs_full / slabs_partial / slabs_free in list order, each slab with
-// its colour offset. Objects in an array cache are drawn as "free (array cache)".
+// slabs_full, and every column sorts (slabdata by active slabs, then total, then sharedavail;
+// the tunables are read for every row only when sorting by them, once per resort); the detail
+// shows the tunables, the colouring, where the freelist index array lives, each CPU's
+// array_cache and the node's shared array (avail/limit, the object pointers, top first), then
+// the node's slabs_full / slabs_partial / slabs_free in list order, each slab with its colour
+// offset. Objects in an array cache are drawn as "free (array cache)".
 // SLOB (CONFIG_SLOB): Linux has no /proc/slabinfo, so instead of the table the view lists the
-// free_slob_small / _medium / _large pages with their free units and free blocks.
-// Simplifications: one NUMA node; the SLAB tunables/slabdata columns do not sort and are
-// computed for the visible rows only; at most 128 pages per SLOB list are drawn.
+// free_slob_small / _medium / _large pages with their free units and free blocks; clicking a
+// page points it out in the physical memory map.
+// Simplifications: one NUMA node; at most 128 pages per SLOB list are drawn, and SLOB's full
+// pages (on no list) are only counted.
 #include <imgui.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cinttypes>
@@ -117,11 +121,13 @@ bool object_damaged(const Kernel& k, const kmem_cache& s, const SlabObjectView& 
     return false;
 }
 
+void sort_rows(const Kernel& k, SlabViewState& st);
+
 void rebuild_table(const Session& session, SlabViewState& st) {
     auto t0 = std::chrono::steady_clock::now();
     st.caches = slab_cache_infos(session.kernel());
-    st.resort = true;
-    st.detail_cache = NO_CACHE; // rebuilt when drawn
+    sort_rows(session.kernel(), st); // timed with the rebuild: it may read every SLAB cache's tunables
+    st.detail_cache = NO_CACHE;      // rebuilt when drawn
     st.slabs.clear();
     st.build_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -160,7 +166,14 @@ void rebuild_detail(const Kernel& k, SlabViewState& st, uint32_t cache) {
     }
 }
 
-void sort_rows(SlabViewState& st) {
+// The columns only classic SLAB has (after the common ones), /proc/slabinfo's tunables and slabdata.
+constexpr int kColLimit = 12, kColBatchcount = 13, kColShared = 14, kColSlabdata = 15;
+
+// Orders the table's rows (st.order) by the sort column, after the filter. The SLAB tunables and
+// slabdata are not in SlabCacheInfo: sorting by one of them reads slab_classic_view() of every
+// row here, once per resort (a change of sort column, filter or kernel state), not every frame.
+void sort_rows(const Kernel& k, SlabViewState& st) {
+    const bool classic = slab_allocator(k) == SlabAllocator::slab;
     st.order.clear();
     for (uint32_t i = 0; i < st.caches.size(); ++i) {
         const SlabCacheInfo& c = st.caches[i];
@@ -168,26 +181,47 @@ void sort_rows(SlabViewState& st) {
         if (st.filter[0] && c.name.find(st.filter) == std::string::npos) continue;
         st.order.push_back(i);
     }
-    auto key = [&](const SlabCacheInfo& c) -> uint64_t {
+    using Key = std::array<uint64_t, 3>; // slabdata sorts by active slabs, then total, then sharedavail
+    std::vector<Key> classic_keys;
+    if (classic && st.sort_column >= kColLimit && st.sort_column <= kColSlabdata) {
+        classic_keys.assign(st.caches.size(), Key{});
+        for (uint32_t i : st.order) {
+            SlabClassicView cv = slab_classic_view(k, st.caches[i].id);
+            switch (st.sort_column) {
+            case kColLimit: classic_keys[i] = {cv.limit, 0, 0}; break;
+            case kColBatchcount: classic_keys[i] = {cv.batchcount, 0, 0}; break;
+            case kColShared: classic_keys[i] = {cv.shared, 0, 0}; break;
+            default:
+                classic_keys[i] = {cv.total_slabs - cv.free_slabs, cv.total_slabs,
+                                   cv.has_shared ? cv.shared_array.avail : 0u};
+            }
+        }
+    }
+    auto key = [&](uint32_t idx) -> Key {
+        if (!classic_keys.empty()) return classic_keys[idx];
+        const SlabCacheInfo& c = st.caches[idx];
         switch (st.sort_column) {
-        case 1: return c.num_objs;
-        case 2: return c.active_objs;
-        case 3: return c.num_objs ? c.active_objs * 1000 / c.num_objs : 0;
-        case 4: return c.object_size;
-        case 5: return c.size;
-        case 6: return c.num_slabs;
-        case 7: return c.objects_per_slab;
-        case 8: return c.order;
-        case 9: return c.cpu_slabs + c.cpu_partial_slabs;
-        case 10: return c.node_partial_slabs;
-        case 11: return c.bytes;
-        default: return 0;
+        case 1: return {c.num_objs, 0, 0};
+        case 2: return {c.active_objs, 0, 0};
+        case 3: return {c.num_objs ? c.active_objs * 1000 / c.num_objs : 0, 0, 0};
+        case 4: return {c.object_size, 0, 0};
+        case 5: return {c.size, 0, 0};
+        case 6: return {c.num_slabs, 0, 0};
+        case 7: return {c.objects_per_slab, 0, 0};
+        case 8: return {c.order, 0, 0};
+        case 9: // SLAB: the column is slabs_full (the CPU counts are 0 there)
+            return {classic ? c.full_slabs : c.cpu_slabs + c.cpu_partial_slabs, 0, 0};
+        case 10: return {c.node_partial_slabs, 0, 0};
+        case 11: return {c.bytes, 0, 0};
+        default: return {0, 0, 0};
         }
     };
     std::stable_sort(st.order.begin(), st.order.end(), [&](uint32_t a, uint32_t b) {
-        const SlabCacheInfo &x = st.caches[a], &y = st.caches[b];
-        if (st.sort_column == 0) return st.sort_descending ? x.name > y.name : x.name < y.name;
-        uint64_t kx = key(x), ky = key(y);
+        if (st.sort_column == 0) {
+            const std::string &x = st.caches[a].name, &y = st.caches[b].name;
+            return st.sort_descending ? x > y : x < y;
+        }
+        Key kx = key(a), ky = key(b);
         return st.sort_descending ? kx > ky : kx < ky;
     });
     st.resort = false;
@@ -518,7 +552,7 @@ void draw_detail(ViewContext& c, SlabViewState& st, const SlabCacheInfo& info) {
 // SLOB has no caches of slabs to tabulate: every kmalloc and kmem_cache_alloc carves blocks out
 // of pages on three lists (by request size). Each page: its free units (of 2048 two-byte
 // SLOB_UNITs in a 4 KiB page) and a bar of where its free blocks are.
-void draw_slob(ViewContext& c) {
+void draw_slob(ViewContext& c, SlabViewState& st) {
     const Kernel& k = c.session.kernel();
     ImGui::TextWrapped("SLOB keeps no per-cache slabs, so Linux has no /proc/slabinfo under CONFIG_SLOB "
                        "(slabtop fails). Shown instead: SLOB's three lists of partially free pages.");
@@ -543,9 +577,27 @@ void draw_slob(ViewContext& c) {
                 ImGui::TextDisabled("... %u more pages", n - 128);
                 break;
             }
-            ImGui::Text("0x%" PRIx64 "  pfn 0x%" PRIx32 "  %u/%u units free in %zu block%s", p.address, p.pfn,
-                        p.free_units, kUnits, p.free_blocks.size(), p.free_blocks.size() == 1 ? "" : "s");
+            char head[160];
+            std::snprintf(head, sizeof head, "0x%" PRIx64 "  pfn 0x%" PRIx32 "  %u/%u units free in %zu block%s",
+                          p.address, p.pfn, p.free_units, kUnits, p.free_blocks.size(),
+                          p.free_blocks.size() == 1 ? "" : "s");
+            ImGui::PushID(static_cast<int>(p.id));
+            if (ImGui::Selectable(head, st.selected_slab == p.id)) { // as a slab's header: point the page out
+                st.selected_slab = p.id;
+                PageHighlight h;
+                h.ranges.push_back({p.pfn, 1}); // SLOB takes its heap pages one at a time (order 0)
+                char label[160];
+                std::snprintf(label, sizeof label, "SLOB page on %s at pfn 0x%" PRIx32,
+                              l == SlabList::slob_small    ? "free_slob_small"
+                              : l == SlabList::slob_medium ? "free_slob_medium"
+                                                           : "free_slob_large",
+                              p.pfn);
+                h.label = label;
+                c.requests.highlight = std::move(h);
+            }
+            ImGui::PopID();
             c.widgets.track_last_item(std::string("slab/slob/") + list_key(l) + "/" + std::to_string(drawn - 1));
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("click: show this page in the physical memory map");
             // The page as a bar: used (orange) with its free blocks (blue) at their offsets.
             float w = std::min(ImGui::GetContentRegionAvail().x, ImGui::GetFontSize() * 40);
             float h = ImGui::GetTextLineHeight() * 0.6f;
@@ -587,7 +639,7 @@ void draw_slab_caches(ViewContext& c, SlabViewState& st) {
     if (session.config().allocator != SlabAllocator::slub)
         ImGui::TextDisabled("%s caches", allocator_name(session.config().allocator));
     if (slab_allocator(k) == SlabAllocator::slob) {
-        draw_slob(c);
+        draw_slob(c, st);
         return;
     }
     const bool classic = slab_allocator(k) == SlabAllocator::slab;
@@ -607,7 +659,7 @@ void draw_slab_caches(ViewContext& c, SlabViewState& st) {
     for (uint32_t i = 0; i < st.caches.size(); ++i)
         if (st.caches[i].name == st.selected) have_sel = true, sel_index = i;
     // With a cache selected the table takes what its rows need, at most 40% of the panel.
-    if (st.resort) sort_rows(st);
+    if (st.resort) sort_rows(k, st);
     float avail = ImGui::GetContentRegionAvail().y;
     float row_h = ImGui::GetTextLineHeightWithSpacing() + 2 * ImGui::GetStyle().CellPadding.y;
     float rows_h = (static_cast<float>(st.order.size()) + 1.6f) * row_h + ImGui::GetStyle().ScrollbarSize;
@@ -628,19 +680,26 @@ void draw_slab_caches(ViewContext& c, SlabViewState& st) {
         ImGui::TableSetupColumn("slabs", ImGuiTableColumnFlags_PreferSortDescending);
         ImGui::TableSetupColumn("obj/slab", ImGuiTableColumnFlags_PreferSortDescending);
         ImGui::TableSetupColumn("order", ImGuiTableColumnFlags_PreferSortDescending);
-        // SLAB: slabs_full in the "cpu" column's place (it sorts by cpu_slabs + cpu_partial_slabs,
-        // both 0 there, so it does not sort).
-        ImGui::TableSetupColumn(classic ? "full" : "cpu",
-                                classic ? ImGuiTableColumnFlags_NoSort : ImGuiTableColumnFlags_PreferSortDescending);
+        // SLAB: slabs_full in the "cpu" column's place.
+        ImGui::TableSetupColumn(classic ? "full" : "cpu", ImGuiTableColumnFlags_PreferSortDescending);
         ImGui::TableSetupColumn("partial", ImGuiTableColumnFlags_PreferSortDescending);
         ImGui::TableSetupColumn("size", ImGuiTableColumnFlags_PreferSortDescending);
-        if (classic) { // /proc/slabinfo's "tunables" and "slabdata" groups
-            ImGui::TableSetupColumn("limit", ImGuiTableColumnFlags_NoSort);
-            ImGui::TableSetupColumn("batchcount", ImGuiTableColumnFlags_NoSort);
-            ImGui::TableSetupColumn("shared", ImGuiTableColumnFlags_NoSort);
-            ImGui::TableSetupColumn("slabdata", ImGuiTableColumnFlags_NoSort);
+        if (classic) { // /proc/slabinfo's "tunables" and "slabdata" groups (kColLimit ... kColSlabdata)
+            ImGui::TableSetupColumn("limit", ImGuiTableColumnFlags_PreferSortDescending);
+            ImGui::TableSetupColumn("batchcount", ImGuiTableColumnFlags_PreferSortDescending);
+            ImGui::TableSetupColumn("shared", ImGuiTableColumnFlags_PreferSortDescending);
+            ImGui::TableSetupColumn("slabdata", ImGuiTableColumnFlags_PreferSortDescending);
         }
-        ImGui::TableHeadersRow();
+        // TableHeadersRow(), with each header tracked (tests click them to sort).
+        ImGui::TableNextRow(ImGuiTableRowFlags_Headers);
+        for (int col = 0; col < ImGui::TableGetColumnCount(); ++col) {
+            if (!ImGui::TableSetColumnIndex(col)) continue;
+            const char* name = ImGui::TableGetColumnName(col);
+            ImGui::PushID(col);
+            ImGui::TableHeader(name);
+            ImGui::PopID();
+            c.widgets.track_last_item(std::string("slab/col/") + name);
+        }
         if (ImGuiTableSortSpecs* ss = ImGui::TableGetSortSpecs()) {
             if (ss->SpecsDirty && ss->SpecsCount > 0) {
                 st.sort_column = ss->Specs[0].ColumnIndex;
@@ -649,7 +708,7 @@ void draw_slab_caches(ViewContext& c, SlabViewState& st) {
                 ss->SpecsDirty = false;
             }
         }
-        if (st.resort) sort_rows(st);
+        if (st.resort) sort_rows(k, st);
         ImGuiListClipper clip;
         clip.Begin(static_cast<int>(st.order.size()));
         while (clip.Step()) {

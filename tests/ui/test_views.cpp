@@ -664,3 +664,107 @@ TEST_CASE("slab view under SLOB: no slabinfo table, the three SLOB page lists wi
     CHECK(listed > 0);
     for (const auto& p : pages) CHECK(p.free_units <= 2048);
 }
+
+TEST_CASE("slab view under classic SLAB: a click on a tunables, slabdata or full header sorts every row by it") {
+    HeadlessImGui gui;
+    FakeTextures tex;
+    klab::ui::App app(with_allocator(klab::SlabAllocator::slab));
+    app.set_textures(&tex);
+    open_slab_tab(gui, app);
+    app.submit("void *a[300]; int i; for (i = 0; i < 300; i++) a[i] = kmalloc(3000, GFP_KERNEL);"
+               " for (i = 0; i < 300; i += 2) kfree(a[i]);");
+    settle(gui, app);
+    const klab::ui::SlabViewState& v = app.slab_view();
+    const klab::Kernel& k = app.session().kernel();
+    REQUIRE(v.order.size() > 20);
+    REQUIRE(v.order.size() == v.caches.size()); // no filter: every cache is a row
+    auto limit_of = [&](size_t row) { return klab::slab_classic_view(k, v.caches[v.order[row]].id).limit; };
+    // Default: by objects, so the limits (120 for small objects down to 8 above a page) are mixed.
+    bool mixed = false;
+    for (size_t r = 1; r < v.order.size(); ++r) mixed = mixed || limit_of(r - 1) < limit_of(r);
+    CHECK(mixed);
+
+    // limit: largest first, then smallest first on a second click.
+    auto header = app.widgets().find("slab/col/limit");
+    REQUIRE(header.has_value());
+    gui.click(app, *header);
+    settle(gui, app);
+    CHECK(v.sort_column == 12);
+    CHECK(v.sort_descending);
+    REQUIRE(v.order.size() == v.caches.size());
+    for (size_t r = 1; r < v.order.size(); ++r) CHECK(limit_of(r - 1) >= limit_of(r));
+    CHECK(limit_of(0) > limit_of(v.order.size() - 1)); // the order is not trivial
+    // The top row is drawn with its limit cell.
+    CHECK(app.widgets().find("slab/limit/" + v.caches[v.order[0]].name).has_value());
+    gui.click(app, *app.widgets().find("slab/col/limit"));
+    settle(gui, app);
+    CHECK_FALSE(v.sort_descending);
+    for (size_t r = 1; r < v.order.size(); ++r) CHECK(limit_of(r - 1) <= limit_of(r));
+
+    // The kernel changes while sorted by limit: the new cache is sorted in, not appended.
+    app.submit("c = kmem_cache_create(\"klab_big\", 9000, 0, 0, NULL); kmem_cache_alloc(c, GFP_KERNEL);");
+    settle(gui, app);
+    REQUIRE(v.order.size() == v.caches.size());
+    for (size_t r = 1; r < v.order.size(); ++r) CHECK(limit_of(r - 1) <= limit_of(r));
+
+    // slabdata: by active slabs (then total, then sharedavail), largest first.
+    auto slabdata = app.widgets().find("slab/col/slabdata");
+    REQUIRE(slabdata.has_value());
+    gui.click(app, *slabdata);
+    settle(gui, app);
+    CHECK(v.sort_column == 15);
+    CHECK(v.sort_descending);
+    auto active_slabs = [&](size_t row) {
+        klab::SlabClassicView cv = klab::slab_classic_view(k, v.caches[v.order[row]].id);
+        return cv.total_slabs - cv.free_slabs;
+    };
+    for (size_t r = 1; r < v.order.size(); ++r) CHECK(active_slabs(r - 1) >= active_slabs(r));
+    CHECK(active_slabs(0) > active_slabs(v.order.size() - 1));
+
+    // full (slabs_full, in SLUB's "cpu" column).
+    auto full = app.widgets().find("slab/col/full");
+    REQUIRE(full.has_value());
+    gui.click(app, *full);
+    settle(gui, app);
+    CHECK(v.sort_column == 9);
+    for (size_t r = 1; r < v.order.size(); ++r)
+        CHECK(v.caches[v.order[r - 1]].full_slabs >= v.caches[v.order[r]].full_slabs);
+    CHECK(v.caches[v.order[0]].full_slabs > v.caches[v.order.back()].full_slabs);
+}
+
+TEST_CASE("slab view under SLOB: clicking a page points that page out in the memory map") {
+    HeadlessImGui gui;
+    FakeTextures tex;
+    klab::ui::App app(with_allocator(klab::SlabAllocator::slob));
+    app.set_textures(&tex);
+    open_slab_tab(gui, app);
+    // About 10 KiB of small blocks, half freed: at least three pages on free_slob_small.
+    app.submit("void *a[100]; int i; for (i = 0; i < 100; i++) a[i] = kmalloc(100, GFP_KERNEL);"
+               " for (i = 0; i < 100; i += 2) kfree(a[i]);");
+    settle(gui, app);
+    std::vector<klab::SlobPageView> small;
+    for (const auto& p : klab::slob_pages(app.session().kernel()))
+        if (p.list == klab::SlabList::slob_small) small.push_back(p);
+    REQUIRE(small.size() >= 2);
+    CHECK(app.page_map().highlight().ranges.empty());
+    // Two different pages, one after the other: the map follows the click.
+    for (size_t j : {size_t(1), size_t(0)}) {
+        auto row = app.widgets().find("slab/slob/small/" + std::to_string(j));
+        REQUIRE(row.has_value());
+        REQUIRE(row->y + row->h < ImGui::GetIO().DisplaySize.y); // on screen
+        gui.click(app, *row);
+        settle(gui, app);
+        REQUIRE(app.page_map().highlight().ranges.size() == 1);
+        CHECK(app.page_map().highlight().ranges[0].first == small[j].pfn);
+        CHECK(app.page_map().highlight().ranges[0].second == 1);
+        CHECK(app.page_map().highlight().label.find("free_slob_small") != std::string::npos);
+        CHECK(app.slab_view().selected_slab == small[j].id);
+    }
+    CHECK(small[0].pfn != small[1].pfn);
+    // The map tab offers to clear it.
+    auto map_tab = app.widgets().find("tab/Physical memory");
+    REQUIRE(map_tab.has_value());
+    gui.click(app, *map_tab);
+    settle(gui, app);
+    CHECK(app.widgets().find("pagemap/clear_highlight").has_value());
+}
