@@ -137,7 +137,7 @@ void bad_page(Kernel& k, pfn_t p, const char* reason) {
         printk(k, LogLevel::alert,
                strfmt("BUG: Bad page state in process %s  pfn:%05x", c.comm.c_str(), p));
         dump_page(k, p, reason);
-        printk(k, LogLevel::warning, "Modules linked in:");
+        printk(k, LogLevel::warning, k.modules_line);
         dump_stack(k, {"bad_page", "free_pages_prepare", "__free_pages"});
     }
     add_taint(k, TAINT_BAD_PAGE);

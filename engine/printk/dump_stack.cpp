@@ -48,7 +48,7 @@ void warn_report(Kernel& k, const char* file, int line, const char* func,
     std::snprintf(buf, sizeof buf, "WARNING: CPU: %u PID: %d at %s:%d %s", k.current_cpu,
                   k.cpus[k.current_cpu].pid, file, line, func);
     printk(k, LogLevel::warning, buf);
-    printk(k, LogLevel::warning, "Modules linked in:");
+    printk(k, LogLevel::warning, k.modules_line);
     dump_stack(k, frames);
     printk(k, LogLevel::warning, "---[ end trace 0000000000000000 ]---");
     add_taint(k, TAINT_WARN);

@@ -67,21 +67,21 @@ Result<std::string> proc_read(const Kernel& k, std::string_view path) {
     return make_error("cat: " + std::string(path) + ": No such file or directory");
 }
 
-static Result<int64_t> parse_int(std::string_view text, std::string_view path) {
+static Result<int64_t> parse_int(std::string_view text) {
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
     int64_t v = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
     if (ec != std::errc() || end != text.data() + text.size())
-        return make_error("write error: " + std::string(path) + ": Invalid argument");
+        return make_error("write error: Invalid argument");
     return v;
 }
 
 Result<void> proc_write(Kernel& k, std::string_view path, std::string_view text) {
     if (path == "/proc/sys/vm/min_free_kbytes") {
-        Result<int64_t> v = parse_int(text, path);
+        Result<int64_t> v = parse_int(text);
         if (!v.ok()) return v.error();
         if (v.value() < 0 || v.value() > INT32_MAX)
-            return make_error("write error: " + std::string(path) + ": Invalid argument");
+            return make_error("write error: Invalid argument");
         // The handler keeps the value as the user's choice and recomputes the watermarks.
         k.mm.min_free_kbytes = int32_t(v.value());
         k.mm.user_min_free_kbytes = int32_t(v.value());
@@ -89,10 +89,10 @@ Result<void> proc_write(Kernel& k, std::string_view path, std::string_view text)
         return {};
     }
     if (path == "/proc/sys/vm/watermark_scale_factor") {
-        Result<int64_t> v = parse_int(text, path);
+        Result<int64_t> v = parse_int(text);
         if (!v.ok()) return v.error();
         if (v.value() < 1 || v.value() > 3000) // extra1 = SYSCTL_ONE, extra2 = 3000
-            return make_error("write error: " + std::string(path) + ": Invalid argument");
+            return make_error("write error: Invalid argument");
         k.mm.watermark_scale_factor = int32_t(v.value());
         setup_per_zone_wmarks(k);
         return {};
@@ -102,13 +102,13 @@ Result<void> proc_write(Kernel& k, std::string_view path, std::string_view text)
         std::string t(text);
         while (!t.empty() && t.back() == '\n') t.pop_back();
         int err = slabinfo_write(k, t);
-        if (err == -5) return make_error("write error: " + std::string(path) + ": Input/output error");
-        if (err == -12) return make_error("write error: " + std::string(path) + ": Cannot allocate memory");
-        if (err) return make_error("write error: " + std::string(path) + ": Invalid argument");
+        if (err == -5) return make_error("write error: Input/output error");
+        if (err == -12) return make_error("write error: Cannot allocate memory");
+        if (err) return make_error("write error: Invalid argument");
         return {};
     }
     if (proc_read(k, path).ok())
-        return make_error("write error: " + std::string(path) + ": Permission denied");
+        return make_error(std::string(path) + ": Permission denied");
     return make_error(std::string(path) + ": No such file or directory");
 }
 

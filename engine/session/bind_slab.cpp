@@ -51,8 +51,12 @@ public:
         char buf[48];
         uint64_t text = c_.st.prog.text_base();
         if (addr >= text - kConsoleText && addr < text) {
-            std::snprintf(buf, sizeof buf, "console_stmt+0x%llx",
-                          (unsigned long long)(addr - (text - kConsoleText)));
+            // %pS: symbol+offset/size, the size being the console statement's code.
+            uint32_t size = 0;
+            for (const kc::Frame& fr : c_.th.frames)
+                if (fr.func == kc::kEntryFunc) size = code_size(kc::frame_function(c_.st.prog, c_.th, fr));
+            std::snprintf(buf, sizeof buf, "console_stmt+0x%llx/0x%x",
+                          (unsigned long long)(addr - (text - kConsoleText)), size);
             return buf;
         }
         std::snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)addr);

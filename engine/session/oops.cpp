@@ -17,11 +17,6 @@ namespace {
 
 constexpr size_t kMaxTraceFrames = 48; // a runaway recursion would print thousands
 
-// Fake machine-code geometry: 4 bytes per VM instruction, functions 16-byte aligned.
-uint32_t code_size(const kc::Function& f) {
-    return (static_cast<uint32_t>(f.code.size()) * 4 + 15) & ~15u;
-}
-
 std::string frame_symbol(const SessionState& st, const kc::Thread& th, const kc::Frame& fr) {
     const kc::Function& f = kc::frame_function(st.prog, th, fr);
     char buf[64];
@@ -225,6 +220,10 @@ std::string soft_lockup(SessionState& st, const kc::Thread& th, const RunContext
 }
 
 } // namespace
+
+uint32_t code_size(const kc::Function& f) {
+    return ((static_cast<uint32_t>(f.code.size()) + 1) * 4 + 15) & ~15u; // + the final ret
+}
 
 std::string symbolize(const SessionState& st, uint64_t addr, bool with_offset) {
     uint32_t idx;

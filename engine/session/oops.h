@@ -30,6 +30,9 @@
 namespace klab {
 
 // "my_mod_init+0x1c/0x80 [my_mod]" (or without offset), "" if addr is not KernelC text.
+// Fake machine-code geometry: 4 bytes per VM instruction and a final ret, 16-byte aligned
+// (so a return address after the last call still lies inside the function).
+uint32_t code_size(const kc::Function& f);
 std::string symbolize(const SessionState& st, uint64_t addr, bool with_offset);
 
 // How a statement came to run: the comm of the process, the kernel functions below the

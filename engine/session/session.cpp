@@ -10,8 +10,6 @@
 namespace klab {
 
 namespace {
-constexpr int32_t kConsolePid = 1000;
-const char* kConsoleComm = "klab-sh";
 
 // Work items the model queues (vfree from interrupt context) run when the console's
 // statement is done and the CPU is back in task context; Linux runs them from a kworker soon
@@ -69,6 +67,7 @@ ExecResult Session::exec(std::string_view text, std::string_view source, uint32_
     r.id = static_cast<uint32_t>(log_.size() + 1);
     st_.kernel.trace.cmd_id = r.id;
     for (const InputPiece& p : split_input(text)) {
+        st_.kernel.modules_line = modules_linked_in(st_, RunContext{}); // for WARNs of commands
         if (p.shell)
             run_shell(p.text, r);
         else
@@ -113,6 +112,7 @@ void Session::run_statement(kc::Step& step, std::string& out) {
 
 bool Session::run_thread(kc::Thread& th, KernelHost& host, bool task_exits, RunContext& ctx,
                          std::string& out, const std::function<void()>& on_done) {
+    st_.kernel.modules_line = modules_linked_in(st_, ctx);
     kc::run(st_.prog, th, host, opt_.budget);
     host.account(th);
     run_deferred_work(st_.kernel);

@@ -207,9 +207,15 @@ void Session::cmd_echo(const std::vector<std::string>& argv, ExecResult& r) {
         return;
     }
     if (target.rfind("/proc/", 0) == 0) {
+        // echo is a builtin: the shell itself writes (and is the task a WARN names).
+        CpuContext& cpu = st_.kernel.cpus[st_.kernel.current_cpu];
+        cpu.comm = kConsoleComm;
+        cpu.pid = kConsolePid;
         auto w = proc_write(st_.kernel, target, text + "\n");
         if (!w.ok()) {
-            r.output += "echo: " + w.error().message + "\n";
+            // As bash says it: a failed write(2) names the builtin, a failed open the file.
+            const std::string& m = w.error().message;
+            r.output += (m.rfind("write error:", 0) == 0 ? "bash: echo: " : "bash: ") + m + "\n";
             r.error = true;
         }
         return;

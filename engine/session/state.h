@@ -13,6 +13,10 @@
 
 namespace klab {
 
+// The console's shell: the task its commands and statements run as.
+inline constexpr int32_t kConsolePid = 1000;
+inline constexpr const char* kConsoleComm = "klab-sh";
+
 // A module as insmod/rmmod see it (models the parts of kernel/module/ the console shows).
 struct Module {
     std::string name;

@@ -21,7 +21,6 @@ namespace klab {
 
 namespace {
 
-constexpr int32_t kShellPid = 1000;
 
 // "0-2,5" (cpulist_parse) -> mask; false on a syntax error.
 bool parse_cpu_list(const std::string& s, uint64_t& mask) {
@@ -138,7 +137,7 @@ void Session::cmd_taskset(const std::vector<std::string>& argv, ExecResult& r) {
             return;
         }
         const std::string& pid = args.back();
-        if (pid != "$$" && pid != std::to_string(kShellPid)) {
+        if (pid != "$$" && pid != std::to_string(kConsolePid)) {
             bool numeric = !pid.empty();
             for (char ch : pid) numeric = numeric && std::isdigit(static_cast<unsigned char>(ch));
             r.output += numeric ? "taskset: failed to get pid " + pid + "'s affinity: No such process\n"
@@ -162,7 +161,7 @@ void Session::cmd_taskset(const std::vector<std::string>& argv, ExecResult& r) {
         set = args[0];
     }
     uint64_t current = st_.shell_affinity & online;
-    const std::string pid_s = std::to_string(kShellPid);
+    const std::string pid_s = std::to_string(kConsolePid);
     auto show = [&](uint64_t mask, bool is_new) {
         r.output += "pid " + pid_s + "'s " + (is_new ? "new" : "current") + " affinity " +
                     (list ? "list: " + cpu_list(mask) : "mask: " + cpu_mask_hex(mask)) + "\n";
@@ -194,7 +193,7 @@ void Session::cmd_taskset(const std::vector<std::string>& argv, ExecResult& r) {
                           "taskset: pid %d cannot leave CPU%u: preempt_count 0x%x, irqs %s%s; "
                           "end the atomic section first (preempt_enable(), local_irq_enable(), "
                           "kunmap_local())\n",
-                          kShellPid, from, c.preempt_count, c.irqs_disabled ? "disabled" : "enabled",
+                          kConsolePid, from, c.preempt_count, c.irqs_disabled ? "disabled" : "enabled",
                           kmap_held ? ", kmap_local mappings held (migration disabled)" : "");
             r.output += buf;
             r.error = true;
@@ -208,7 +207,7 @@ void Session::cmd_taskset(const std::vector<std::string>& argv, ExecResult& r) {
         k.cpus[from].comm = "swapper/" + std::to_string(from);
         k.cpus[from].pid = 0;
         k.cpus[to].comm = "klab-sh";
-        k.cpus[to].pid = kShellPid;
+        k.cpus[to].pid = kConsolePid;
         k.current_cpu = to;
     }
 }

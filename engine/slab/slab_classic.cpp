@@ -29,6 +29,7 @@
 
 #include "lib/text.h"
 #include "mm/page_alloc.h"
+#include "mm/percpu.h"
 #include "printk/dump_stack.h"
 #include "slab/slub_internal.h"
 
@@ -443,6 +444,19 @@ bool init_cache_node(Kernel& k, uint32_t cache, SlabCtx& cx) {
 int do_tune_cpucache(Kernel& k, uint32_t cache, uint32_t limit, uint32_t batch, uint32_t shared,
                      SlabCtx& cx) {
     SlabModel& m = slabm(k);
+    // alloc_kmem_cache_cpus(): each CPU's array (a 16-byte header, then a pointer per entry)
+    // comes from __alloc_percpu(), which refuses more than PCPU_MIN_UNIT_SIZE with its WARN. The
+    // model keeps the arrays outside the per-CPU allocator, but asks it about such a size, so a
+    // limit above 4094 (x86_64) or 8188 (i386) fails as in 6.1.
+    const uint64_t bytes = 16 + uint64_t(ptr_bytes(k)) * limit;
+    if (bytes > PCPU_MIN_UNIT_SIZE) {
+        k.dump_stack_callers = {"do_tune_cpucache", "slabinfo_write", "proc_reg_write", "vfs_write",
+                                "ksys_write", "do_syscall_64", "entry_SYSCALL_64_after_hwframe"};
+        uint64_t p = __alloc_percpu(k, bytes, ptr_bytes(k)); // refused: the WARN, then 0
+        k.dump_stack_callers.clear();
+        if (p) free_percpu(k, p);
+        return -12;
+    }
     std::vector<array_cache> prev = std::move(m.caches[cache].cpu_cache);
     {
         kmem_cache& s = m.caches[cache];

@@ -727,15 +727,27 @@ uint64_t kmem_cache_create(Kernel& k, const std::string& name, uint32_t size, ui
                                      ") integrity check failed");
         err = -22;
     }
-    // SLAB_FLAGS_PERMITTED (mm/slab.h): SLAB_CORE_FLAGS | SLAB_DEBUG_FLAGS | SLUB's extras.
-    const slab_flags_t permitted =
-        SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_PANIC |
-        SLAB_TYPESAFE_BY_RCU | SLAB_DEBUG_OBJECTS | SLAB_NOLEAKTRACE | SLAB_RECLAIM_ACCOUNT |
-        SLAB_ACCOUNT | SLAB_NO_USER_FLAGS | SLAB_DEBUG_FLAGS | SLAB_MEM_SPREAD | SLAB_FAILSLAB;
+    // SLAB_FLAGS_PERMITTED (mm/slab.h): anything else is refused with -EINVAL.
+    const slab_flags_t core = SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_PANIC |
+                              SLAB_TYPESAFE_BY_RCU | SLAB_DEBUG_OBJECTS; // SLAB_CORE_FLAGS
+    const slab_flags_t permitted = core | SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | SLAB_TRACE |
+                                   SLAB_CONSISTENCY_CHECKS | SLAB_MEM_SPREAD | SLAB_NOLEAKTRACE |
+                                   SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT | SLAB_NO_USER_FLAGS;
     if (!err && (flags & ~permitted)) err = -22;
     uint32_t id = NO_CACHE;
     if (!err) {
-        flags &= permitted;
+        // CACHE_CREATE_MASK: what the built allocator keeps of them, silently. SLUB is built with
+        // SLUB_DEBUG (the debug flags stay); classic SLAB without DEBUG_SLAB drops SLAB_RED_ZONE,
+        // SLAB_POISON and SLAB_STORE_USER (so such a cache can still merge); SLOB keeps little.
+        slab_flags_t create_mask = core;
+        if (m.allocator == SlabAllocator::slub)
+            create_mask |= SLAB_DEBUG_FLAGS | SLAB_NOLEAKTRACE | SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT |
+                           SLAB_NO_USER_FLAGS;
+        else if (m.allocator == SlabAllocator::slab)
+            create_mask |= SLAB_MEM_SPREAD | SLAB_NOLEAKTRACE | SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT;
+        else
+            create_mask |= SLAB_NOLEAKTRACE;
+        flags &= create_mask;
         uint32_t alias = find_mergeable(k, size, align, flags, name, ctor);
         if (alias != NO_CACHE) {
             // __kmem_cache_alias()

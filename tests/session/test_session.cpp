@@ -199,6 +199,31 @@ TEST_CASE("cat /proc files of the model, and echo into a vm sysctl") {
     CHECK(s.exec("echo x > /dev/wait1").error);
     CHECK(s.exec("echo hi there").output == "hi there\n");
     CHECK(contains(s.exec("cat /proc/version").output, "Linux version 6.1.0-klab"));
+    // Failed writes as bash reports them: the write(2) error for the builtin, the open error
+    // for a file that cannot be written.
+    ExecResult r = s.exec("echo x > /proc/sys/vm/min_free_kbytes");
+    CHECK(r.error);
+    CHECK(r.output == "bash: echo: write error: Invalid argument\n");
+    CHECK(s.exec("echo 1 > /proc/meminfo").output == "bash: /proc/meminfo: Permission denied\n");
+    CHECK(s.exec("echo kmalloc-64 1 1 1 > /proc/slabinfo").output ==
+          "bash: echo: write error: Input/output error\n"); // SLUB has no tunables
+}
+
+TEST_CASE("a WARN names the module being loaded in Modules linked in, and the shell as the task") {
+    MachineConfig c = MachineConfig::preset(Arch::x86_64);
+    c.allocator = SlabAllocator::slab;
+    Session s = klab::test::boot_session(c);
+    s.exec("echo \"kmalloc-128 5000 1 0\" > /proc/slabinfo");
+    std::string log = s.dmesg();
+    CHECK(contains(log, "WARNING: CPU: 0 PID: 1000 at mm/percpu.c:1758 pcpu_alloc"));
+    CHECK(contains(log, "Comm: klab-sh "));
+    CHECK(contains(log, "Modules linked in:\n"));
+    s.exec("int big_init(void) { kmalloc(8 << 20, GFP_KERNEL); return 0; }\nmodule_init(big_init);\nMODULE_LICENSE(\"GPL\");");
+    s.exec("insmod big");
+    CHECK(contains(s.dmesg(), "Modules linked in: big(O+)\n"));
+    s.exec("echo \"kmalloc-128 5000 1 0\" > /proc/slabinfo"); // loaded now: no '+'
+    std::string last = s.dmesg().substr(s.dmesg().rfind("illegal size"));
+    CHECK(contains(last, "Modules linked in: big(O)\n"));
 }
 
 TEST_CASE("the no_hash_pointers boot option makes %p print raw addresses") {

@@ -322,10 +322,49 @@ TEST_CASE("SLAB slabinfo_write() validation and errors as 6.1") {
     CHECK(cache_named(k, "kmalloc-64").node.shared.limit == 5);
     Result<void> bad = proc_write(k, "/proc/slabinfo", "nosuch 1 1 1\n");
     REQUIRE_FALSE(bad.ok());
-    CHECK(bad.error().message == "write error: /proc/slabinfo: Invalid argument");
+    CHECK(bad.error().message == "write error: Invalid argument");
     Kernel slub = boot_slab();
     CHECK(slabinfo_write(slub, "kmalloc-64 10 5 1") == -5);
     CHECK_SLAB(k);
+}
+
+TEST_CASE("SLAB tunables: a limit whose per-CPU array is over 32 KiB is refused by the per-CPU allocator") {
+    for (Arch a : {Arch::x86_64, Arch::i386}) {
+        Kernel k = boot_classic(a);
+        // 16 + pointer * limit bytes per CPU: 4094 (x86_64) or 8188 (i386) entries fit in 32 KiB.
+        uint32_t most = a == Arch::x86_64 ? 4094 : 8188;
+        CHECK(slabinfo_write(k, "kmalloc-128 " + std::to_string(most) + " 1 0") == 0);
+        CHECK(cache_named(k, "kmalloc-128").limit == most);
+        CHECK_FALSE(contains(k.log.dmesg(), "percpu allocation"));
+        CHECK(slabinfo_write(k, "kmalloc-128 " + std::to_string(most + 1) + " 1 0") == -12);
+        CHECK(cache_named(k, "kmalloc-128").limit == most); // unchanged
+        std::string size = std::to_string(16 + (a == Arch::x86_64 ? 8 : 4) * (most + 1));
+        CHECK(contains(k.log.dmesg(), "illegal size (" + size + ") or align (" +
+                                           (a == Arch::x86_64 ? "8" : "4") + ") for percpu allocation"));
+        CHECK(contains(k.log.dmesg(), "WARNING: CPU: 0 PID: 1000 at mm/percpu.c:1758 pcpu_alloc"));
+        Result<void> w = proc_write(k, "/proc/slabinfo", "kmalloc-128 100000 1 0\n");
+        REQUIRE_FALSE(w.ok());
+        CHECK(w.error().message == "write error: Cannot allocate memory");
+        CHECK_SLAB(k);
+    }
+}
+
+TEST_CASE("SLAB without DEBUG_SLAB drops the debug flags at creation, so such a cache merges") {
+    Kernel k = boot_classic();
+    SlabCtx cx;
+    uint64_t plain = kmem_cache_create(k, "plain64", 64, 0, SLAB_ACCOUNT, 0, cx);
+    uint64_t poisoned = kmem_cache_create(k, "poison64", 64, 0, SLAB_ACCOUNT | SLAB_POISON | SLAB_RED_ZONE, 0, cx);
+    REQUIRE(plain);
+    CHECK(poisoned == plain);
+    CHECK((k.slab.caches[cache_by_address(k, plain)].flags & (SLAB_POISON | SLAB_RED_ZONE)) == 0);
+    // Flags no allocator accepts are refused (SLAB_FLAGS_PERMITTED).
+    CHECK(kmem_cache_create(k, "failslab", 64, 0, SLAB_FAILSLAB, 0, cx) == 0);
+    // SLUB keeps them (built with SLUB_DEBUG): such a cache never merges.
+    Kernel u = boot_slab();
+    uint64_t up = kmem_cache_create(u, "plain64", 64, 0, SLAB_ACCOUNT, 0, cx);
+    uint64_t uq = kmem_cache_create(u, "poison64", 64, 0, SLAB_ACCOUNT | SLAB_POISON, 0, cx);
+    CHECK(up != uq);
+    CHECK((u.slab.caches[cache_by_address(u, uq)].flags & SLAB_POISON) != 0);
 }
 
 TEST_CASE("SLAB double frees: the hardened WARN for the top of the array, DEBUG_SLAB's BUG otherwise") {
