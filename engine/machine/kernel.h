@@ -90,6 +90,9 @@ struct Kernel {
     // Frames dump_stack() prints below its own: set by a subsystem around a report so the
     // call trace names the KernelC caller (empty otherwise).
     std::vector<std::string> dump_stack_callers;
+    // The kernel frames below the KernelC code of the running task (do_one_initcall ... for
+    // insmod): the session sets them while a thread runs; task-context traces end with them.
+    std::vector<std::string> task_frames;
     // The "Modules linked in:" line of WARN and BUG reports: the session keeps it current
     // (loaded modules, "name(O+)" while one is loading); nothing after the colon without one.
     std::string modules_line = "Modules linked in:";

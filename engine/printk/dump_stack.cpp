@@ -2,6 +2,7 @@
 #include "printk/dump_stack.h"
 
 #include <cstdio>
+#include <vector>
 
 #include "machine/kernel.h"
 
@@ -23,20 +24,37 @@ std::string print_tainted(uint32_t mask) {
     return s;
 }
 
-void dump_stack(Kernel& k, std::initializer_list<const char*> frames) {
+namespace {
+
+void cpu_info(Kernel& k) {
     const CpuContext& c = k.cpus[k.current_cpu];
     char buf[200];
-    std::snprintf(buf, sizeof buf, "CPU: %u PID: %d Comm: %.20s %s %s %s", k.current_cpu, c.pid,
+    std::snprintf(buf, sizeof buf, "CPU: %u PID: %d Comm: %.15s %s %s %s", k.current_cpu, c.pid,
                   c.comm.c_str(), print_tainted(k.tainted).c_str(), kUtsRelease, kUtsVersion);
     printk(k, LogLevel::warning, buf);
     printk(k, LogLevel::warning, std::string("Hardware name: ") + k.hardware_name());
+}
+
+// "Call Trace:", then the frames in their context's tags: the given ones, the KernelC caller's,
+// and the kernel path of the task that ran it.
+void call_trace(Kernel& k, const std::vector<const char*>& frames) {
     printk(k, LogLevel::warning, "Call Trace:");
-    bool irq = in_hardirq(c.preempt_count);
+    bool irq = in_hardirq(k.cpus[k.current_cpu].preempt_count);
     printk(k, LogLevel::warning, irq ? " <IRQ>" : " <TASK>");
-    printk(k, LogLevel::warning, " dump_stack_lvl");
     for (const char* f : frames) printk(k, LogLevel::warning, std::string(" ") + f);
     for (const std::string& f : k.dump_stack_callers) printk(k, LogLevel::warning, " " + f);
+    if (!irq)
+        for (const std::string& f : k.task_frames) printk(k, LogLevel::warning, " " + f);
     printk(k, LogLevel::warning, irq ? " </IRQ>" : " </TASK>");
+}
+
+} // namespace
+
+void dump_stack(Kernel& k, std::initializer_list<const char*> frames) {
+    cpu_info(k);
+    std::vector<const char*> all{"dump_stack_lvl"};
+    all.insert(all.end(), frames.begin(), frames.end());
+    call_trace(k, all);
 }
 
 void warn_report(Kernel& k, const char* file, int line, const char* func,
@@ -49,7 +67,13 @@ void warn_report(Kernel& k, const char* file, int line, const char* func,
                   k.cpus[k.current_cpu].pid, file, line, func);
     printk(k, LogLevel::warning, buf);
     printk(k, LogLevel::warning, k.modules_line);
-    dump_stack(k, frames);
+    // x86 WARN() traps (ud2) and __warn() prints the trap's registers with show_regs(): the
+    // WARN's function as RIP (EIP on i386), then the trace of its callers; no dump_stack_lvl.
+    cpu_info(k);
+    printk(k, LogLevel::warning, std::string(k.config.arch == Arch::x86_64 ? "RIP: 0010:" : "EIP: ") + func);
+    std::vector<const char*> callers(frames.begin(), frames.end());
+    if (!callers.empty() && std::string(callers.front()) == func) callers.erase(callers.begin());
+    call_trace(k, callers);
     printk(k, LogLevel::warning, "---[ end trace 0000000000000000 ]---");
     add_taint(k, TAINT_WARN);
 }

@@ -113,7 +113,9 @@ void Session::run_statement(kc::Step& step, std::string& out) {
 bool Session::run_thread(kc::Thread& th, KernelHost& host, bool task_exits, RunContext& ctx,
                          std::string& out, const std::function<void()>& on_done) {
     st_.kernel.modules_line = modules_linked_in(st_, ctx);
+    st_.kernel.task_frames = ctx.kernel_frames;
     kc::run(st_.prog, th, host, opt_.budget);
+    st_.kernel.task_frames.clear();
     host.account(th);
     run_deferred_work(st_.kernel);
     if (th.exit == kc::Exit::Done) {

@@ -221,6 +221,14 @@ TEST_CASE("a WARN names the module being loaded in Modules linked in, and the sh
     s.exec("int big_init(void) { kmalloc(8 << 20, GFP_KERNEL); return 0; }\nmodule_init(big_init);\nMODULE_LICENSE(\"GPL\");");
     s.exec("insmod big");
     CHECK(contains(s.dmesg(), "Modules linked in: big(O+)\n"));
+    // 6.1 x86: the WARN's function is the RIP, its callers follow, down to insmod's syscall.
+    std::string warn = s.dmesg().substr(s.dmesg().rfind("WARNING:"));
+    CHECK(contains(warn, "RIP: 0010:__alloc_pages\n"));
+    CHECK_FALSE(contains(warn, "dump_stack_lvl"));
+    CHECK(contains(warn, " big_init+0x"));
+    CHECK(contains(warn, " [big]\n"));
+    CHECK(warn.find(" do_one_initcall\n") > warn.find(" big_init+0x"));
+    CHECK(contains(warn, " entry_SYSCALL_64_after_hwframe\n"));
     s.exec("echo \"kmalloc-128 5000 1 0\" > /proc/slabinfo"); // loaded now: no '+'
     std::string last = s.dmesg().substr(s.dmesg().rfind("illegal size"));
     CHECK(contains(last, "Modules linked in: big(O)\n"));
