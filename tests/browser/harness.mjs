@@ -64,12 +64,14 @@ export async function waitFrames(page, n = 3) {
 // A real click (move, press, release in separate frames: ImGui samples the button once per
 // frame) at the centre of a named widget. Waits for the widget to be drawn first: right after a
 // reload or a lesson start the panel may not have drawn its first frame yet.
-export async function clickWidget(page, id, timeoutMs = 10000) {
+// settle: frames to wait once it is drawn (a popup sizes and centres itself in its first frames).
+export async function clickWidget(page, id, { timeoutMs = 10000, settle = 0 } = {}) {
   try {
     await page.waitForFunction((w) => !!window.klab.widgetRect(w), id, { timeout: timeoutMs });
   } catch {
     throw new Error(`no widget ${id} drawn within ${timeoutMs} ms`);
   }
+  if (settle) await waitFrames(page, settle);
   const r = await page.evaluate((w) => window.klab.widgetRect(w), id);
   await page.mouse.move(r.x + r.w / 2, r.y + r.h / 2);
   await waitFrames(page, 2);

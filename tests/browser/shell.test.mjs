@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  serveBundle, launch, waitForLab, waitFrames, screenshot, nonBackgroundFraction, repoRoot,
+  serveBundle, launch, waitForLab, waitFrames, screenshot, nonBackgroundFraction, repoRoot, clickWidget,
 } from './harness.mjs';
 
 let served;
@@ -46,17 +46,7 @@ test('the lab boots, draws its first frame and answers through Embind', async ()
 });
 
 // Clicks "Reboot" in the "Reboot the model?" confirmation.
-async function clickConfirm(page) {
-  await page.waitForFunction(() => window.klab.widgetRect('confirm/reboot') !== null, null, { timeout: 5000 });
-  await waitFrames(page, 2); // the dialog sizes and centres itself in its first frames
-  const r = await page.evaluate(() => window.klab.widgetRect('confirm/reboot'));
-  await page.mouse.move(r.x + r.w / 2, r.y + r.h / 2);
-  await waitFrames(page, 1);
-  await page.mouse.down();
-  await waitFrames(page, 1);
-  await page.mouse.up();
-  await waitFrames(page, 2);
-}
+const clickConfirm = (page) => clickWidget(page, 'confirm/reboot', { settle: 2 });
 
 test('clicking an ImGui button reboots the machine with another preset', async () => {
   const { page, logs, close } = await launch();
