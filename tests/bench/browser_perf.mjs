@@ -5,7 +5,7 @@
 //     for a second first, as a student's browser is when they follow a link), and on reload;
 //   - transfer size of the bundle (gzip, as served);
 //   - time per frame, measured in the page with all views open on a 4 GiB x86_64 machine during
-//     100,000 page allocations and frees: `ui` is the CPU time of the view code and ImGui building
+//     100,000 kmalloc + 100,000 kfree, then during 100,000 page allocations and frees: `ui` is the CPU time of the view code and ImGui building
 //     its draw lists; `gl` is the GL submission, which on SwiftShader (software WebGL, no GPU on
 //     test machines) mostly waits for the previous frame's rasterization.
 // Usage: node tests/bench/browser_perf.mjs [--runs 5]   (needs build/wasm/dist; deploy/lab build)
@@ -82,39 +82,57 @@ try {
     console.log(`    ${median(v).toFixed(0).padStart(6)}  ${k}`);
   console.log(`load average after: ${load()}`);
 
-  // Frame time during 100,000 page operations on a 4 GiB machine, all views open.
+  // Frame time on a 4 GiB machine, all views open (the default layout), during 100 commands,
+  // one per frame: 100,000 kmalloc + 100,000 kfree (sizes 8 B .. 4 KiB, every kmalloc cache),
+  // then 100,000 page operations (orders 0..3).
+  const workloads = {
+    'kmalloc/kfree': {
+      setup: 'void *obj[1000]; int i;',
+      ops: 2000,
+      command: (c) => `for (i = 0; i < 1000; i++) obj[i] = kmalloc(8 << ((i + ${c}) % 10), GFP_KERNEL);`
+        + ' for (i = 0; i < 1000; i++) kfree(obj[i]);',
+    },
+    'page alloc/free': {
+      setup: 'unsigned long pg[256]; int i; int j;',
+      ops: 1000,
+      command: (c) => `for (j = 0; j < 2; j++) { for (i = 0; i < 250; i++) pg[i] = __get_free_pages(GFP_KERNEL, (i + ${c}) % 4);`
+        + ` for (i = 0; i < 250; i++) free_pages(pg[i], (i + ${c}) % 4); }`,
+    },
+  };
   const { page, close } = await launch();
   try {
     await page.goto(url);
     if (await waitForLab(page) !== 'ready') throw new Error('the lab did not start');
-    const r = await page.evaluate(async () => {
-      const k = window.klab;
-      const b = k.boot({ preset: 'x86_64', mem: '4G' });
-      if (!b.ok) throw new Error(b.error);
-      const nextFrame = () => new Promise((res) => requestAnimationFrame(() => res()));
-      await nextFrame(); await nextFrame();
-      k.takeFrameTimes();
-      k.exec('unsigned long pg[256]; int i; int j;');
-      // 100 commands of 500 allocations + 500 frees (mixed orders 0..3), one per frame.
-      let ops = 0;
-      const t0 = performance.now();
-      for (let c = 0; c < 100; c++) {
-        k.exec(`for (j = 0; j < 2; j++) { for (i = 0; i < 250; i++) pg[i] = __get_free_pages(GFP_KERNEL, (i + ${c}) % 4);`
-             + ` for (i = 0; i < 250; i++) free_pages(pg[i], (i + ${c}) % 4); }`);
-        ops += 1000;
-        await nextFrame();
-      }
-      const wall = performance.now() - t0;
-      const times = k.takeFrameTimes();
-      return { ops, wall, times, stats: k.pageMapStats(), pages: k.machine().pages, err: k.commands().filter((x) => x.error).length };
-    });
-    if (r.err) throw new Error(`${r.err} commands failed`);
-    const line = (t) => `median ${median(t).toFixed(2)} ms, p95 ${pct(t, 0.95).toFixed(2)} ms, max ${Math.max(...t).toFixed(2)} ms`;
-    console.log(`frames during ${r.ops} page ops on ${r.pages} page frames: ${r.times.ui.length} frames, wall ${ms(r.wall)}`);
-    console.log(`  ui (views + ImGui): ${line(r.times.ui)}`);
-    console.log(`  gl (submission, SwiftShader waits): ${line(r.times.gl)}`);
-    console.log(`  memory map: ${r.stats.fullRebuilds} full rebuilds, ${r.stats.rowsRecoloured} rows recoloured, `
-      + `${(r.stats.texelsUploaded / 1e6).toFixed(1)} M texels uploaded`);
+    for (const [name, w] of Object.entries(workloads)) {
+      const commands = Array.from({ length: 100 }, (_, c) => w.command(c));
+      const r = await page.evaluate(async ({ setup, commands, opsPer }) => {
+        const k = window.klab;
+        const b = k.boot({ preset: 'x86_64', mem: '4G' });
+        if (!b.ok) throw new Error(b.error);
+        const nextFrame = () => new Promise((res) => requestAnimationFrame(() => res()));
+        await nextFrame(); await nextFrame();
+        k.exec(setup);
+        k.takeFrameTimes();
+        let ops = 0;
+        const t0 = performance.now();
+        for (const cmd of commands) {
+          k.exec(cmd);
+          ops += opsPer;
+          await nextFrame();
+        }
+        const wall = performance.now() - t0;
+        const times = k.takeFrameTimes();
+        return { ops, wall, times, stats: k.pageMapStats(), pages: k.machine().pages,
+          err: k.commands().filter((x) => x.error).map((x) => x.output.slice(0, 200)) };
+      }, { setup: w.setup, commands, opsPer: w.ops });
+      if (r.err.length) throw new Error(`${name}: ${r.err.length} commands failed: ${r.err[0]}`);
+      const line = (t) => `median ${median(t).toFixed(2)} ms, p95 ${pct(t, 0.95).toFixed(2)} ms, max ${Math.max(...t).toFixed(2)} ms`;
+      console.log(`frames during ${r.ops} ${name} operations on ${r.pages} page frames: ${r.times.ui.length} frames, wall ${ms(r.wall)}`);
+      console.log(`  ui (views + ImGui): ${line(r.times.ui)}`);
+      console.log(`  gl (submission, SwiftShader waits): ${line(r.times.gl)}`);
+      console.log(`  memory map: ${r.stats.fullRebuilds} full rebuilds, ${r.stats.rowsRecoloured} rows recoloured, `
+        + `${(r.stats.texelsUploaded / 1e6).toFixed(1)} M texels uploaded`);
+    }
   } finally {
     await close();
   }
