@@ -50,6 +50,11 @@ void call_trace(Kernel& k, const std::vector<const char*>& frames) {
 
 } // namespace
 
+std::vector<std::string> syscall_entry_frames(const Kernel& k) {
+    if (k.config.arch == Arch::x86_64) return {"do_syscall_64", "entry_SYSCALL_64_after_hwframe"};
+    return {"__do_fast_syscall_32", "do_fast_syscall_32", "do_SYSENTER_32", "entry_SYSENTER_32"};
+}
+
 void dump_stack(Kernel& k, std::initializer_list<const char*> frames) {
     cpu_info(k);
     std::vector<const char*> all{"dump_stack_lvl"};

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "printk/printk.h"
 
@@ -40,6 +41,10 @@ void dump_stack(Kernel& k, std::initializer_list<const char*> frames);
 void warn_report(Kernel& k, const char* file, int line, const char* func,
                  std::initializer_list<const char*> frames, const std::string& msg = {},
                  LogLevel msg_level = LogLevel::warning);
+
+// The bottom of a system call's call trace, below its handler: x86_64's syscall entry, or the
+// SYSENTER path of a 32-bit kernel.
+std::vector<std::string> syscall_entry_frames(const Kernel& k);
 
 inline constexpr const char* kUtsRelease = "6.1.0-klab";
 inline constexpr const char* kUtsVersion = "#1";

@@ -314,9 +314,8 @@ void Session::cmd_insmod(const std::vector<std::string>& argv, ExecResult& r) {
     }
     RunContext ctx;
     ctx.loading_module = name;
-    ctx.kernel_frames = {"do_one_initcall", "do_init_module",
-                         "load_module",     "__do_sys_finit_module",
-                         "do_syscall_64",   "entry_SYSCALL_64_after_hwframe"};
+    ctx.kernel_frames = {"do_one_initcall", "do_init_module", "load_module", "__do_sys_finit_module"};
+    for (std::string& f : syscall_entry_frames(k)) ctx.kernel_frames.push_back(std::move(f));
     int64_t ret = 0;
     if (!run_module_function(m.init, "insmod", ctx, ret, r.output)) return; // killed in init
     if (ret < 0) {
@@ -352,8 +351,8 @@ void Session::cmd_rmmod(const std::vector<std::string>& argv, ExecResult& r) {
     }
     RunContext ctx;
     ctx.unloading_module = name;
-    ctx.kernel_frames = {"__do_sys_delete_module", "do_syscall_64",
-                         "entry_SYSCALL_64_after_hwframe"};
+    ctx.kernel_frames = syscall_entry_frames(st_.kernel);
+    ctx.kernel_frames.insert(ctx.kernel_frames.begin(), "__do_sys_delete_module");
     int64_t ret = 0;
     bool survived = run_module_function(m.exit, "rmmod", ctx, ret, r.output);
     if (survived) m.loaded = false;

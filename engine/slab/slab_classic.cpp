@@ -450,8 +450,8 @@ int do_tune_cpucache(Kernel& k, uint32_t cache, uint32_t limit, uint32_t batch, 
     // limit above 4094 (x86_64) or 8188 (i386) fails as in 6.1.
     const uint64_t bytes = 16 + uint64_t(ptr_bytes(k)) * limit;
     if (bytes > PCPU_MIN_UNIT_SIZE) {
-        k.dump_stack_callers = {"do_tune_cpucache", "slabinfo_write", "proc_reg_write", "vfs_write",
-                                "ksys_write", "do_syscall_64", "entry_SYSCALL_64_after_hwframe"};
+        k.dump_stack_callers = {"do_tune_cpucache", "slabinfo_write", "proc_reg_write", "vfs_write", "ksys_write"};
+        for (std::string& f : syscall_entry_frames(k)) k.dump_stack_callers.push_back(std::move(f));
         uint64_t p = __alloc_percpu(k, bytes, ptr_bytes(k)); // refused: the WARN, then 0
         k.dump_stack_callers.clear();
         if (p) free_percpu(k, p);

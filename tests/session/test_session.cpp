@@ -229,6 +229,14 @@ TEST_CASE("a WARN names the module being loaded in Modules linked in, and the sh
     CHECK(contains(warn, " [big]\n"));
     CHECK(warn.find(" do_one_initcall\n") > warn.find(" big_init+0x"));
     CHECK(contains(warn, " entry_SYSCALL_64_after_hwframe\n"));
+    // A 32-bit kernel enters through SYSENTER.
+    Session i = klab::test::boot_session(MachineConfig::preset(Arch::i386));
+    i.exec("int big_init(void) { kmalloc(8 << 20, GFP_KERNEL); return 0; }\nmodule_init(big_init);\nMODULE_LICENSE(\"GPL\");");
+    i.exec("insmod big");
+    std::string w32 = i.dmesg().substr(i.dmesg().rfind("WARNING:"));
+    CHECK(contains(w32, "EIP: __alloc_pages\n"));
+    CHECK(contains(w32, " do_SYSENTER_32\n entry_SYSENTER_32\n"));
+    CHECK_FALSE(contains(w32, "do_syscall_64"));
     s.exec("echo \"kmalloc-128 5000 1 0\" > /proc/slabinfo"); // loaded now: no '+'
     std::string last = s.dmesg().substr(s.dmesg().rfind("illegal size"));
     CHECK(contains(last, "Modules linked in: big(O)\n"));
