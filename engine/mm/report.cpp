@@ -11,6 +11,7 @@
 
 #include "machine/kernel.h"
 #include "mm/internal.h"
+#include "mm/kstack.h"
 #include "mm/page_alloc.h"
 #include "lib/text.h"
 #include "printk/dump_stack.h"
@@ -162,7 +163,9 @@ static void show_counters(Kernel& k, uint32_t max_zone_idx) {
     printk(k, LogLevel::warning, "active_anon:0 inactive_anon:0 isolated_anon:0");
     printk(k, LogLevel::warning, " active_file:0 inactive_file:0 isolated_file:0");
     printk(k, LogLevel::warning, " unevictable:0 dirty:0 writeback:0");
-    printk(k, LogLevel::warning, " slab_reclaimable:0 slab_unreclaimable:0");
+    printk(k, LogLevel::warning,
+           strfmt(" slab_reclaimable:%llu slab_unreclaimable:%llu",
+               (unsigned long long)slab_reclaimable_pages(k), (unsigned long long)slab_unreclaimable_pages(k)));
     printk(k, LogLevel::warning, " mapped:0 shmem:0 pagetables:0");
     printk(k, LogLevel::warning, " sec_pagetables:0 bounce:0");
     printk(k, LogLevel::warning, " kernel_misc_reclaimable:0");
@@ -170,10 +173,11 @@ static void show_counters(Kernel& k, uint32_t max_zone_idx) {
            strfmt(" free:%llu free_pcp:%llu free_cma:0", (unsigned long long)free,
                (unsigned long long)free_pcp));
     printk(k, LogLevel::warning,
-           "Node 0 active_anon:0kB inactive_anon:0kB active_file:0kB inactive_file:0kB "
-           "unevictable:0kB isolated(anon):0kB isolated(file):0kB mapped:0kB dirty:0kB "
-           "writeback:0kB shmem:0kB writeback_tmp:0kB kernel_stack:0kB pagetables:0kB "
-           "sec_pagetables:0kB all_unreclaimable? no");
+           strfmt("Node 0 active_anon:0kB inactive_anon:0kB active_file:0kB inactive_file:0kB "
+                  "unevictable:0kB isolated(anon):0kB isolated(file):0kB mapped:0kB dirty:0kB "
+                  "writeback:0kB shmem:0kB writeback_tmp:0kB kernel_stack:%llukB pagetables:0kB "
+                  "sec_pagetables:0kB all_unreclaimable? no",
+               (unsigned long long)kernel_stack_kb(k)));
 }
 
 // One line per zone with its watermarks and sizes, then its lowmem_reserve[].

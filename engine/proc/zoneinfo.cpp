@@ -1,11 +1,14 @@
 // /proc/zoneinfo: models mm/vmstat.c zoneinfo_show_print() for 6.1 (no "promo" line, the
-// old pageset layout). Counters of subsystems the lab does not model yet print 0.
+// old pageset layout). Counters of subsystems the lab does not model yet print 0; the slab
+// and kernel-stack node counters are the ones /proc/meminfo shows.
 // Modelled config: x86_64 has NUMA (numa_* lines) and NUMA_BALANCING; both presets have
 // ZSMALLOC and SWAP.
 #include <cstdio>
 #include <string>
+#include <string_view>
 
 #include "machine/kernel.h"
+#include "mm/kstack.h"
 #include "proc/proc.h"
 
 namespace klab {
@@ -56,6 +59,15 @@ const char* const kNodeStats[] = {
     "nr_swapcached",
 };
 const char* const kNumaBalancingStats[] = {"pgpromote_success", "pgpromote_candidate"};
+
+// The node counters the model keeps (node_page_state_pages(): pages, except the kB of
+// NR_KERNEL_STACK_KB); the others are 0.
+unsigned long long node_stat(const Kernel& k, std::string_view name) {
+    if (name == "nr_slab_reclaimable") return slab_reclaimable_pages(k);
+    if (name == "nr_slab_unreclaimable") return slab_unreclaimable_pages(k);
+    if (name == "nr_kernel_stack") return kernel_stack_kb(k);
+    return 0;
+}
 
 void line(std::string& s, const char* name, unsigned long long v) {
     char buf[64];
@@ -144,7 +156,7 @@ std::string proc_zoneinfo(const Kernel& k) {
         if (z.populated() && first_populated) {
             first_populated = false;
             s += "\n  per-node stats";
-            for (const char* n : kNodeStats) line(s, n, 0);
+            for (const char* n : kNodeStats) line(s, n, node_stat(k, n));
             if (numa)
                 for (const char* n : kNumaBalancingStats) line(s, n, 0);
         }

@@ -93,12 +93,12 @@ void Session::run_c(std::string_view text, uint32_t first_line, std::string_view
     register_module(u.value(), source, r.output);
     for (kc::Step& step : u.value().steps)
         if (step.kind == kc::Step::Run) {
-            run_statement(step, r.output);
+            if (!run_statement(step, r.output)) r.error = true; // killed: the command failed
             echo_console(r.output);
         }
 }
 
-void Session::run_statement(kc::Step& step, std::string& out) {
+bool Session::run_statement(kc::Step& step, std::string& out) {
     Kernel& k = st_.kernel;
     k.cpus[k.current_cpu].comm = kConsoleComm;
     k.cpus[k.current_cpu].pid = kConsolePid;
@@ -107,7 +107,7 @@ void Session::run_statement(kc::Step& step, std::string& out) {
     KernelHost host(st_, builtins_);
     RunContext ctx;
     // The shell then sleeps reading the terminal: schedule() checks the stack end.
-    run_thread(th, host, false, ctx, out, [&] { show_result(st_, step, th, host, out); });
+    return run_thread(th, host, false, ctx, out, [&] { show_result(st_, step, th, host, out); });
 }
 
 bool Session::run_thread(kc::Thread& th, KernelHost& host, bool task_exits, RunContext& ctx,

@@ -106,7 +106,7 @@ private:
     void run_command(std::string_view line, ExecResult& r); // one command of a pipeline
     void echo_console(std::string& out);
     // Runs a compiled top-level statement as the console's process.
-    void run_statement(kc::Step& step, std::string& out);
+    bool run_statement(kc::Step& step, std::string& out); // false: it was killed
     // Runs a prepared thread to its end, then the deferred work; on a normal end calls on_done
     // and checks the stack end (task_exits: the task is gone, not sleeping), otherwise reports
     // how it died. false: it died.

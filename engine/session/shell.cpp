@@ -317,7 +317,10 @@ void Session::cmd_insmod(const std::vector<std::string>& argv, ExecResult& r) {
     ctx.kernel_frames = {"do_one_initcall", "do_init_module", "load_module", "__do_sys_finit_module"};
     for (std::string& f : syscall_entry_frames(k)) ctx.kernel_frames.push_back(std::move(f));
     int64_t ret = 0;
-    if (!run_module_function(m.init, "insmod", ctx, ret, r.output)) return; // killed in init
+    if (!run_module_function(m.init, "insmod", ctx, ret, r.output)) { // killed in init
+        r.error = true;
+        return;
+    }
     if (ret < 0) {
         r.output += "insmod: ERROR: could not insert module " + name +
                     ".ko: " + strerror_text(static_cast<int>(-ret)) + "\n";
@@ -356,6 +359,7 @@ void Session::cmd_rmmod(const std::vector<std::string>& argv, ExecResult& r) {
     int64_t ret = 0;
     bool survived = run_module_function(m.exit, "rmmod", ctx, ret, r.output);
     if (survived) m.loaded = false;
+    else r.error = true;
 }
 
 void Session::cmd_lsmod(ExecResult& r) {

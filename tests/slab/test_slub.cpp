@@ -462,3 +462,21 @@ TEST_CASE("a cache with a constructor: the hook runs on every object of each new
     CHECK(hooks.calls == int(k.slab.caches[id].objects));
     CHECK_SLAB(k);
 }
+
+TEST_CASE("the slab counters agree in /proc/meminfo, /proc/zoneinfo and the Mem-Info of a failed allocation") {
+    Kernel k = boot_slab(Arch::x86_64, 2, "", 256ull << 20);
+    SlabCtx cx;
+    for (int i = 0; i < 100; i++) REQUIRE(kmalloc(k, 4000, GFP_KERNEL, cx));
+    const uint64_t unrec = slab_unreclaimable_pages(k);
+    REQUIRE(unrec >= 100);
+    std::string meminfo = proc_read(k, "/proc/meminfo").value();
+    CHECK(contains(meminfo, "SUnreclaim:     " + std::string(8 - std::to_string(unrec * 4).size(), ' ') +
+                                std::to_string(unrec * 4) + " kB\n"));
+    std::string zoneinfo = proc_read(k, "/proc/zoneinfo").value();
+    CHECK(contains(zoneinfo, "\n      nr_slab_unreclaimable " + std::to_string(unrec) + "\n"));
+    // An order-10 request that fails prints the same number in its Mem-Info.
+    while (alloc_pages(k, GFP_KERNEL | __GFP_NOWARN, 10) != NO_PFN) {}
+    CHECK(alloc_pages(k, GFP_KERNEL, 10) == NO_PFN);
+    CHECK(contains(k.log.dmesg(), " slab_reclaimable:0 slab_unreclaimable:" +
+                                      std::to_string(slab_unreclaimable_pages(k)) + "\n"));
+}
