@@ -93,6 +93,7 @@ struct Kernel {
     // The kernel frames below the KernelC code of the running task (do_one_initcall ... for
     // insmod): the session sets them while a thread runs; task-context traces end with them.
     std::vector<std::string> task_frames;
+    uint32_t die_counter = 0; // the [#N] of oops and BUG() reports (die_header())
     // The "Modules linked in:" line of WARN and BUG reports: the session keeps it current
     // (loaded modules, "name(O+)" while one is loading); nothing after the colon without one.
     std::string modules_line = "Modules linked in:";

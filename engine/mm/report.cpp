@@ -54,9 +54,7 @@ void warn_once(Kernel& k, uint32_t site, const char* file, int line, const char*
 void report_vm_bug(Kernel& k, const char* file, int line, const char* func) {
     cut_here(k);
     printk(k, LogLevel::crit, strfmt("kernel BUG at %s:%d!", file, line));
-    printk(k, LogLevel::warning,
-           k.config.arch == Arch::x86_64 ? "invalid opcode: 0000 [#1] PREEMPT SMP NOPTI"
-                                         : "invalid opcode: 0000 [#1] PREEMPT SMP");
+    printk(k, LogLevel::warning, die_header(k, "invalid opcode", 0));
     dump_stack(k, {func});
     end_trace(k);
     // oops_end(): add_taint(TAINT_DIE, LOCKDEP_NOW_UNRELIABLE).

@@ -50,6 +50,14 @@ void call_trace(Kernel& k, const std::vector<const char*>& frames) {
 
 } // namespace
 
+std::string die_header(Kernel& k, const char* str, uint32_t err) {
+    // CONFIG_PREEMPTION and SMP; x86_64 also says whether PTI is on (the model's CPU needs none).
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%s: %04x [#%u] PREEMPT SMP%s", str, err & 0xffff, ++k.die_counter,
+                  k.config.arch == Arch::x86_64 ? " NOPTI" : "");
+    return buf;
+}
+
 std::vector<std::string> syscall_entry_frames(const Kernel& k) {
     if (k.config.arch == Arch::x86_64) return {"do_syscall_64", "entry_SYSCALL_64_after_hwframe"};
     return {"__do_fast_syscall_32", "do_fast_syscall_32", "do_SYSENTER_32", "entry_SYSENTER_32"};

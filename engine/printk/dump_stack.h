@@ -42,6 +42,10 @@ void warn_report(Kernel& k, const char* file, int line, const char* func,
                  std::initializer_list<const char*> frames, const std::string& msg = {},
                  LogLevel msg_level = LogLevel::warning);
 
+// __die_header()'s line: "invalid opcode: 0000 [#1] PREEMPT SMP NOPTI" (x86_64; i386 has no
+// NOPTI), N counting every oops and BUG() since boot.
+std::string die_header(Kernel& k, const char* str, uint32_t err);
+
 // The bottom of a system call's call trace, below its handler: x86_64's syscall entry, or the
 // SYSENTER path of a 32-bit kernel.
 std::vector<std::string> syscall_entry_frames(const Kernel& k);

@@ -80,15 +80,6 @@ void rip_and_trace(SessionState& st, const kc::Thread& th, const RunContext& ctx
     log(k, LogLevel::warning, " </TASK>");
 }
 
-std::string die_header(SessionState& st, const char* str, uint32_t err) {
-    char buf[96];
-    // __die_header(): CONFIG_PREEMPTION and SMP; x86_64 also says whether PTI is on (the
-    // model's CPU needs none), as mm/report.cpp's BUG() reports do.
-    std::snprintf(buf, sizeof buf, "%s: %04x [#%u] PREEMPT SMP%s", str, err & 0xffff,
-                  ++st.die_counter, st.kernel.config.arch == Arch::x86_64 ? " NOPTI" : "");
-    return buf;
-}
-
 void end_trace(SessionState& st) {
     log(st.kernel, LogLevel::warning, "---[ end trace 0000000000000000 ]---");
     add_taint(st.kernel, TAINT_DIE);
@@ -144,7 +135,7 @@ std::string page_fault(SessionState& st, const kc::Thread& th, const RunContext&
     if (a < k.config.page_offset())
         log(k, LogLevel::info, k.config.arch == Arch::x86_64 ? "PGD 0 P4D 0 " : "*pde = 00000000 ");
     if (stack_end_corrupted(th)) log(k, LogLevel::emerg, "Thread overran stack, or stack corrupted");
-    log(k, LogLevel::warning, die_header(st, "Oops", err));
+    log(k, LogLevel::warning, die_header(k, "Oops", err));
     cpu_lines(st);
     rip_and_trace(st, th, ctx);
     log(k, LogLevel::warning, modules_linked_in(st, ctx));
@@ -157,7 +148,7 @@ std::string page_fault(SessionState& st, const kc::Thread& th, const RunContext&
 
 std::string simple_die(SessionState& st, const kc::Thread& th, const RunContext& ctx,
                        const char* str) {
-    log(st.kernel, LogLevel::warning, die_header(st, str, 0));
+    log(st.kernel, LogLevel::warning, die_header(st.kernel, str, 0));
     cpu_lines(st);
     rip_and_trace(st, th, ctx);
     log(st.kernel, LogLevel::warning, modules_linked_in(st, ctx));

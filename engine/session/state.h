@@ -33,7 +33,6 @@ struct SessionState {
     std::map<std::string, std::vector<std::string>> functions_by_source;
     std::map<std::string, std::string> module_by_source; // the module a source defined last
     uint32_t value_counter = 0;                          // $1, $2 ... of the console
-    uint32_t die_counter = 0;                            // the [#N] of oops reports
     int32_t next_pid = 1001;                             // pids of insmod/rmmod processes
     int32_t console_loglevel = 4; // messages below this level are echoed (dmesg -n)
     uint64_t echoed_seq = 0;      // kernel log records already considered for echo

@@ -383,9 +383,7 @@ void slab_dump_stack(Kernel& k, SlabCtx& cx, std::initializer_list<const char*> 
 void slub_bug_at(Kernel& k, int line, const char* func, SlabCtx& cx) {
     printk(k, LogLevel::warning, "------------[ cut here ]------------");
     printk(k, LogLevel::crit, strfmt("kernel BUG at mm/slub.c:%d!", line));
-    printk(k, LogLevel::warning,
-           k.config.arch == Arch::x86_64 ? "invalid opcode: 0000 [#1] PREEMPT SMP NOPTI"
-                                         : "invalid opcode: 0000 [#1] PREEMPT SMP");
+    printk(k, LogLevel::warning, die_header(k, "invalid opcode", 0));
     if (func)
         slab_dump_stack(k, cx, {func});
     else

@@ -624,9 +624,7 @@ void slab_classic_free(Kernel& k, uint32_t cache, uint32_t id, uint64_t obj, Sla
     if (obj < base || off % s.size || off / s.size >= slab.objects) {
         printk(k, LogLevel::warning, "------------[ cut here ]------------");
         printk(k, LogLevel::crit, "kernel BUG at mm/slab.c:2708!");
-        printk(k, LogLevel::warning, k.config.arch == Arch::x86_64
-                                         ? "invalid opcode: 0000 [#1] PREEMPT SMP NOPTI"
-                                         : "invalid opcode: 0000 [#1] PREEMPT SMP");
+        printk(k, LogLevel::warning, die_header(k, "invalid opcode", 0));
         slab_dump_stack(k, cx, {"cache_free_debugcheck", "___cache_free"});
         printk(k, LogLevel::warning, "---[ end trace 0000000000000000 ]---");
         add_taint(k, TAINT_DIE);
@@ -653,9 +651,7 @@ void slab_classic_free(Kernel& k, uint32_t cache, uint32_t id, uint64_t obj, Sla
                strfmt("slab: double free detected in cache '%s', objp %s", s.name.c_str(), ptr));
         printk(k, LogLevel::warning, "------------[ cut here ]------------");
         printk(k, LogLevel::crit, "kernel BUG at mm/slab.c:2527!");
-        printk(k, LogLevel::warning, k.config.arch == Arch::x86_64
-                                         ? "invalid opcode: 0000 [#1] PREEMPT SMP NOPTI"
-                                         : "invalid opcode: 0000 [#1] PREEMPT SMP");
+        printk(k, LogLevel::warning, die_header(k, "invalid opcode", 0));
         slab_dump_stack(k, cx, {"slab_put_obj", "free_block", "___cache_free"});
         printk(k, LogLevel::warning, "---[ end trace 0000000000000000 ]---");
         add_taint(k, TAINT_DIE);
