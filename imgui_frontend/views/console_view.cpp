@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string_view>
 
 #include "session/console.h"
 #include "views/view_state.h"
@@ -16,8 +17,23 @@ namespace klab::ui {
 
 namespace {
 
+// The first line of a kernel report echoed to the console ("[    0.000013] BUG: ..."), or the
+// shell's "Killed" after one: drawn in the error colour so a failure stands out.
+bool kernel_failure_line(const std::string& l) {
+    if (l.rfind("Killed", 0) == 0) return true;
+    if (l.empty() || l[0] != '[') return false;
+    size_t close = l.find("] ");
+    if (close == std::string::npos) return false;
+    std::string_view rest = std::string_view(l).substr(close + 2);
+    for (std::string_view head : {"BUG: ", "kernel BUG at ", "Oops: ", "WARNING: ", "Kernel panic",
+                                  "general protection fault", "=============", "BUG "})
+        if (rest.substr(0, head.size()) == head) return true;
+    return false;
+}
+
 LineKind classify_output_line(const std::string& l, LineKind prev) {
     if (l.find(": error: ") != std::string::npos) return LineKind::error;
+    if (kernel_failure_line(l)) return LineKind::error;
     if (l.find(": note: ") != std::string::npos || l.find(": warning: ") != std::string::npos)
         return LineKind::note;
     // The source line under an error, then the caret line ("   ^").
@@ -179,6 +195,18 @@ void draw_console(ViewContext& c, ConsoleState& s) {
 
     ImGui::BeginChild("transcript", ImVec2(0, std::max(out_h, 2 * em)), true,
                       ImGuiWindowFlags_HorizontalScrollbar);
+    if (s.lines.empty()) {
+        // A first-time student needs a starting point, not an empty box.
+        ImGui::PushStyleColor(ImGuiCol_Text, line_colour(LineKind::note));
+        ImGui::TextWrapped("Type a kernel call below and press Enter, for example:");
+        ImGui::PopStyleColor();
+        ImGui::TextUnformatted("  p = kmalloc(100, GFP_KERNEL);");
+        ImGui::TextUnformatted("  cat /proc/buddyinfo");
+        ImGui::PushStyleColor(ImGuiCol_Text, line_colour(LineKind::note));
+        ImGui::TextWrapped("'help' lists the commands; the Lessons menu has guided lessons.");
+        ImGui::PopStyleColor();
+        c.widgets.track_last_item("console/welcome");
+    }
     ImGuiListClipper clip;
     clip.Begin(static_cast<int>(s.lines.size()));
     while (clip.Step())

@@ -155,6 +155,26 @@ TEST_CASE("typing a statement into the console runs it and the map changes only 
           std::string::npos);
 }
 
+TEST_CASE("console: a welcome hint while empty, and a double free's BUG and Killed in the error colour") {
+    HeadlessImGui gui;
+    klab::ui::App app;
+    gui.frame(app);
+    gui.frame(app);
+    CHECK(app.widgets().find("console/welcome").has_value());
+    gui.type(app, "p = kmalloc(100, GFP_KERNEL);");
+    gui.key(app, ImGuiKey_Enter);
+    gui.frame(app);
+    CHECK_FALSE(app.widgets().find("console/welcome").has_value());
+    CHECK_FALSE(app.session().log().back().error);
+    gui.type(app, "kfree(p); kfree(p);");
+    gui.key(app, ImGuiKey_Enter);
+    gui.frame(app);
+    CHECK(app.session().log().back().error); // the statement was killed: the command failed
+    CHECK(transcript_has(app, klab::ui::LineKind::error, "kernel BUG at mm/slub.c"));
+    CHECK(transcript_has(app, klab::ui::LineKind::error, "Killed"));
+    CHECK_FALSE(transcript_has(app, klab::ui::LineKind::error, "$1"));
+}
+
 TEST_CASE("console: syntax errors show a caret, Tab completes, Up recalls, Enter in a block adds a line") {
     HeadlessImGui gui;
     klab::ui::App app;
