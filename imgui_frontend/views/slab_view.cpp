@@ -699,6 +699,14 @@ void draw_slab_caches(ViewContext& c, SlabViewState& st) {
             ImGui::TableHeader(name);
             ImGui::PopID();
             c.widgets.track_last_item(std::string("slab/col/") + name);
+            // The column students misread: a kfree that leaves "active" unchanged is not a bug.
+            if (std::strcmp(name, "active") == 0 && ImGui::IsItemHovered())
+                ImGui::SetTooltip(classic ? "active_objs of /proc/slabinfo: objects in use, including those\n"
+                                            "parked in the per-CPU and shared array caches."
+                                          : "active_objs of /proc/slabinfo: SLUB counts every object of a\n"
+                                            "CPU slab (and CPU partial slab) as active, free or not; only\n"
+                                            "free objects on the node's partial slabs are subtracted.\n"
+                                            "So a kfree() often leaves this number unchanged.");
         }
         if (ImGuiTableSortSpecs* ss = ImGui::TableGetSortSpecs()) {
             if (ss->SpecsDirty && ss->SpecsCount > 0) {
