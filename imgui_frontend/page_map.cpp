@@ -170,7 +170,8 @@ void PageMap::sync(const Session& s, bool rebooted, uint64_t trace_from, uint64_
         // Events lost (ring overrun, trace off or cleared): recolour everything, upload only
         // rows that really changed.
         if (!t.enabled || trace_to < trace_from || trace_to - trace_from > t.size()) full = true;
-        else
+        else {
+            bool first = true;
             for (uint64_t i = t.size() - (trace_to - trace_from); i < t.size(); ++i) {
                 const TraceEvent& e = t.at(i);
                 // Only page allocator events carry a pfn (kmem:kmalloc and friends carry a
@@ -183,8 +184,15 @@ void PageMap::sync(const Session& s, bool rebooted, uint64_t trace_from, uint64_
                 if (!page_event || e.pfn == UINT64_MAX) continue;
                 uint64_t row = e.pfn / kRowPages;
                 if (row < nr_rows_) dirty_[row] |= kRecolour;
+                if (e.type != TraceEventType::mm_page_alloc && e.type != TraceEventType::mm_page_free)
+                    continue;
+                if (first) recent_.clear(), ++recent_batch_, first = false;
+                if (recent_.size() < kRecentMax && e.pfn < nr_pages_)
+                    recent_.emplace_back(static_cast<pfn_t>(e.pfn), 1u << e.order);
             }
+        }
     }
+    if (rebooted) recent_.clear();
     if (full) {
         ++full_rebuilds_;
         for (uint32_t r = 0; r < nr_rows_; ++r) {

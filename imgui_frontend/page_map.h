@@ -78,6 +78,17 @@ public:
     void set_highlight(PageHighlight h) { highlight_ = std::move(h); }
     PageHighlight& highlight() { return highlight_; }
     const PageHighlight& highlight() const { return highlight_; }
+    // The frames the last batch of page allocator events allocated or freed (at most
+    // kRecentMax blocks), and a counter that moves with every new batch: the view marks them
+    // for a moment, so one kmalloc's new slab page shows even on a 6 GiB map.
+    static constexpr size_t kRecentMax = 64;
+    const std::vector<std::pair<pfn_t, uint32_t>>& recent() const { return recent_; }
+    uint64_t recent_batch() const { return recent_batch_; }
+    // Seconds since the view first drew the current batch (now: ImGui time).
+    double recent_age(double now) {
+        if (recent_seen_ != recent_batch_) recent_seen_ = recent_batch_, recent_since_ = now;
+        return now - recent_since_;
+    }
 
 private:
     TextureApi* api_ = nullptr;
@@ -92,6 +103,9 @@ private:
     std::array<uint64_t, static_cast<size_t>(CellClass::count)> counts_{};
     uint64_t rows_recoloured_ = 0, texels_uploaded_ = 0, full_rebuilds_ = 0;
     PageHighlight highlight_;
+    std::vector<std::pair<pfn_t, uint32_t>> recent_;
+    uint64_t recent_batch_ = 0, recent_seen_ = 0;
+    double recent_since_ = -1e9;
 
     void reset(uint64_t nr_pages);
     void destroy_textures();

@@ -175,12 +175,10 @@ void draw_page_map(ViewContext& c, PageMap& map) {
         dl->AddLine(ImVec2(x, y), ImVec2(x + std::max(cell, 12.0f), y), IM_COL32(255, 255, 255, 230), 2.0f);
         dl->AddText(ImVec2(x + 3, y + 1), IM_COL32(255, 255, 255, 255), zone_kind_name(z.kind));
     }
-    // Frames another view pointed out: outlined (at least a few pixels, so they show when
-    // zoomed out), and scrolled into view once.
-    if (!hl.ranges.empty()) {
-        const float min = 4.0f;
+    // Outlines frame ranges, at least `min` pixels each so they show when zoomed out.
+    auto outline = [&](const std::vector<std::pair<pfn_t, uint32_t>>& ranges, float min, ImU32 colour) {
         uint32_t drawn = 0;
-        for (const auto& [first, count] : hl.ranges) {
+        for (const auto& [first, count] : ranges) {
             for (uint64_t p = first; p < uint64_t(first) + count && drawn < 4096;) {
                 uint64_t row = p / per_row;
                 uint64_t end = std::min<uint64_t>(uint64_t(first) + count, (row + 1) * per_row);
@@ -190,11 +188,21 @@ void draw_page_map(ViewContext& c, PageMap& map) {
                 float y1 = y0 + cell;
                 if (x1 - x0 < min) x0 -= (min - (x1 - x0)) / 2, x1 = x0 + min;
                 if (y1 - y0 < min) y0 -= (min - (y1 - y0)) / 2, y1 = y0 + min;
-                dl->AddRect(ImVec2(x0 - 1, y0 - 1), ImVec2(x1 + 1, y1 + 1), IM_COL32(255, 255, 255, 255), 0, 0, 2.0f);
+                dl->AddRect(ImVec2(x0 - 1, y0 - 1), ImVec2(x1 + 1, y1 + 1), colour, 0, 0, 2.0f);
                 p = end;
                 ++drawn;
             }
         }
+    };
+    // What the last command allocated or freed: a fading yellow mark for two seconds.
+    if (double age = map.recent_age(c.changes.time); age >= 0 && age < 2.0 && !map.recent().empty()) {
+        auto alpha = static_cast<int>(255 * (1.0 - age / 2.0));
+        outline(map.recent(), 7.0f, IM_COL32(240, 228, 66, alpha));
+        c.widgets.track_last_item("pagemap/recent");
+    }
+    // Frames another view pointed out: outlined, and scrolled into view once.
+    if (!hl.ranges.empty()) {
+        outline(hl.ranges, 4.0f, IM_COL32(255, 255, 255, 255));
         if (hl.scroll) {
             float y = static_cast<float>(hl.ranges.front().first / per_row) * cell;
             ImGui::SetScrollY(std::max(0.0f, y - ImGui::GetWindowHeight() / 2));

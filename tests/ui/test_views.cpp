@@ -144,6 +144,11 @@ TEST_CASE("typing a statement into the console runs it and the map changes only 
     CHECK(tex.texels - texels <= 4 * row_texels);
     CHECK(tex.texels > texels);
     CHECK(app.page_map().full_rebuilds() == 1);
+    // The block is marked as the last change for a moment, whatever the zoom.
+    bool marked = false;
+    for (const auto& [first, count] : app.page_map().recent()) marked = marked || (first == head && count == 8);
+    CHECK(marked);
+    CHECK(app.widgets().find("pagemap/recent").has_value());
     // The texture holds what the map computed.
     uint64_t chunk_rows = klab::ui::PageMap::kChunkRows, row = head / 1024;
     auto& t = tex.tex.begin()->second; // the first chunk's full-resolution texture
