@@ -127,14 +127,17 @@ void LessonRunner::note_command(std::string_view text) {
 
 std::string LessonRunner::kernel_trouble() const {
     const Kernel& k = session().kernel();
-    for (const LogRecord& r : k.log.records) {
-        if (r.seq < start_log_seq_) continue;
-        const std::string& t = r.text;
+    // Newest first, down to the step's start (the panel asks every frame; the ring is long).
+    const std::string* first = nullptr;
+    for (auto it = k.log.records.rbegin(); it != k.log.records.rend() && it->seq >= start_log_seq_;
+         ++it) {
+        const std::string& t = it->text;
         if (t.rfind("BUG", 0) == 0 || t.rfind("kernel BUG at ", 0) == 0 ||
             t.rfind("Oops", 0) == 0 || t.rfind("WARNING: ", 0) == 0 ||
             t.rfind("general protection fault", 0) == 0)
-            return t;
+            first = &t;
     }
+    if (first) return *first;
     uint32_t fresh = k.tainted & ~start_taint_;
     if (fresh) return "the kernel was tainted (" + print_tainted(k.tainted) + ")";
     return "";

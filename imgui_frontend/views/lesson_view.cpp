@@ -190,9 +190,11 @@ std::vector<FooterNote> footer_notes(const LessonPanelState& s, const LessonRunn
         std::string line = s.view.trouble;
         if (line.size() > 120) line = line.substr(0, 117) + "...";
         out.push_back({kError,
-                       "The kernel reported a problem during this step (" + line +
-                           "): the goal may be out of reach. Reset step to try again from a clean "
-                           "state.",
+                       "The kernel reported a problem during this step (" + line + "): " +
+                           (prog.met ? std::string("the step stays done. Reset step to go on "
+                                                   "from a clean state.")
+                                     : std::string("the goal may be out of reach. Reset step to "
+                                                   "try again from a clean state.")),
                        "lesson/trouble"});
     } else if (prog.met) {
         out.push_back({kNotYet,

@@ -422,5 +422,7 @@ TEST_CASE("the lesson panel: a BUG during the step is named, and Reset step clea
     CHECK(s.goal_text == "\xE2\x9C\x93 Step done");
     REQUIRE(s.goal_notes.size() == 1);
     CHECK(s.goal_notes[0].find("kernel BUG at mm/slub.c") != std::string::npos);
+    CHECK(s.goal_notes[0].find("the step stays done. Reset step to go on from a clean state.") !=
+          std::string::npos);
     CHECK(has(app, "lesson/trouble"));
 }

@@ -495,7 +495,7 @@
       box = doc.createElement('div');
       box.id = 'klab-notices';
       box.setAttribute('role', 'status');
-      box.style.cssText = 'position:fixed;right:8px;top:8px;max-width:min(40em,60vw);z-index:10;' +
+      box.style.cssText = 'position:fixed;right:8px;top:8px;max-width:min(40em,50vw);z-index:10;' +
         'font:13px sans-serif;color:#fff;background:rgba(120,30,30,.92);padding:6px 2em 6px 10px;' +
         'border-radius:4px';
       const close = doc.createElement('button');
