@@ -2,6 +2,7 @@
 #include "lib/text.h"
 #include "lesson/runner.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 
@@ -9,6 +10,9 @@
 
 #include "lesson/builtin.h"
 #include "lesson/goal.h"
+#include "machine/kernel.h"
+#include "printk/dump_stack.h"
+#include "printk/printk.h"
 
 namespace klab {
 
@@ -88,6 +92,8 @@ Result<void> LessonRunner::begin_step() {
         captures_.emplace_back(c.name, v.value());
     }
     start_ = session().snapshot();
+    start_log_seq_ = session().kernel().log.next_seq;
+    start_taint_ = session().kernel().tainted;
     step_commands_.clear();
     return {};
 }
@@ -117,6 +123,24 @@ void LessonRunner::note_command(std::string_view text) {
     step_commands_.emplace_back(text);
     if (goal().met) progress_[step_].met = true;
     resolve_predict();
+}
+
+std::string LessonRunner::kernel_trouble() const {
+    const Kernel& k = session().kernel();
+    // Newest first, down to the step's start (the panel asks every frame; the ring is long).
+    const std::string* first = nullptr;
+    for (auto it = k.log.records.rbegin(); it != k.log.records.rend() && it->seq >= start_log_seq_;
+         ++it) {
+        const std::string& t = it->text;
+        if (t.rfind("BUG", 0) == 0 || t.rfind("kernel BUG at ", 0) == 0 ||
+            t.rfind("Oops", 0) == 0 || t.rfind("WARNING: ", 0) == 0 ||
+            t.rfind("general protection fault", 0) == 0)
+            first = &t;
+    }
+    if (first) return *first;
+    uint32_t fresh = k.tainted & ~start_taint_;
+    if (fresh) return "the kernel was tainted (" + print_tainted(k.tainted) + ")";
+    return "";
 }
 
 GoalStatus LessonRunner::goal() {
@@ -183,6 +207,8 @@ Result<void> LessonRunner::predict(std::string_view answer) {
 
 void LessonRunner::reset_step() {
     host_->restore(start_);
+    start_log_seq_ = session().kernel().log.next_seq;
+    start_taint_ = session().kernel().tainted;
     step_commands_.clear();
     StepProgress& p = progress_[step_];
     p.commands = 0;
@@ -297,13 +323,63 @@ std::vector<Lesson> builtin_lessons() {
     return out;
 }
 
+std::string closest_lesson_id(std::string_view id, const std::vector<std::string>& ids) {
+    // Levenshtein distance, ignoring case; a shipped id that starts with the text or holds all
+    // of its dash-separated words counts as close too (kmalloc-slab -> kmalloc-and-slab).
+    auto lower = [](std::string_view s) {
+        std::string o(s);
+        for (char& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return o;
+    };
+    auto distance = [](const std::string& a, const std::string& b) {
+        std::vector<size_t> row(b.size() + 1);
+        for (size_t j = 0; j <= b.size(); j++) row[j] = j;
+        for (size_t i = 1; i <= a.size(); i++) {
+            size_t diag = row[0];
+            row[0] = i;
+            for (size_t j = 1; j <= b.size(); j++) {
+                size_t up = row[j];
+                row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1] ? 1 : 0)});
+                diag = up;
+            }
+        }
+        return row[b.size()];
+    };
+    std::string want = lower(id);
+    if (want.empty()) return "";
+    std::vector<std::string> words(1);
+    for (char ch : want) {
+        if (ch == '-') words.emplace_back();
+        else words.back() += ch;
+    }
+    std::string best;
+    size_t best_d = ~size_t(0);
+    for (const std::string& cand : ids) {
+        std::string c = lower(cand);
+        size_t d = distance(want, c);
+        bool close = d <= std::max<size_t>(2, want.size() / 3) || c.rfind(want, 0) == 0;
+        if (!close && words.size() > 1) {
+            close = true;
+            for (const std::string& w : words)
+                if (w.empty() || c.find(w) == std::string::npos) close = false;
+        }
+        if (close && d < best_d) best = cand, best_d = d;
+    }
+    return best;
+}
+
 Result<Lesson> builtin_lesson(std::string_view id) {
     std::string known;
+    std::vector<std::string> ids;
     for (Lesson& l : builtin_lessons()) {
         if (l.id == id) return std::move(l);
         known += (known.empty() ? "" : ", ") + l.id;
+        ids.push_back(l.id);
     }
-    return Error{"no lesson '" + std::string(id) + "' (lessons: " + known + ")"};
+    std::string near = closest_lesson_id(id, ids);
+    return Error{"no lesson '" + std::string(id) + "'" +
+                 (near.empty() ? std::string() : ": did you mean " + near + "?") +
+                 " (lessons: " + known + ")"};
 }
 
 } // namespace klab

@@ -107,6 +107,11 @@ public:
     // Forget the cached status (the host swapped its session, e.g. a reboot outside the lesson).
     void invalidate_goal() { goal_gen_ = ~0ull; }
     bool step_done() { return !step().goal.empty() ? goal().met : true; }
+    // The kernel's first complaint since the current step started (or was reset): a log line
+    // such as "BUG: Bad page state in process ...", "kernel BUG at mm/slub.c:...!", an Oops
+    // or a WARNING, or "the kernel was tainted (...)" when only new taint bits tell. "" when
+    // the kernel stayed quiet. A goal may be out of reach after it: the panel says so.
+    std::string kernel_trouble() const;
     bool lesson_done() { return step_ + 1 == step_count() && progress_[step_].met; }
 
     // The next hint ("" when all are shown) and how many there are.
@@ -149,6 +154,8 @@ private:
     std::string setup_output_;
     uint64_t goal_gen_ = ~0ull;
     GoalStatus goal_cache_;
+    uint64_t start_log_seq_ = 0;  // the kernel log's next_seq when the step started
+    uint32_t start_taint_ = 0;    // the taint bits then
 
     Result<void> boot();
     Result<void> begin_step(); // setup + captures + start snapshot for step_
@@ -156,9 +163,12 @@ private:
 };
 
 // Reads one lesson shipped in the binary by id ("buddy-allocator"), or an error naming the
-// lessons there are.
+// lessons there are, and the closest id when one is near ("did you mean kmalloc-and-slab?").
 Result<Lesson> builtin_lesson(std::string_view id);
 // All shipped lessons, in file order (parse errors are skipped; `klab lesson check` names them).
 std::vector<Lesson> builtin_lessons();
+// The id in ids closest to a mistyped one (edit distance, a prefix, or all its dash-separated
+// words), "" when none is close.
+std::string closest_lesson_id(std::string_view id, const std::vector<std::string>& ids);
 
 } // namespace klab

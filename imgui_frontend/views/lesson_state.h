@@ -51,6 +51,7 @@ struct LessonListEntry {
 struct LessonView {
     const LessonRunner* runner = nullptr;
     GoalStatus goal;
+    std::string trouble; // LessonRunner::kernel_trouble(): the kernel's complaint in this step
 };
 
 struct LessonPanelState {
@@ -77,6 +78,9 @@ struct LessonPanelState {
     bool wants_panel = false; // the Lessons menu asked for the list
     // For tests and the JS API: ImGui time from a command to the status shown.
     uint64_t frames_drawn = 0;
+    // The goal line and the notes under it as last drawn (tests read what the student reads).
+    std::string goal_text;
+    std::vector<std::string> goal_notes;
 };
 
 // Parses Markdown once and keeps it (the panel redraws every frame).

@@ -6,6 +6,7 @@
 // for goes back to the App as a LessonAction; commands go through App::submit.
 #include <imgui.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include <nlohmann/json.hpp>
@@ -115,17 +116,29 @@ void draw_predict(ViewContext& c, LessonPanelState& s, const LessonRunner& r) {
     ImGui::TextWrapped("%s", q.question.c_str());
     if (!p.answered) {
         if (r.progress()[r.step_index()].commands > 0) {
-            ImGui::TextDisabled("You already ran a command: reset the step to answer.");
+            // Readable (not the disabled grey) and wrapped: it must fit a narrow panel.
+            ImGui::PushStyleColor(ImGuiCol_Text, kNotYet);
+            ImGui::TextWrapped("You ran a command before answering. Reset step to answer this "
+                               "question, then run the step.");
+            ImGui::PopStyleColor();
+            c.widgets.track_last_item("lesson/predict_locked");
             return;
         }
         bool go = false;
         if (q.kind == Predict::Kind::Choice) {
+            // One choice per line, never wider than the panel: a row of buttons would clip
+            // the last ones off a narrow panel.
+            float avail = ImGui::GetContentRegionAvail().x;
             for (size_t i = 0; i < q.choices.size(); i++) {
-                if (ImGui::Button(q.choices[i].c_str())) act(s, Kind::predict, q.choices[i]);
+                ImGui::PushID(static_cast<int>(i));
+                float w = ImGui::CalcTextSize(q.choices[i].c_str()).x +
+                          ImGui::GetStyle().FramePadding.x * 2;
+                if (ImGui::Button(q.choices[i].c_str(), ImVec2(std::min(w, avail), 0)))
+                    act(s, Kind::predict, q.choices[i]);
+                if (w > avail && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", q.choices[i].c_str());
+                ImGui::PopID();
                 c.widgets.track_last_item("lesson/choice/" + std::to_string(i + 1));
-                ImGui::SameLine();
             }
-            ImGui::NewLine();
         } else {
             ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
             go = ImGui::InputText("##answer", s.answer.data(), s.answer.size(),
@@ -136,12 +149,16 @@ void draw_predict(ViewContext& c, LessonPanelState& s, const LessonRunner& r) {
             c.widgets.track_last_item("lesson/answer_ok");
             if (go) act(s, Kind::predict, s.answer.data());
         }
-        if (!s.predict_error.empty()) ImGui::TextColored(kError, "%s", s.predict_error.c_str());
+        if (!s.predict_error.empty()) {
+            ImGui::PushStyleColor(ImGuiCol_Text, kError);
+            ImGui::TextWrapped("%s", s.predict_error.c_str());
+            ImGui::PopStyleColor();
+        }
         return;
     }
     ImGui::Text("Your answer: %s", p.answer.c_str());
     if (!p.resolved) {
-        ImGui::TextDisabled("Now do it: the lab checks your answer against the model.");
+        ImGui::TextWrapped("Now do it: the lab checks your answer against the model.");
     } else if (p.correct) {
         ImGui::TextColored(kMet, "Right: the model agrees.");
     } else {
@@ -149,9 +166,63 @@ void draw_predict(ViewContext& c, LessonPanelState& s, const LessonRunner& r) {
                                      static_cast<size_t>(p.actual) < q.choices.size()
                                  ? q.choices[static_cast<size_t>(p.actual)]
                                  : std::to_string(p.actual);
-        ImGui::TextColored(kNotYet, "Not quite: the model gives %s.", actual.c_str());
+        ImGui::PushStyleColor(ImGuiCol_Text, kNotYet);
+        ImGui::TextWrapped("Not quite: the model gives %s.", actual.c_str());
+        ImGui::PopStyleColor();
     }
     c.widgets.track_last_item("lesson/predict_result");
+}
+
+// A line under the goal status: the kernel's complaint during the step, or a done step whose
+// state has moved on.
+struct FooterNote {
+    ImVec4 color;
+    std::string text;
+    std::string id;
+};
+
+std::vector<FooterNote> footer_notes(const LessonPanelState& s, const LessonRunner& r) {
+    std::vector<FooterNote> out;
+    const LessonStep& st = r.step();
+    const StepProgress& prog = r.progress()[r.step_index()];
+    if (st.goal.empty() || s.view.goal.met) return out;
+    if (!s.view.trouble.empty()) {
+        std::string line = s.view.trouble;
+        if (line.size() > 120) line = line.substr(0, 117) + "...";
+        out.push_back({kError,
+                       "The kernel reported a problem during this step (" + line + "): " +
+                           (prog.met ? std::string("the step stays done. Reset step to go on "
+                                                   "from a clean state.")
+                                     : std::string("the goal may be out of reach. Reset step to "
+                                                   "try again from a clean state.")),
+                       "lesson/trouble"});
+    } else if (prog.met) {
+        out.push_back({kNotYet,
+                       "The state has changed since: the goal no longer holds now, but the step "
+                       "stays done.",
+                       "lesson/goal_changed"});
+    }
+    return out;
+}
+
+// The step's prose before its first top-level code block (head), or from there on (tail).
+// A copy: the Markdown cache may be cleared between the two calls.
+MdDoc lesson_markdown_part(LessonPanelState& s, const std::string& text, bool head) {
+    const MdDoc& all = lesson_markdown(s, text);
+    size_t cut = all.blocks.size();
+    for (size_t i = 0; i < all.blocks.size(); i++) {
+        const MdBlock& b = all.blocks[i];
+        if (b.kind == MdKind::Code && b.quote_depth == 0 && b.list_depth == 0) {
+            cut = i;
+            break;
+        }
+    }
+    MdDoc part;
+    if (head)
+        part.blocks.assign(all.blocks.begin(), all.blocks.begin() + static_cast<long>(cut));
+    else
+        part.blocks.assign(all.blocks.begin() + static_cast<long>(cut), all.blocks.end());
+    return part;
 }
 
 void draw_step(ViewContext& c, LessonPanelState& s, const LessonRunner& r) {
@@ -182,7 +253,14 @@ void draw_step(ViewContext& c, LessonPanelState& s, const LessonRunner& r) {
     ImGui::Separator();
 
     // The prose scrolls; the goal and the buttons stay in view below it.
-    float footer_h = ImGui::GetFrameHeightWithSpacing() * 2 + ImGui::GetStyle().ItemSpacing.y * 2;
+    std::vector<FooterNote> notes = footer_notes(s, r);
+    float wrap = ImGui::GetContentRegionAvail().x;
+    float notes_h = 0;
+    for (const FooterNote& n : notes)
+        notes_h += ImGui::CalcTextSize(n.text.c_str(), nullptr, false, wrap).y +
+                   ImGui::GetStyle().ItemSpacing.y;
+    float footer_h = ImGui::GetFrameHeightWithSpacing() * 2 + ImGui::GetStyle().ItemSpacing.y * 2 +
+                     notes_h;
     ImGui::BeginChild("step", ImVec2(0, -footer_h), false);
     if (s.scroll_to_top) {
         ImGui::SetScrollY(0);
@@ -198,9 +276,20 @@ void draw_step(ViewContext& c, LessonPanelState& s, const LessonRunner& r) {
     ImGui::PopStyleColor();
     ImGui::Separator();
     md.prefix = "lesson/prose";
-    draw_markdown(md, lesson_markdown(s, st.prose));
-
-    if (st.has_predict) draw_predict(c, s, r);
+    if (st.has_predict) {
+        // The prediction comes before the step's first code block (and its Run button), so the
+        // student meets the question before acting.
+        MdDoc head = lesson_markdown_part(s, st.prose, true);
+        MdDoc tail = lesson_markdown_part(s, st.prose, false);
+        draw_markdown(md, head);
+        draw_predict(c, s, r);
+        if (!tail.blocks.empty()) {
+            ImGui::Spacing();
+            draw_markdown(md, tail);
+        }
+    } else {
+        draw_markdown(md, lesson_markdown(s, st.prose));
+    }
 
     for (uint32_t i = 0; i < prog.hints_shown && i < st.hints.size(); i++) {
         ImGui::PushID(static_cast<int>(i));
@@ -255,14 +344,29 @@ void draw_step(ViewContext& c, LessonPanelState& s, const LessonRunner& r) {
     ImGui::Spacing();
     const GoalStatus& g = s.view.goal;
     if (st.goal.empty()) {
-        ImGui::TextDisabled("A reading step: no goal to reach.");
+        s.goal_text = "A reading step: no goal to reach.";
+        ImGui::TextDisabled("%s", s.goal_text.c_str());
     } else if (g.met) {
-        ImGui::TextColored(kMet, "\xE2\x9C\x93 Goal met");
+        s.goal_text = "\xE2\x9C\x93 Goal met";
+        ImGui::TextColored(kMet, "%s", s.goal_text.c_str());
+    } else if (prog.met) {
+        // Done once stays done (progress latches): never "not yet" beside the explanation.
+        s.goal_text = "\xE2\x9C\x93 Step done";
+        ImGui::TextColored(kMet, "%s", s.goal_text.c_str());
     } else {
-        ImGui::TextColored(kNotYet, "Goal: not yet");
+        s.goal_text = "Goal: not yet";
+        ImGui::TextColored(kNotYet, "%s", s.goal_text.c_str());
         if (g.error && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", g.message.c_str());
     }
     c.widgets.track_last_item("lesson/goal");
+    s.goal_notes.clear();
+    for (const FooterNote& n : notes) {
+        s.goal_notes.push_back(n.text);
+        ImGui::PushStyleColor(ImGuiCol_Text, n.color);
+        ImGui::TextWrapped("%s", n.text.c_str());
+        ImGui::PopStyleColor();
+        c.widgets.track_last_item(n.id);
+    }
 
     ImGui::BeginDisabled(prog.hints_shown >= st.hints.size());
     std::string hint = st.hints.empty() ? std::string("No hints")
@@ -338,6 +442,7 @@ bool lesson_view_id(const std::string& key, ViewId& out) {
 void prepare_lesson_panel(ViewContext& c, LessonPanelState& s, LessonRunner* r) {
     s.view.runner = r;
     s.view.goal = r ? r->goal() : GoalStatus{};
+    s.view.trouble = r ? r->kernel_trouble() : std::string();
     if (!r) {
         s.highlight.clear();
         s.met_since = -1;

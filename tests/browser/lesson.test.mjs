@@ -1,7 +1,8 @@
 // The lesson panel in the real bundle (headless Chromium): ?lesson=ID opens a lesson in the lab's
 // own session, a step done by typing in the console shows the goal met in the panel, progress
 // survives a reload, progress export (a download) and import (a file picker), a malformed
-// lesson shown with file and line, and the compact embed layout at 800x600 (screenshot in
+// lesson shown with file and line, a mistyped id (did you mean, a dismissable notice), and the
+// compact embed layout at 800x600 (screenshot in
 // tests/browser/artifacts/). Prints the timings the issue asks for (command -> goal status on
 // screen, lesson start).
 import { test, before, after } from 'node:test';
@@ -185,6 +186,29 @@ test('a malformed lesson shows its error with file and line in the panel, and th
       await waitFrames(page, 3);
       assert.ok(await page.evaluate(() => window.klab.widgetRect('lesson/error')), 'the error is not shown');
       assert.match(await page.evaluate(() => window.klab.exec('x = 6 * 7;')), /42/);
+    } finally {
+      await close();
+    }
+  });
+
+test('a mistyped lesson id: "did you mean", in a notice that covers no input and closes with its button',
+  { skip: !haveBundle && 'no wasm bundle' }, async () => {
+    const { page, close } = await launch({ viewport: { width: 800, height: 600 } });
+    try {
+      await openLesson(page, '?lesson=kmalloc-slab&embed=1');
+      await waitFrames(page, 3);
+      const notice = page.locator('#klab-notices');
+      assert.match(await notice.textContent(), /no lesson 'kmalloc-slab': did you mean kmalloc-and-slab\?/);
+      assert.ok(await page.evaluate(() => window.klab.widgetRect('lesson/error')), 'the panel shows no error');
+      // The console's input line stays clear of the notice.
+      const box = await notice.boundingBox();
+      const input = await page.evaluate(() => window.klab.widgetRect('console/input'));
+      assert.ok(input, 'no console input');
+      const overlap = box.x < input.x + input.w && input.x < box.x + box.width &&
+        box.y < input.y + input.h && input.y < box.y + box.height;
+      assert.ok(!overlap, `the notice ${JSON.stringify(box)} covers the console input ${JSON.stringify(input)}`);
+      await page.locator('#klab-notices .klab-notices-close').click();
+      assert.equal(await page.evaluate(() => document.getElementById('klab-notices')), null);
     } finally {
       await close();
     }

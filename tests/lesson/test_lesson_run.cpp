@@ -339,3 +339,38 @@ y = 2;
     CHECK(r.value().session().dmesg().find("NOTICE NOTICE") != std::string::npos);
     CHECK(check_lesson_text(text, "cmdline.md").passed());
 }
+
+TEST_CASE("a mistyped lesson id gets the closest shipped id as a suggestion") {
+    std::string m = builtin_lesson("kmalloc-slab").error().message;
+    CHECK(m.find("no lesson 'kmalloc-slab': did you mean kmalloc-and-slab? (lessons: ") == 0);
+    std::vector<std::string> ids;
+    for (const Lesson& l : builtin_lessons()) ids.push_back(l.id);
+    CHECK(closest_lesson_id("buddy", ids) == "buddy-allocator");        // a prefix
+    CHECK(closest_lesson_id("Buddy-Alocator", ids) == "buddy-allocator"); // case, one letter
+    CHECK(closest_lesson_id("pages-zones", ids) == "pages-and-zones");    // its words
+    CHECK(closest_lesson_id("nope", ids).empty());
+    CHECK(closest_lesson_id("", ids).empty());
+}
+
+TEST_CASE("the runner names the kernel's complaint since the step started, and a reset clears it") {
+    auto l = builtin_lesson("buddy-allocator");
+    REQUIRE(l.ok());
+    auto rr = LessonRunner::start(std::move(l.value()), 1);
+    REQUIRE(rr.ok());
+    LessonRunner& r = rr.value();
+    CHECK(r.kernel_trouble().empty());
+    r.exec("__free_pages(big, 3);"); // the wrong order
+    CHECK_FALSE(r.goal().met);
+    CHECK(r.kernel_trouble().find("BUG: Bad page state") == 0);
+    r.reset_step();
+    CHECK(r.kernel_trouble().empty());
+    r.exec("__free_pages(big, 4);");
+    CHECK(r.goal().met);
+    CHECK(r.kernel_trouble().empty());
+    // The next step starts with the old complaint behind it.
+    r.reset_step();
+    r.exec("__free_pages(big, 3);");
+    REQUIRE_FALSE(r.kernel_trouble().empty());
+    REQUIRE(r.next().ok());
+    CHECK(r.kernel_trouble().empty());
+}

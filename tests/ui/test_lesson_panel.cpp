@@ -304,3 +304,125 @@ TEST_CASE("console: a function's brace on the next line waits for the body") {
     REQUIRE(app.session().log().size() == 1);
     CHECK(app.submit("twice(21)").output.find("42") != std::string::npos);
 }
+
+namespace {
+
+// The rectangle of a widget lies across the panel's width (the prose scrolls, so only x).
+void check_inside_panel(const klab::ui::App& app, const std::string& id) {
+    auto p = app.widgets().find("view/Lesson");
+    auto r = app.widgets().find(id);
+    REQUIRE_MESSAGE(p.has_value(), "no lesson panel");
+    REQUIRE_MESSAGE(r.has_value(), "no widget ", id);
+    CHECK_MESSAGE(r->x >= p->x - 0.5f, id, " starts left of the panel");
+    CHECK_MESSAGE(r->x + r->w <= p->x + p->w + 0.5f, id, " ends at ", r->x + r->w,
+                  ", right of the panel's edge at ", p->x + p->w);
+}
+
+} // namespace
+
+TEST_CASE("the lesson panel: prediction choices and the locked-question message fit the panel at any width") {
+    for (bool embed : {false, true}) {
+        CAPTURE(embed);
+        Gui gui(embed ? 800.0f : 1280.0f, embed ? 600.0f : 720.0f);
+        klab::ui::App app;
+        REQUIRE(app.open_lesson("buddy-allocator", 1, false));
+        app.set_embed_mode(embed);
+        gui.frame(app, 3);
+        // Step 2 asks a choice question with three answers: every one is in the panel.
+        for (int i = 1; i <= 3; i++) check_inside_panel(app, "lesson/choice/" + std::to_string(i));
+        CHECK_FALSE(has(app, "lesson/choice/4"));
+        auto a = app.widgets().find("lesson/choice/1"), b = app.widgets().find("lesson/choice/2");
+        CHECK(b->y > a->y); // one per line
+
+        // A command before answering locks the question: a readable message inside the panel.
+        app.submit("x = 1;");
+        gui.frame(app, 2);
+        CHECK_FALSE(has(app, "lesson/choice/1"));
+        check_inside_panel(app, "lesson/predict_locked");
+        gui.click(app, "lesson/reset");
+        CHECK(has(app, "lesson/choice/1"));
+        CHECK_FALSE(has(app, "lesson/predict_locked"));
+    }
+    // Step 1: the question comes before the prose's Run button.
+    Gui gui;
+    klab::ui::App app;
+    REQUIRE(app.open_lesson("buddy-allocator", 0, false));
+    gui.frame(app, 3);
+    auto q = app.widgets().find("lesson/answer"), run = app.widgets().find("lesson/prose/run/1");
+    REQUIRE(q.has_value());
+    REQUIRE(run.has_value());
+    CHECK(q->y < run->y);
+}
+
+TEST_CASE("the lesson panel: a done step stays done when the state moves on, and says so") {
+    Gui gui;
+    klab::ui::App app;
+    const klab::ui::LessonPanelState& s = app.lesson_panel();
+    REQUIRE(app.open_lesson("buddy-allocator", 1, false));
+    gui.frame(app, 2);
+    CHECK(s.goal_text == "Goal: not yet");
+    app.submit("__free_pages(big, 4);");
+    gui.frame(app, 2);
+    CHECK(s.goal_text == "\xE2\x9C\x93 Goal met");
+    CHECK(s.goal_notes.empty());
+    // The order-10 block taken again: the goal no longer holds, the step stays done.
+    app.submit("again = alloc_pages(GFP_KERNEL, 10);");
+    gui.frame(app, 2);
+    CHECK_FALSE(app.lesson()->goal().met);
+    CHECK(app.lesson()->progress()[1].met);
+    CHECK(has(app, "lesson/explanation"));
+    CHECK(s.goal_text == "\xE2\x9C\x93 Step done");
+    REQUIRE(s.goal_notes.size() == 1);
+    CHECK(s.goal_notes[0].find("The state has changed since") == 0);
+    CHECK(has(app, "lesson/goal_changed"));
+    CHECK_FALSE(has(app, "lesson/trouble"));
+    // Nothing overlaps: the note sits between the goal line and the buttons.
+    auto g = app.widgets().find("lesson/goal"), n = app.widgets().find("lesson/goal_changed"),
+         h = app.widgets().find("lesson/hint");
+    CHECK(n->y >= g->y + g->h - 0.5f);
+    CHECK(h->y >= n->y + n->h - 0.5f);
+    CHECK(h->y + h->h <= 720.5f);
+
+    // kmalloc-and-slab step 1: a second kmalloc (a natural retry) keeps the goal met.
+    REQUIRE(app.open_lesson("kmalloc-and-slab", 0, false));
+    app.submit("a = kmalloc(100, GFP_KERNEL);");
+    CHECK(app.lesson()->goal().met);
+    app.submit("a = kmalloc(100, GFP_KERNEL);");
+    CHECK(app.lesson()->goal().met);
+    gui.frame(app, 2);
+    CHECK(s.goal_text == "\xE2\x9C\x93 Goal met");
+}
+
+TEST_CASE("the lesson panel: a BUG during the step is named, and Reset step clears it") {
+    Gui gui;
+    klab::ui::App app;
+    const klab::ui::LessonPanelState& s = app.lesson_panel();
+    REQUIRE(app.open_lesson("buddy-allocator", 1, false));
+    gui.frame(app, 2);
+    CHECK_FALSE(has(app, "lesson/trouble"));
+    app.submit("__free_pages(big, 3);"); // the wrong order
+    gui.frame(app, 2);
+    CHECK(s.goal_text == "Goal: not yet");
+    REQUIRE(has(app, "lesson/trouble"));
+    REQUIRE(s.goal_notes.size() == 1);
+    CHECK(s.goal_notes[0].find("The kernel reported a problem during this step (BUG: Bad page state") == 0);
+    CHECK(s.goal_notes[0].find("Reset step to try again from a clean state.") != std::string::npos);
+    check_inside_panel(app, "lesson/trouble");
+    gui.click(app, "lesson/reset");
+    CHECK_FALSE(has(app, "lesson/trouble"));
+    CHECK(s.goal_notes.empty());
+
+    // A double kfree after kmalloc-and-slab's step 1 was done: the step stays done, the note
+    // names the BUG instead of "the state has changed".
+    REQUIRE(app.open_lesson("kmalloc-and-slab", 0, false));
+    app.submit("a = kmalloc(100, GFP_KERNEL);");
+    app.submit("kfree(a);");
+    app.submit("kfree(a);");
+    gui.frame(app, 2);
+    CHECK(s.goal_text == "\xE2\x9C\x93 Step done");
+    REQUIRE(s.goal_notes.size() == 1);
+    CHECK(s.goal_notes[0].find("kernel BUG at mm/slub.c") != std::string::npos);
+    CHECK(s.goal_notes[0].find("the step stays done. Reset step to go on from a clean state.") !=
+          std::string::npos);
+    CHECK(has(app, "lesson/trouble"));
+}

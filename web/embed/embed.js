@@ -482,21 +482,42 @@
 
   // ------------------------------------------------------------------ in the page
 
-  function showNotice(doc, text) {
+  // Problems (a bad URL parameter, a lesson id the lab does not have) in a box at the top
+  // right, where it covers no input (the console's input line and the lesson panel's buttons
+  // are at the bottom). A close button dismisses it; in embed mode it also hides by itself
+  // after a while, since the lesson panel shows lesson problems too.
+  const NOTICE_EMBED_MS = 12000;
+
+  function showNotice(doc, text, embed) {
     if (!doc || !doc.body) return;
     let box = doc.getElementById('klab-notices');
     if (!box) {
       box = doc.createElement('div');
       box.id = 'klab-notices';
       box.setAttribute('role', 'status');
-      box.style.cssText = 'position:fixed;left:8px;bottom:8px;max-width:40em;z-index:10;' +
-        'font:13px sans-serif;color:#fff;background:rgba(120,30,30,.92);padding:6px 10px;border-radius:4px';
-      box.addEventListener('click', () => box.remove());
+      box.style.cssText = 'position:fixed;right:8px;top:8px;max-width:min(40em,50vw);z-index:10;' +
+        'font:13px sans-serif;color:#fff;background:rgba(120,30,30,.92);padding:6px 2em 6px 10px;' +
+        'border-radius:4px';
+      const close = doc.createElement('button');
+      close.className = 'klab-notices-close';
+      close.type = 'button';
+      close.textContent = '\u00d7';
+      close.title = 'Dismiss';
+      close.setAttribute('aria-label', 'Dismiss');
+      close.style.cssText = 'position:absolute;right:4px;top:2px;border:0;background:none;' +
+        'color:#fff;font:bold 16px sans-serif;cursor:pointer;padding:0 4px';
+      close.addEventListener('click', () => box.remove());
+      box.appendChild(close);
       doc.body.appendChild(box);
     }
     const p = doc.createElement('div');
     p.textContent = text;
     box.appendChild(p);
+    const win = doc.defaultView;
+    if (embed && win && win.setTimeout) {
+      if (box.klabTimer) win.clearTimeout(box.klabTimer);
+      box.klabTimer = win.setTimeout(() => box.remove(), NOTICE_EMBED_MS);
+    }
   }
 
   function install(win) {
@@ -513,7 +534,7 @@
         win,
         params,
         storage,
-        notify: (t) => { console.warn('klab:', t); showNotice(doc, t); },
+        notify: (t) => { console.warn('klab:', t); showNotice(doc, t, params.embed); },
         baseUrl: win.location.origin + win.location.pathname + win.location.search,
       });
       win.klabEmbed = controller;
