@@ -2,6 +2,8 @@
 
 #include <imgui.h>
 
+#include <cmath>
+
 #include "views/lesson_state.h"
 #include "views/views.h"
 
@@ -113,11 +115,64 @@ void App::draw_tiled(ViewContext& c) {
     ImGui::End();
     ImGui::PopStyleVar();
 
+    if (lesson_) {
+        draw_lesson_tiles(c, area_pos.x, area_pos.y, area.x, area.y);
+        return;
+    }
+    if (!lesson_tiles_step_.empty()) cond = ImGuiCond_Always; // back from the lesson layout
+    lesson_tiles_step_.clear();
     for (ViewSlot& v : views_) {
         if (!v.open || !v.available) continue;
         ImGui::SetNextWindowPos(ImVec2(area_pos.x + v.x * area.x, area_pos.y + v.y * area.y), cond);
         ImGui::SetNextWindowSize(ImVec2(v.w * area.x, v.h * area.y), cond);
         if (ImGui::Begin(v.title, &v.open)) {
+            c.widgets.track_window(std::string("view/") + v.title);
+            draw_view(v, c);
+        }
+        highlight_lesson_view(c, *lesson_ui_, v.id);
+        ImGui::End();
+    }
+}
+
+void App::draw_lesson_tiles(ViewContext& c, float x, float y, float w, float h) {
+    const ImVec2 pos(x, y), size(w, h);
+    ViewId step_view = ViewId::count;
+    ViewId id;
+    if (lesson_view_id(lesson_->lesson().view_of(lesson_->step_index()), id) && id != ViewId::console)
+        step_view = id;
+    std::string key = lesson_->lesson().id + "#" + std::to_string(lesson_->step_index());
+    bool select = key != lesson_tiles_step_;
+    lesson_tiles_step_ = key;
+    const ImGuiWindowFlags fixed = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
+                                   ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings;
+    float top_h = std::floor(size.y * 0.52f);
+    ImGui::SetNextWindowPos(pos);
+    ImGui::SetNextWindowSize(ImVec2(size.x, top_h));
+    ImGui::Begin("##lesson_views", nullptr, fixed | ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoBringToFrontOnFocus);
+    if (ImGui::BeginTabBar("views", ImGuiTabBarFlags_FittingPolicyScroll)) {
+        for (ViewSlot& v : views_) {
+            if (!v.open || !v.available || v.id == ViewId::console) continue;
+            ImGuiTabItemFlags f = select && v.id == step_view ? ImGuiTabItemFlags_SetSelected : 0;
+            bool selected = ImGui::BeginTabItem(v.title, nullptr, f);
+            c.widgets.track_last_item(std::string("tab/") + v.title);
+            if (selected) {
+                ImGui::BeginChild("view");
+                c.widgets.track_window(std::string("view/") + v.title);
+                draw_view(v, c);
+                highlight_lesson_view(c, *lesson_ui_, v.id);
+                ImGui::EndChild();
+                ImGui::EndTabItem();
+            }
+        }
+        ImGui::EndTabBar();
+    }
+    ImGui::End();
+    for (ViewSlot& v : views_) {
+        if (v.id != ViewId::console || !v.available) continue;
+        v.open = true; // the lesson works through the console
+        ImGui::SetNextWindowPos(ImVec2(pos.x, pos.y + top_h));
+        ImGui::SetNextWindowSize(ImVec2(size.x, size.y - top_h));
+        if (ImGui::Begin(v.title, nullptr, fixed)) {
             c.widgets.track_window(std::string("view/") + v.title);
             draw_view(v, c);
         }

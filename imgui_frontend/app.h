@@ -171,6 +171,10 @@ private:
     void changed(bool reboot);
     void draw_view(ViewSlot& v, struct ViewContext& c);
     void draw_tiled(struct ViewContext& c);
+    // With a lesson open beside the views: the console full width below (wide /proc tables
+    // fit), the other views as tabs above with the step's view selected when the step changes.
+    void draw_lesson_tiles(struct ViewContext& c, float x, float y, float w, float h);
+    std::string lesson_tiles_step_; // lesson id and step whose view was last selected
     void draw_tabs(struct ViewContext& c);
 };
 

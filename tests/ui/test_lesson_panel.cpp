@@ -294,6 +294,39 @@ TEST_CASE("embed mode: no menus, the lesson, the console and the step's view fil
     CHECK(has(app, "tab/Lesson")); // 800x600 without embed: the views are tabs, the lesson first
 }
 
+TEST_CASE("a lesson at 1280x720: the console spans the views' width, the step's view is the selected tab") {
+    Gui gui;
+    klab::ui::App app;
+    REQUIRE(app.open_lesson("buddy-allocator", 0, false));
+    gui.frame(app, 3);
+    auto l = app.widgets().find("view/Lesson"), c = app.widgets().find("view/Console"),
+         z = app.widgets().find("view/Zones");
+    REQUIRE(l);
+    REQUIRE(c);
+    REQUIRE(z); // step 1's view (view: zones) is the tab shown
+    CHECK(c->x >= l->x + l->w - 1);
+    CHECK(c->x + c->w >= 1279.0f);   // everything right of the lesson: a /proc table fits
+    CHECK(c->w >= 1280 - l->w - 2);
+    CHECK(z->y + z->h <= c->y + 1);  // the step's view above the console
+    CHECK(has(app, "tab/Physical memory"));
+    CHECK_FALSE(has(app, "view/Physical memory")); // the other views wait behind their tabs
+    // Another tab can be chosen; the next step selects its own view again.
+    gui.click(app, "tab/Physical memory");
+    gui.frame(app, 2);
+    CHECK(has(app, "view/Physical memory"));
+    CHECK_FALSE(has(app, "view/Zones"));
+    // Closing the lesson (the lesson list stays open) gives the tiled layout back: every view
+    // at once, the console in its own tile again.
+    app.close_lesson();
+    app.lesson_panel().wants_panel = true;
+    gui.frame(app, 3);
+    CHECK(has(app, "view/Lesson"));
+    CHECK(has(app, "view/Zones"));
+    CHECK(has(app, "view/Physical memory"));
+    REQUIRE(app.widgets().find("view/Console"));
+    CHECK(app.widgets().find("view/Console")->w < 500);
+}
+
 TEST_CASE("console: a function's brace on the next line waits for the body") {
     Gui gui;
     klab::ui::App app;
