@@ -279,6 +279,12 @@ int main() {
     glfwWindowHint(GLFW_CLIENT_API, GLFW_OPENGL_ES_API);
     glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
     glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+    // ImGui draws 2D triangles: no depth or stencil buffer, no alpha channel in the page's
+    // canvas, no multisampling; a smaller drawing buffer for the first (costly) context.
+    glfwWindowHint(GLFW_DEPTH_BITS, 0);
+    glfwWindowHint(GLFW_STENCIL_BITS, 0);
+    glfwWindowHint(GLFW_ALPHA_BITS, 0);
+    glfwWindowHint(GLFW_SAMPLES, 0);
     GLFWwindow* window = glfwCreateWindow(static_cast<int>(klab_css_width()),
                                           static_cast<int>(klab_css_height()), "Kernel Lab",
                                           nullptr, nullptr);
