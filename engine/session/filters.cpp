@@ -78,8 +78,29 @@ Inputs gather(const std::string& tool, const std::vector<std::string>& paths, co
 // same. nullptr: none of them. Anything else regcomp() refuses is "Invalid regular expression".
 const char* pattern_mistake(const std::string& p, bool extended) {
     int parens = 0;
+    // Interval counts multiply when nested (and a C library may expand them into copies): their
+    // product is bounded so that no pattern takes long to compile, natively or in wasm.
+    uint64_t repeat = 1;
+    auto interval = [&](size_t at) { // p[at] is the first character after '{'
+        uint64_t n = 0, m = 0;
+        bool comma = false, any = false;
+        for (size_t j = at; j < p.size() && p[j] != '}' && p[j] != '\\'; j++) {
+            if (p[j] == ',') comma = true;
+            else if (std::isdigit(static_cast<unsigned char>(p[j]))) {
+                uint64_t& v = comma ? m : n;
+                v = std::min<uint64_t>(v * 10 + uint64_t(p[j] - '0'), 1u << 20);
+                any = true;
+            }
+        }
+        uint64_t bound = std::max<uint64_t>({n, m, 1});
+        repeat = std::min<uint64_t>(repeat * bound, 1u << 30);
+        return any && (bound > 255 || repeat > 4096);
+    };
     for (size_t i = 0; i < p.size(); i++) {
         char c = p[i];
+        if (extended && c == '{' && i + 1 < p.size() && std::isdigit(static_cast<unsigned char>(p[i + 1])) &&
+            interval(i + 1))
+            return "Regular expression too big";
         if (c == '\\') {
             if (++i >= p.size()) return "Trailing backslash";
             // Back-references can make matching exponential: a pattern must not hang the tab.
@@ -88,6 +109,7 @@ const char* pattern_mistake(const std::string& p, bool extended) {
             if (p[i] == '(') parens++;
             if (p[i] == ')' && --parens < 0) return "Unmatched ) or \\)";
             if (p[i] == '{' && p.find("\\}", i) == std::string::npos) return "Unmatched \\{";
+            if (p[i] == '{' && interval(i + 1)) return "Regular expression too big";
             continue;
         }
         if (c == '[') {

@@ -9,7 +9,8 @@
 // wc [-lwc] [FILE...]            lines, words, bytes
 //
 // Simplifications: no other options (no -o, -A/-B/-C, -r, --color); no back-references (\1:
-// they can make matching take exponential time, and the lab must not hang a browser tab); the error texts for bad
+// they can make matching take exponential time, and the lab must not hang a browser tab), and
+// interval counts of at most 255 each and 4096 multiplied ("Regular expression too big"); the error texts for bad
 // patterns are GNU grep's whatever the C library (glibc natively, musl in wasm) says, so native
 // and wasm print the same; wc pads its columns to 7 characters when it prints more than one
 // count, as GNU wc does for pipes (for files GNU wc sizes the columns from st_size, 0 in /proc).

@@ -67,6 +67,10 @@ TEST_CASE("grep's exit status and its messages for bad patterns and options") {
     CHECK(pipe_into({"grep", "a\\"}).err == "grep: Trailing backslash\n");
     CHECK(pipe_into({"grep", "\\(a*\\)*\\1"}).err ==
           "grep: back-references (\\1 ... \\9) are not supported in the lab\n");
+    CHECK(pipe_into({"grep", "-E", "(a{255}){255}"}).err == "grep: Regular expression too big\n");
+    CHECK(pipe_into({"grep", "a\\{256\\}"}).err == "grep: Regular expression too big\n");
+    CHECK(pipe_into({"grep", "-E", "^[a-z]{4,5} [0-9]$"}).out == "alpha 1\nbeta 2\ngamma 4\n");
+    CHECK(pipe_into({"grep", "^[a-z]\\{4\\} "}).out == "beta 2\n");
     CHECK(pipe_into({"grep", "[]a]"}).status == 0); // ']' first in a bracket is a member
     CHECK(pipe_into({"grep", "[[:digit:]]"}).out == kText);
     FilterResult bad = pipe_into({"grep", "-z", "x"});
