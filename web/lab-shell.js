@@ -179,6 +179,11 @@
   window.addEventListener('error', (e) => {
     if (window.klabStatus === 'loading') fail('script', 'A script error stopped the lab: ' + e.message);
   });
+  // The lab draws slowly when nothing happens (web_main.cpp): it wants the time of the last input.
+  const inputSeen = () => { if (window.Module) window.Module.klabInputAt = performance.now(); };
+  for (const type of ['pointermove', 'pointerdown', 'pointerup', 'wheel', 'keydown', 'keyup', 'resize', 'focus', 'paste']) {
+    window.addEventListener(type, inputSeen, { capture: true, passive: true });
+  }
   // Keyboard focus must follow the pointer into the canvas, also inside a course site's iframe.
   $('canvas').addEventListener('mousedown', () => $('canvas').focus());
   // Ctrl+V: the browser hands the clipboard over in a paste event right after the key press,

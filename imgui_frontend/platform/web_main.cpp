@@ -62,7 +62,12 @@ struct WebPlatform {
     std::vector<double> gl_ms;    // clear + RenderDrawData: GL submission (and any wait on the GPU)
     double last_layout_save = 0;
     std::string saved_views;
+    // Idle throttling: after kIdleMs without input or a kernel change, frames are drawn at
+    // most every kIdleFrameMs (nothing on screen moves; on software GL a frame costs ~30 ms).
+    double last_change = 0; // emscripten_get_now() of the last kernel change
+    double last_render = 0;
 };
+constexpr double kIdleMs = 3000, kIdleFrameMs = 250;
 
 // Fonts are embedded in the wasm (web/CMakeLists.txt) under this folder.
 constexpr const char* kFontDir = "/fonts";
@@ -101,6 +106,8 @@ void release_held_keys(GLFWwindow* w) {
 EM_JS(double, klab_css_width, (), { return window.innerWidth; });
 EM_JS(double, klab_css_height, (), { return window.innerHeight; });
 EM_JS(double, klab_pixel_ratio, (), { return window.devicePixelRatio || 1; });
+// performance.now() of the last pointer, wheel, key or resize event (lab-shell.js).
+EM_JS(double, klab_last_input, (), { return Module.klabInputAt || 0; });
 EM_JS(void, klab_set_title, (const char* t), { document.title = UTF8ToString(t); });
 // Start-up phases as Performance API marks ("klab:app-booted" ...), for tests/bench/browser_perf.mjs.
 EM_JS(void, klab_mark, (const char* name), {
@@ -186,6 +193,10 @@ void save_layout_if_needed(WebPlatform* p) {
 
 void frame(void* arg) {
     auto* p = static_cast<WebPlatform*>(arg);
+    double now = emscripten_get_now();
+    bool idle = p->first_frame_reported && now - std::max(p->last_change, klab_last_input()) > kIdleMs;
+    if (idle && now - p->last_render < kIdleFrameMs) return;
+    p->last_render = now;
     if (!p->first_frame_reported) klab_mark("klab:frame0");
     fit_canvas(p);
 
@@ -308,7 +319,10 @@ int main() {
     io.ClipboardUserData = nullptr;
     web_install_lesson_hooks(p->app);
     p->app.set_textures(&p->textures);
-    p->app.set_change_listener([](uint64_t n) { klab_notify_change(static_cast<double>(n)); });
+    p->app.set_change_listener([](uint64_t n) {
+        if (g_platform) g_platform->last_change = emscripten_get_now();
+        klab_notify_change(static_cast<double>(n));
+    });
     fit_canvas(p); // the window's size in device pixels (fonts are already at this scale)
     // The layout the page kept in localStorage (window rectangles, then which views are open).
     std::string ini(static_cast<size_t>(klab_saved_layout_size()), '\0');

@@ -376,3 +376,32 @@ test('screenshots of the views after a short session (artifacts; the README pict
     await close();
   }
 });
+
+test('left alone the lab draws a few frames a second; a kernel change or the pointer brings it back', async () => {
+  const { page, close } = await openLab();
+  try {
+    const framesIn = async (ms, during = async () => {}) => {
+      const a = await page.evaluate(() => window.klab.frameCount());
+      await Promise.all([new Promise((r) => setTimeout(r, ms)), during()]);
+      return (await page.evaluate(() => window.klab.frameCount())) - a;
+    };
+    await new Promise((r) => setTimeout(r, 3500)); // no input, no kernel change
+    const idle = await framesIn(3000);
+    assert.ok(idle >= 2 && idle <= 14, `idle: ${idle} frames in 3 s (at most one per 250 ms expected)`);
+    // A command changes the kernel: frames at the display's rate again (at least double).
+    const busy = await framesIn(1500, () => page.evaluate(() => window.klab.exec('p = kmalloc(100, GFP_KERNEL);')));
+    assert.ok(busy > idle + 5, `after a command: ${busy} frames in 1.5 s, idle ${idle} in 3 s`);
+    assert.match(await page.evaluate(() => window.klab.proc('slabinfo')), /^kmalloc-128 +[1-9]/m);
+    // The pointer counts as input.
+    await new Promise((r) => setTimeout(r, 3500));
+    const moving = await framesIn(1000, async () => {
+      for (let i = 0; i < 8; i++) {
+        await page.mouse.move(400 + 10 * i, 300);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    });
+    assert.ok(moving >= 8, `while the pointer moves: ${moving} frames in 1 s`);
+  } finally {
+    await close();
+  }
+});
