@@ -134,6 +134,18 @@ void App::draw_tiled(ViewContext& c) {
     }
 }
 
+void App::draw_view_tab(ViewContext& c, ViewSlot& v, bool select) {
+    bool selected = ImGui::BeginTabItem(v.title, nullptr, select ? ImGuiTabItemFlags_SetSelected : 0);
+    c.widgets.track_last_item(std::string("tab/") + v.title);
+    if (!selected) return;
+    ImGui::BeginChild("view");
+    c.widgets.track_window(std::string("view/") + v.title);
+    draw_view(v, c);
+    highlight_lesson_view(c, *lesson_ui_, v.id);
+    ImGui::EndChild();
+    ImGui::EndTabItem();
+}
+
 void App::draw_lesson_tiles(ViewContext& c, float x, float y, float w, float h) {
     const ImVec2 pos(x, y), size(w, h);
     ViewId step_view = ViewId::count;
@@ -152,17 +164,7 @@ void App::draw_lesson_tiles(ViewContext& c, float x, float y, float w, float h) 
     if (ImGui::BeginTabBar("views", ImGuiTabBarFlags_FittingPolicyScroll)) {
         for (ViewSlot& v : views_) {
             if (!v.open || !v.available || v.id == ViewId::console) continue;
-            ImGuiTabItemFlags f = select && v.id == step_view ? ImGuiTabItemFlags_SetSelected : 0;
-            bool selected = ImGui::BeginTabItem(v.title, nullptr, f);
-            c.widgets.track_last_item(std::string("tab/") + v.title);
-            if (selected) {
-                ImGui::BeginChild("view");
-                c.widgets.track_window(std::string("view/") + v.title);
-                draw_view(v, c);
-                highlight_lesson_view(c, *lesson_ui_, v.id);
-                ImGui::EndChild();
-                ImGui::EndTabItem();
-            }
+            draw_view_tab(c, v, select && v.id == step_view);
         }
         ImGui::EndTabBar();
     }
@@ -193,16 +195,7 @@ void App::draw_tabs(ViewContext& c) {
         if (lesson_strip_width() > 0) draw_lesson_tab(c, *lesson_ui_);
         for (ViewSlot& v : views_) {
             if (!v.open || !v.available) continue;
-            bool selected = ImGui::BeginTabItem(v.title);
-            c.widgets.track_last_item(std::string("tab/") + v.title);
-            if (selected) {
-                ImGui::BeginChild("view");
-                c.widgets.track_window(std::string("view/") + v.title);
-                draw_view(v, c);
-                highlight_lesson_view(c, *lesson_ui_, v.id);
-                ImGui::EndChild();
-                ImGui::EndTabItem();
-            }
+            draw_view_tab(c, v, false);
         }
         ImGui::EndTabBar();
     }

@@ -176,6 +176,8 @@ private:
     void draw_lesson_tiles(struct ViewContext& c, float x, float y, float w, float h);
     std::string lesson_tiles_step_; // lesson id and step whose view was last selected
     void draw_tabs(struct ViewContext& c);
+    // One view as a tab item of the current tab bar (select: make it the shown tab now).
+    void draw_view_tab(struct ViewContext& c, ViewSlot& v, bool select);
 };
 
 } // namespace klab::ui

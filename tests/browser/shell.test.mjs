@@ -54,16 +54,9 @@ test('clicking an ImGui button reboots the machine with another preset', async (
     await page.goto(served.url);
     assert.equal(await waitForLab(page), 'ready', logs.join('\n'));
     await waitFrames(page, 2);
-    const rect = await page.evaluate(() => window.klab.widgetRect('machine/boot_i386'));
-    assert.ok(rect && rect.w > 0 && rect.h > 0, 'the Boot i386 button was not drawn');
     const before = await page.evaluate(() => window.klab.machine());
-
-    await page.mouse.move(rect.x + rect.w / 2, rect.y + rect.h / 2);
-    await waitFrames(page, 1);
-    await page.mouse.down();
-    await waitFrames(page, 1);
-    await page.mouse.up();
-    await waitFrames(page, 3);
+    const rect = await clickWidget(page, 'machine/boot_i386');
+    assert.ok(rect.w > 0 && rect.h > 0, 'the Boot i386 button was not drawn');
     // The panel's button asks first, like the Machine menu.
     assert.equal((await page.evaluate(() => window.klab.machine())).bootCount, before.bootCount);
     await clickConfirm(page);
@@ -93,14 +86,7 @@ test('on a high-DPI screen the canvas uses device pixels and clicks still land',
     });
     assert.equal(size.w, size.cssW * 2);
     assert.equal(size.h, size.cssH * 2);
-    const rect = await page.evaluate(() => window.klab.widgetRect('machine/boot_i386'));
-    assert.ok(rect && rect.w > 0, 'the Boot i386 button was not drawn');
-    await page.mouse.move(rect.x + rect.w / 2, rect.y + rect.h / 2);
-    await waitFrames(page, 1);
-    await page.mouse.down();
-    await waitFrames(page, 1);
-    await page.mouse.up();
-    await waitFrames(page, 3);
+    await clickWidget(page, 'machine/boot_i386'); // CSS pixels, though the canvas has 2 per pixel
     await clickConfirm(page);
     assert.equal((await page.evaluate(() => window.klab.machine())).preset, 'i386');
     await screenshot(page, 'hidpi');
