@@ -387,7 +387,9 @@ void Session::cmd_history(ExecResult& r) {
         std::string first = c.text.substr(0, c.text.find('\n'));
         bool more = first.size() < c.text.size() &&
                     c.text.find_first_not_of(" \t\r\n", first.size()) != std::string::npos;
-        r.output += std::to_string(c.id) + "  " + first + (more ? " ..." : "") + "\n";
+        char num[16];
+        std::snprintf(num, sizeof num, "%5u  ", c.id); // bash: the number right-aligned in 5
+        r.output += num + first + (more ? " ..." : "") + "\n";
     }
 }
 

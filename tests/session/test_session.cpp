@@ -178,7 +178,7 @@ static int __init my_mod_init(void)
 TEST_CASE("history, help, reset, unknown commands") {
     Session s = boot();
     s.exec("a = 1;");
-    CHECK(contains(s.exec("history").output, "1  a = 1;"));
+    CHECK(contains(s.exec("history").output, "    1  a = 1;\n"));
     CHECK(contains(s.exec("help").output, "insmod NAME"));
     CHECK(contains(s.exec("help kernelc").output, "KernelC"));
     CHECK(s.exec("ps").error);
