@@ -92,15 +92,22 @@ void draw_code(MdContext& m, const MdBlock& b) {
     if (mono) ImGui::PushFont(mono);
     int lines = 1;
     for (char ch : code) lines += ch == '\n';
-    float h = lines * ImGui::GetTextLineHeight() + ImGui::GetStyle().FramePadding.y * 2 + 4;
+    const ImGuiStyle& style = ImGui::GetStyle();
+    float h = lines * ImGui::GetTextLineHeight() + style.FramePadding.y * 2 + 4;
+    float text_w = ImGui::CalcTextSize(code.c_str()).x;
     if (mono) ImGui::PopFont();
     ImGui::PushStyleColor(ImGuiCol_ChildBg, ImVec4(0.06f, 0.07f, 0.08f, 1.0f));
     // Unique per text: the prose, a hint and the solution all number their blocks from 1.
     ImGui::PushID(m.prefix.c_str());
     ImGui::PushID(m.code_id);
-    float button_w = runnable ? ImGui::CalcTextSize("Run").x + ImGui::GetStyle().FramePadding.x * 2 + 8 : 0;
-    ImGui::BeginChild("code", ImVec2(ImGui::GetContentRegionAvail().x - button_w, h), true,
-                      ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_HorizontalScrollbar);
+    float button_w = runnable ? ImGui::CalcTextSize("Run").x + style.FramePadding.x * 2 + 8 : 0;
+    float box_w = ImGui::GetContentRegionAvail().x - button_w;
+    // A line wider than the panel (a /proc table) scrolls sideways instead of being cut off.
+    bool wide = text_w + style.WindowPadding.x * 2 > box_w;
+    if (wide) h += style.ScrollbarSize;
+    ImGui::BeginChild("code", ImVec2(box_w, h), true,
+                      wide ? ImGuiWindowFlags_HorizontalScrollbar : ImGuiWindowFlags_NoScrollbar);
+    m.widgets.track_window(m.prefix + "/code_box/" + std::to_string(m.code_id) + (wide ? "/scrolls" : ""));
     if (mono) ImGui::PushFont(mono);
     ImGui::TextUnformatted(code.c_str());
     if (mono) ImGui::PopFont();

@@ -327,6 +327,18 @@ TEST_CASE("a lesson at 1280x720: the console spans the views' width, the step's 
     CHECK(app.widgets().find("view/Console")->w < 500);
 }
 
+TEST_CASE("a lesson's code block wider than the panel scrolls sideways, a narrow one does not") {
+    Gui gui(800, 600);
+    klab::ui::App app;
+    REQUIRE(app.open_lesson("buddy-allocator", 0, false));
+    app.set_embed_mode(true);
+    gui.frame(app, 3);
+    // The introduction's /proc/buddyinfo line is about 100 characters; the prose's call is short.
+    CHECK(has(app, "lesson/intro/code_box/1/scrolls"));
+    CHECK(has(app, "lesson/prose/code_box/1"));
+    CHECK_FALSE(has(app, "lesson/prose/code_box/1/scrolls"));
+}
+
 TEST_CASE("console: a function's brace on the next line waits for the body") {
     Gui gui;
     klab::ui::App app;
