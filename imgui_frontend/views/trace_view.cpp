@@ -261,9 +261,17 @@ void draw_trace(ViewContext& c, TraceViewState& s) {
         if (what.size() > 60) what = what.substr(0, 57) + "...";
         ImGui::PushID(static_cast<int>(g.cmd_id));
         ImGuiTreeNodeFlags fl = gi == 0 ? ImGuiTreeNodeFlags_DefaultOpen : 0;
+        bool failed = g.cmd_id > 0 && g.cmd_id <= log.size() && log[g.cmd_id - 1].error;
         bool open = ImGui::TreeNodeEx("cmd", fl, "#%u  %s   (%" PRIu64 " events)", g.cmd_id,
                                       what.c_str(), g.total);
         if (gi == 0) c.widgets.track_last_item("trace/newest");
+        if (failed) {
+            // The events are what ran before the kernel stopped the command (a BUG, an oops):
+            // the last of them did not finish as its explanation says.
+            ImGui::SameLine();
+            ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.40f, 1), "failed: see the kernel log");
+            if (gi == 0) c.widgets.track_last_item("trace/newest/failed");
+        }
         if (open) {
             std::map<uint64_t, size_t> by_id;
             for (size_t i = 0; i < g.events.size(); ++i) by_id[g.events[i].id] = i;

@@ -178,6 +178,15 @@ TEST_CASE("console: a welcome hint while empty, and a double free's BUG and Kill
     CHECK(transcript_has(app, klab::ui::LineKind::error, "kernel BUG at mm/slub.c"));
     CHECK(transcript_has(app, klab::ui::LineKind::error, "Killed"));
     CHECK_FALSE(transcript_has(app, klab::ui::LineKind::error, "$1"));
+    // The trace marks the command's events as those of a failed command.
+    gui.frame(app);
+    CHECK(app.widgets().find("trace/newest/failed").has_value());
+    gui.type(app, "q = kmalloc(64, GFP_KERNEL);");
+    gui.key(app, ImGuiKey_Enter);
+    gui.frame(app);
+    gui.frame(app);
+    CHECK(app.widgets().find("trace/newest").has_value());
+    CHECK_FALSE(app.widgets().find("trace/newest/failed").has_value());
 }
 
 TEST_CASE("console: syntax errors show a caret, Tab completes, Up recalls, Enter in a block adds a line") {
