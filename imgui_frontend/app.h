@@ -76,6 +76,7 @@ public:
     const ConsoleState& console() const { return console_; }
     const TraceViewState& trace_view() const { return trace_; }
     const SlabViewState& slab_view() const { return slab_; }
+    const ZonesState& zones_view() const { return zones_; }
     const VmViewState& vm_view() const { return vm_; }
 
     // Fonts and the display scale (device pixels per CSS pixel) the platform set up.

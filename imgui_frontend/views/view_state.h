@@ -63,6 +63,7 @@ struct ZonesState {
     std::vector<ZoneMemo> zones;
     bool per_migratetype = false;
     bool show_pcp = true;
+    int last_scrolled_zone = -1; // the zone a change last brought into view (tests)
 };
 
 struct TraceViewState {

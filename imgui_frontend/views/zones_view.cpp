@@ -179,12 +179,16 @@ void draw_zones(ViewContext& c, ZonesState& s) {
     ImGui::TextDisabled("free %" PRIu64 " + pcp %" PRIu64 " pages", nr_free_pages(k),
                         nr_free_pcp_pages(k));
 
+    bool scrolled = false; // the first zone whose free lists changed is brought into view
     for (size_t zi = 0; zi < k.mm.zones.size(); ++zi) {
         const zone& z = k.mm.zones[zi];
         ZonesState::ZoneMemo& memo = s.zones[zi];
         std::array<uint32_t, MAX_ORDER> now_free{};
         for (uint32_t o = 0; o < MAX_ORDER; ++o) now_free[o] = z.free_area[o].nr_free;
+        bool scroll_here = false;
         if (now_free != memo.nr_free) {
+            scroll_here = !scrolled;
+            scrolled = true;
             memo.chain = describe_change(memo.nr_free, now_free);
             for (uint32_t o = 0; o < MAX_ORDER; ++o)
                 if (now_free[o] != memo.nr_free[o]) memo.changed_at[o] = now;
@@ -197,6 +201,10 @@ void draw_zones(ViewContext& c, ZonesState& s) {
         if (!z.populated()) continue;
         ImGui::PushID(static_cast<int>(zi));
         std::string title = std::string("Zone ") + zone_kind_name(z.kind);
+        if (scroll_here) {
+            ImGui::SetScrollHereY(0.0f);
+            s.last_scrolled_zone = static_cast<int>(zi);
+        }
         if (ImGui::CollapsingHeader(title.c_str(), ImGuiTreeNodeFlags_DefaultOpen)) {
             ImGui::PushStyleColor(ImGuiCol_Text, flash_colour(memo.pages_changed_at, now));
             ImGui::Text("free %" PRId64 " pages", z.nr_free_pages);

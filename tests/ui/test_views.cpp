@@ -144,6 +144,9 @@ TEST_CASE("typing a statement into the console runs it and the map changes only 
     CHECK(tex.texels - texels <= 4 * row_texels);
     CHECK(tex.texels > texels);
     CHECK(app.page_map().full_rebuilds() == 1);
+    // The zones view brings the zone whose free lists changed into view (the DMA zone is first).
+    CHECK(app.zones_view().last_scrolled_zone == static_cast<int>(&k.mm.zone_of(head) - &k.mm.zones[0]));
+    CHECK(app.zones_view().last_scrolled_zone > 0);
     // The block is marked as the last change for a moment, whatever the zoom.
     bool marked = false;
     for (const auto& [first, count] : app.page_map().recent()) marked = marked || (first == head && count == 8);
