@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kc/diag.h"
 #include "lesson/builtin.h"
 #include "lesson/goal.h"
 #include "machine/kernel.h"
@@ -324,28 +325,10 @@ std::vector<Lesson> builtin_lessons() {
 }
 
 std::string closest_lesson_id(std::string_view id, const std::vector<std::string>& ids) {
-    // Levenshtein distance, ignoring case; a shipped id that starts with the text or holds all
-    // of its dash-separated words counts as close too (kmalloc-slab -> kmalloc-and-slab).
-    auto lower = [](std::string_view s) {
-        std::string o(s);
-        for (char& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        return o;
-    };
-    auto distance = [](const std::string& a, const std::string& b) {
-        std::vector<size_t> row(b.size() + 1);
-        for (size_t j = 0; j <= b.size(); j++) row[j] = j;
-        for (size_t i = 1; i <= a.size(); i++) {
-            size_t diag = row[0];
-            row[0] = i;
-            for (size_t j = 1; j <= b.size(); j++) {
-                size_t up = row[j];
-                row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1] ? 1 : 0)});
-                diag = up;
-            }
-        }
-        return row[b.size()];
-    };
-    std::string want = lower(id);
+    // The compiler's "did you mean" distance (edit distance, ignoring case); a shipped id that
+    // starts with the text or holds all of its dash-separated words counts as close too
+    // (kmalloc-slab -> kmalloc-and-slab).
+    std::string want = to_lower(id);
     if (want.empty()) return "";
     std::vector<std::string> words(1);
     for (char ch : want) {
@@ -355,8 +338,8 @@ std::string closest_lesson_id(std::string_view id, const std::vector<std::string
     std::string best;
     size_t best_d = ~size_t(0);
     for (const std::string& cand : ids) {
-        std::string c = lower(cand);
-        size_t d = distance(want, c);
+        std::string c = to_lower(cand);
+        size_t d = kc::name_distance(want, c);
         bool close = d <= std::max<size_t>(2, want.size() / 3) || c.rfind(want, 0) == 0;
         if (!close && words.size() > 1) {
             close = true;

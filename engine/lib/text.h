@@ -11,5 +11,7 @@ std::string strfmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
 
 // ASCII case-insensitive equality ("Normal" == "normal").
 bool equal_ignore_case(std::string_view a, std::string_view b);
+// ASCII lower case ("SUnreclaim" -> "sunreclaim").
+std::string to_lower(std::string_view s);
 
 } // namespace klab

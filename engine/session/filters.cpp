@@ -7,6 +7,8 @@
 #include <cctype>
 #include <memory>
 
+#include "lib/text.h"
+
 namespace klab {
 
 namespace {
@@ -160,7 +162,7 @@ public:
     bool compile(std::string& err) {
         for (const std::string& p : o_.patterns) {
             if (o_.fixed) {
-                fixed_.push_back(o_.icase ? lower(p) : p);
+                fixed_.push_back(o_.icase ? to_lower(p) : p);
                 continue;
             }
             if (const char* why = pattern_mistake(p, o_.extended)) {
@@ -182,7 +184,7 @@ public:
     bool matches(std::string_view line) const {
         std::string l(line);
         if (o_.fixed) {
-            std::string hay = o_.icase ? lower(l) : l;
+            std::string hay = o_.icase ? to_lower(l) : l;
             for (const std::string& f : fixed_)
                 if (fixed_match(hay, f)) return true;
             return false;
@@ -193,10 +195,6 @@ public:
     }
 
 private:
-    static std::string lower(std::string s) {
-        for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        return s;
-    }
     bool bounded(const std::string& l, size_t so, size_t eo) const {
         if (o_.whole) return so == 0 && eo == l.size();
         if (o_.word)
