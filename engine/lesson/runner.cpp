@@ -132,11 +132,7 @@ std::string LessonRunner::kernel_trouble() const {
     const std::string* first = nullptr;
     for (auto it = k.log.records.rbegin(); it != k.log.records.rend() && it->seq >= start_log_seq_;
          ++it) {
-        const std::string& t = it->text;
-        if (t.rfind("BUG", 0) == 0 || t.rfind("kernel BUG at ", 0) == 0 ||
-            t.rfind("Oops", 0) == 0 || t.rfind("WARNING: ", 0) == 0 ||
-            t.rfind("general protection fault", 0) == 0)
-            first = &t;
+        if (is_report_head(it->text)) first = &it->text;
     }
     if (first) return *first;
     uint32_t fresh = k.tainted & ~start_taint_;

@@ -58,6 +58,13 @@ std::string die_header(Kernel& k, const char* str, uint32_t err) {
     return buf;
 }
 
+bool is_report_head(std::string_view line) {
+    for (std::string_view head : {"BUG", "kernel BUG at ", "Oops", "WARNING: ", "general protection fault",
+                                  "Kernel panic"})
+        if (line.substr(0, head.size()) == head) return true;
+    return false;
+}
+
 std::vector<std::string> syscall_entry_frames(const Kernel& k) {
     if (k.config.arch == Arch::x86_64) return {"do_syscall_64", "entry_SYSCALL_64_after_hwframe"};
     return {"__do_fast_syscall_32", "do_fast_syscall_32", "do_SYSENTER_32", "entry_SYSENTER_32"};

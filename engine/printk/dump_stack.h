@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "printk/printk.h"
@@ -45,6 +46,11 @@ void warn_report(Kernel& k, const char* file, int line, const char* func,
 // __die_header()'s line: "invalid opcode: 0000 [#1] PREEMPT SMP NOPTI" (x86_64; i386 has no
 // NOPTI), N counting every oops and BUG() since boot.
 std::string die_header(Kernel& k, const char* str, uint32_t err);
+
+// True for the first line of a kernel report as printk logs it: "BUG: ...", "BUG kmalloc-128
+// (Not tainted): ...", "kernel BUG at ...", "Oops: ...", "WARNING: ...", a general protection
+// fault or "Kernel panic ...". The console colours these, the lesson panel reports them.
+bool is_report_head(std::string_view line);
 
 // The bottom of a system call's call trace, below its handler: x86_64's syscall entry, or the
 // SYSENTER path of a 32-bit kernel.

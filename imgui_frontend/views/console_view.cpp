@@ -9,6 +9,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "printk/dump_stack.h"
 #include "session/console.h"
 #include "views/view_state.h"
 #include "views/views.h"
@@ -25,10 +26,7 @@ bool kernel_failure_line(const std::string& l) {
     size_t close = l.find("] ");
     if (close == std::string::npos) return false;
     std::string_view rest = std::string_view(l).substr(close + 2);
-    for (std::string_view head : {"BUG: ", "kernel BUG at ", "Oops: ", "WARNING: ", "Kernel panic",
-                                  "general protection fault", "=============", "BUG "})
-        if (rest.substr(0, head.size()) == head) return true;
-    return false;
+    return is_report_head(rest) || rest.substr(0, 13) == "============="; // slub_debug's banner
 }
 
 LineKind classify_output_line(const std::string& l, LineKind prev) {
