@@ -99,9 +99,7 @@ void Session::run_c(std::string_view text, uint32_t first_line, std::string_view
 }
 
 bool Session::run_statement(kc::Step& step, std::string& out) {
-    Kernel& k = st_.kernel;
-    k.cpus[k.current_cpu].comm = kConsoleComm;
-    k.cpus[k.current_cpu].pid = kConsolePid;
+    run_as_console_task(st_.kernel.cpus[st_.kernel.current_cpu]);
     const kc::Target& t = st_.prog.target();
     kc::Thread th = kc::make_thread(st_.prog, std::move(step.code), t.stack_base, t.thread_size);
     KernelHost host(st_, builtins_);

@@ -208,9 +208,7 @@ void Session::cmd_echo(const std::vector<std::string>& argv, ExecResult& r) {
     }
     if (target.rfind("/proc/", 0) == 0) {
         // echo is a builtin: the shell itself writes (and is the task a WARN names).
-        CpuContext& cpu = st_.kernel.cpus[st_.kernel.current_cpu];
-        cpu.comm = kConsoleComm;
-        cpu.pid = kConsolePid;
+        run_as_console_task(st_.kernel.cpus[st_.kernel.current_cpu]);
         auto w = proc_write(st_.kernel, target, text + "\n");
         if (!w.ok()) {
             // As bash says it: a failed write(2) names the builtin, a failed open the file.

@@ -16,6 +16,11 @@ namespace klab {
 // The console's shell: the task its commands and statements run as.
 inline constexpr int32_t kConsolePid = 1000;
 inline constexpr const char* kConsoleComm = "klab-sh";
+// Makes a CPU's current task the shell (before its statements, echo's writes, a taskset move).
+inline void run_as_console_task(CpuContext& c) {
+    c.comm = kConsoleComm;
+    c.pid = kConsolePid;
+}
 
 // A module as insmod/rmmod see it (models the parts of kernel/module/ the console shows).
 struct Module {

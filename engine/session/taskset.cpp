@@ -206,8 +206,7 @@ void Session::cmd_taskset(const std::vector<std::string>& argv, ExecResult& r) {
         // The shell leaves: the old CPU runs its idle task, the new one the shell.
         k.cpus[from].comm = "swapper/" + std::to_string(from);
         k.cpus[from].pid = 0;
-        k.cpus[to].comm = "klab-sh";
-        k.cpus[to].pid = kConsolePid;
+        run_as_console_task(k.cpus[to]);
         k.current_cpu = to;
     }
 }
