@@ -106,6 +106,7 @@ void PageMap::reset(uint64_t nr_pages) {
     counts_ = {};
     counts_[static_cast<size_t>(CellClass::hole)] = pixels_.size();
     dirty_.assign(nr_rows_, kRecolour);
+    recent_.clear();
 }
 
 bool PageMap::recolour_row(const Kernel& k, uint32_t row) {
@@ -192,7 +193,6 @@ void PageMap::sync(const Session& s, bool rebooted, uint64_t trace_from, uint64_
             }
         }
     }
-    if (rebooted) recent_.clear();
     if (full) {
         ++full_rebuilds_;
         for (uint32_t r = 0; r < nr_rows_; ++r) {

@@ -79,11 +79,10 @@ public:
     PageHighlight& highlight() { return highlight_; }
     const PageHighlight& highlight() const { return highlight_; }
     // The frames the last batch of page allocator events allocated or freed (at most
-    // kRecentMax blocks), and a counter that moves with every new batch: the view marks them
-    // for a moment, so one kmalloc's new slab page shows even on a 6 GiB map.
+    // kRecentMax blocks): the view marks them for a moment, so one kmalloc's new slab page
+    // shows even on a 6 GiB map.
     static constexpr size_t kRecentMax = 64;
     const std::vector<std::pair<pfn_t, uint32_t>>& recent() const { return recent_; }
-    uint64_t recent_batch() const { return recent_batch_; }
     // Seconds since the view first drew the current batch (now: ImGui time).
     double recent_age(double now) {
         if (recent_seen_ != recent_batch_) recent_seen_ = recent_batch_, recent_since_ = now;
