@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -205,24 +206,17 @@ std::vector<FooterNote> footer_notes(const LessonPanelState& s, const LessonRunn
     return out;
 }
 
-// The step's prose before its first top-level code block (head), or from there on (tail).
-// A copy: the Markdown cache may be cleared between the two calls.
-MdDoc lesson_markdown_part(LessonPanelState& s, const std::string& text, bool head) {
+// The step's prose split before its first top-level code block: what comes before it, and the
+// rest. Copies: drawing may clear the Markdown cache.
+std::pair<MdDoc, MdDoc> split_at_first_code(LessonPanelState& s, const std::string& text) {
     const MdDoc& all = lesson_markdown(s, text);
-    size_t cut = all.blocks.size();
-    for (size_t i = 0; i < all.blocks.size(); i++) {
-        const MdBlock& b = all.blocks[i];
-        if (b.kind == MdKind::Code && b.quote_depth == 0 && b.list_depth == 0) {
-            cut = i;
-            break;
-        }
-    }
-    MdDoc part;
-    if (head)
-        part.blocks.assign(all.blocks.begin(), all.blocks.begin() + static_cast<long>(cut));
-    else
-        part.blocks.assign(all.blocks.begin() + static_cast<long>(cut), all.blocks.end());
-    return part;
+    auto cut = std::find_if(all.blocks.begin(), all.blocks.end(), [](const MdBlock& b) {
+        return b.kind == MdKind::Code && b.quote_depth == 0 && b.list_depth == 0;
+    });
+    std::pair<MdDoc, MdDoc> parts;
+    parts.first.blocks.assign(all.blocks.begin(), cut);
+    parts.second.blocks.assign(cut, all.blocks.end());
+    return parts;
 }
 
 void draw_step(ViewContext& c, LessonPanelState& s, const LessonRunner& r) {
@@ -279,8 +273,7 @@ void draw_step(ViewContext& c, LessonPanelState& s, const LessonRunner& r) {
     if (st.has_predict) {
         // The prediction comes before the step's first code block (and its Run button), so the
         // student meets the question before acting.
-        MdDoc head = lesson_markdown_part(s, st.prose, true);
-        MdDoc tail = lesson_markdown_part(s, st.prose, false);
+        auto [head, tail] = split_at_first_code(s, st.prose);
         draw_markdown(md, head);
         draw_predict(c, s, r);
         if (!tail.blocks.empty()) {
