@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
+#include "core/result.h"
 #include "mm/gfp.h"
 #include "mm/mmzone.h"
 
@@ -60,6 +62,9 @@ void drain_zone_pages_cpu(Kernel& k, uint32_t zi, uint32_t cpu);
 void init_per_zone_wmark_min(Kernel& k);
 void setup_per_zone_wmarks(Kernel& k);
 void setup_per_zone_lowmem_reserve(Kernel& k);
+// A write to /proc/sys/vm/lowmem_reserve_ratio (mode 0644 in 6.1): never fails, as 6.1's
+// handler returns 0 whatever proc_dointvec_minmax() said.
+Result<void> lowmem_reserve_ratio_sysctl_handler(Kernel& k, std::string_view text);
 int32_t zone_batchsize(const zone& z);
 int32_t zone_highsize(const zone& z, int32_t batch, uint32_t nr_cpus);
 bool __zone_watermark_ok(const zone& z, uint32_t order, uint64_t mark, uint32_t highest_zoneidx,
