@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "session/session.h"
+#include "trace/events/kmem.h"
 
 namespace klab::ui {
 
@@ -175,21 +176,21 @@ void PageMap::sync(const Session& s, bool rebooted, uint64_t trace_from, uint64_
             bool first = true;
             for (uint64_t i = t.size() - (trace_to - trace_from); i < t.size(); ++i) {
                 const TraceEvent& e = t.at(i);
-                // Only page allocator events carry a pfn (kmem:kmalloc and friends carry a
-                // pointer in that field).
-                bool page_event = e.type == TraceEventType::mm_page_alloc ||
-                                  e.type == TraceEventType::mm_page_free ||
-                                  e.type == TraceEventType::mm_page_alloc_zone_locked ||
-                                  e.type == TraceEventType::mm_page_pcpu_drain ||
-                                  e.type == TraceEventType::mm_page_alloc_extfrag;
-                if (!page_event || e.pfn == UINT64_MAX) continue;
-                uint64_t row = e.pfn / kRowPages;
+                // Only page allocator events are about a page frame.
+                uint64_t pfn = trace_event_def(e.type).pfn(e);
+                if (pfn == UINT64_MAX) continue;
+                uint64_t row = pfn / kRowPages;
                 if (row < nr_rows_) dirty_[row] |= kRecolour;
-                if (e.type != TraceEventType::mm_page_alloc && e.type != TraceEventType::mm_page_free)
+                uint32_t order;
+                if (e.is<tp::mm_page_alloc>())
+                    order = e.as<tp::mm_page_alloc>().order;
+                else if (e.is<tp::mm_page_free>())
+                    order = e.as<tp::mm_page_free>().order;
+                else
                     continue;
                 if (first) recent_.clear(), ++recent_batch_, first = false;
-                if (recent_.size() < kRecentMax && e.pfn < nr_pages_)
-                    recent_.emplace_back(static_cast<pfn_t>(e.pfn), 1u << e.order);
+                if (recent_.size() < kRecentMax && pfn < nr_pages_)
+                    recent_.emplace_back(static_cast<pfn_t>(pfn), 1u << order);
             }
         }
     }

@@ -10,6 +10,7 @@
 #include "machine/kernel.h"
 #include "mm/page_alloc.h"
 #include "printk/printk.h"
+#include "trace/events/kmem.h"
 
 namespace klab {
 
@@ -125,7 +126,7 @@ kc::BuiltinStatus do_last_alloc_gfp(CallCtx& c) {
     uint64_t n = std::min<uint64_t>(tr.written, tr.ring.size());
     for (uint64_t i = tr.written; i > tr.written - n; i--) {
         const TraceEvent& e = tr.ring[(i - 1) & tr.ring_mask];
-        if (e.type == TraceEventType::mm_page_alloc) return ok(c, e.gfp);
+        if (e.is<tp::mm_page_alloc>()) return ok(c, e.as<tp::mm_page_alloc>().gfp_flags);
     }
     return ok(c, 0);
 }

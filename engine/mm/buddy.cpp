@@ -5,6 +5,7 @@
 // DEBUG_PAGEALLOC guard pages, no compaction capture, no free-page shuffling.
 #include "machine/kernel.h"
 #include "mm/internal.h"
+#include "trace/events/kmem.h"
 
 namespace klab {
 
@@ -120,15 +121,7 @@ pfn_t __rmqueue_smallest(Kernel& k, uint32_t zi, uint32_t order, uint32_t mt) {
         del_page_from_free_list(m, z, p, cur);
         expand(m, z, p, order, cur, mt);
         m.mem_map[p].migratetype = static_cast<uint8_t>(mt); // set_pcppage_migratetype()
-        if (k.trace.enabled) {
-            TraceEvent e;
-            e.type = TraceEventType::mm_page_alloc_zone_locked;
-            e.pfn = p;
-            e.order = static_cast<uint8_t>(order);
-            e.migratetype = static_cast<int8_t>(mt);
-            e.arg0 = order <= PAGE_ALLOC_COSTLY_ORDER && mt < MIGRATE_PCPTYPES;
-            k.trace.emit(e, k.clock.ns, k.current_cpu);
-        }
+        trace_mm_page_alloc_zone_locked(k, p, order, mt, order <= PAGE_ALLOC_COSTLY_ORDER && mt < MIGRATE_PCPTYPES);
         return p;
     }
     return NO_PFN;
@@ -270,19 +263,7 @@ static bool __rmqueue_fallback(Kernel& k, uint32_t zi, uint32_t order, uint32_t 
     }
     pfn_t p = z.free_area[current_order].free_list[fallback_mt].head;
     steal_suitable_fallback(k, zi, p, alloc_flags, start_mt, can_steal);
-    if (k.trace.enabled) {
-        TraceEvent e;
-        e.type = TraceEventType::mm_page_alloc_extfrag;
-        e.pfn = p;
-        e.order = static_cast<uint8_t>(order);
-        e.arg0 = static_cast<uint8_t>(current_order);
-        e.migratetype = static_cast<int8_t>(start_mt);
-        e.arg1 = static_cast<int8_t>(fallback_mt);
-        bool fragmenting = uint32_t(current_order) < m.pageblock_order;
-        bool change = get_pageblock_migratetype(m, p) == start_mt;
-        e.arg2 = static_cast<uint8_t>((fragmenting ? 1 : 0) | (change ? 2 : 0));
-        k.trace.emit(e, k.clock.ns, k.current_cpu);
-    }
+    trace_mm_page_alloc_extfrag(k, p, order, current_order, start_mt, fallback_mt, get_pageblock_migratetype(m, p) == start_mt);
     return true;
 }
 

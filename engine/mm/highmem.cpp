@@ -9,6 +9,7 @@
 #include "mm/page_alloc.h"
 #include "printk/dump_stack.h"
 #include "sched/context.h"
+#include "trace/events/klab.h"
 
 namespace klab {
 
@@ -18,14 +19,6 @@ constexpr uint64_t kPage = 4096;
 
 bool has_highmem(const Kernel& k) {
     return !k.highmem.pkmap_count.empty();
-}
-
-void trace(Kernel& k, TraceEventType type, uint64_t addr, uint32_t slot) {
-    TraceEvent e;
-    e.type = type;
-    e.pfn = addr;
-    e.gfp = slot;
-    k.trace.emit(e, k.clock.ns, k.current_cpu);
 }
 
 // Bits of the WARN_ON_ONCE sites in MemoryModel::warn_once_bits (mm/internal.h uses 0..3).
@@ -157,7 +150,7 @@ KmapResult kmap(Kernel& k, pfn_t page, uint64_t* addr) {
     }
     h.pkmap_count[nr]++;
     *addr = pkmap_addr(k, nr);
-    trace(k, TraceEventType::klab_kmap, *addr, nr);
+    trace_klab_kmap(k, *addr, nr);
     return KmapResult::ok;
 }
 
@@ -176,7 +169,7 @@ KmapResult kunmap(Kernel& k, pfn_t page) {
         report_vm_bug(k, "mm/highmem.c", 368, "kunmap_high");
         return KmapResult::bug;
     }
-    trace(k, TraceEventType::klab_kunmap, pkmap_addr(k, nr), nr);
+    trace_klab_kunmap(k, pkmap_addr(k, nr), nr);
     return KmapResult::ok;
 }
 
@@ -198,7 +191,7 @@ KmapResult kmap_local_page(Kernel& k, pfn_t page, uint64_t* addr) {
     l.pte[idx] = page;
     k.kpt.set(vaddr, page);
     *addr = vaddr;
-    trace(k, TraceEventType::klab_kmap, vaddr, idx + KM_MAX_IDX * k.current_cpu);
+    trace_klab_kmap(k, vaddr, idx + KM_MAX_IDX * k.current_cpu);
     return KmapResult::ok;
 }
 
@@ -229,7 +222,7 @@ KmapResult kunmap_local(Kernel& k, uint64_t vaddr) {
     k.kpt.clear(top_addr);
     l.pte[uint32_t(top)] = NO_PFN;
     l.idx -= 1;
-    trace(k, TraceEventType::klab_kunmap, top_addr, uint32_t(top) + KM_MAX_IDX * cpu);
+    trace_klab_kunmap(k, top_addr, uint32_t(top) + KM_MAX_IDX * cpu);
     return KmapResult::ok;
 }
 

@@ -9,6 +9,8 @@
 
 #include "machine/kernel.h"
 #include "mm/internal.h"
+#include "trace/events/kmem.h"
+#include "trace/events/vmscan.h"
 
 namespace klab {
 
@@ -43,16 +45,6 @@ void prep_new_page(Kernel& k, pfn_t p, uint32_t order, gfp_t gfp) {
     }
 }
 
-void wake_kswapd_event(Kernel& k, uint32_t order, gfp_t gfp) {
-    // No kswapd thread yet: the wake-up is only visible as its trace event.
-    if (!k.trace.enabled) return;
-    TraceEvent e;
-    e.type = TraceEventType::mm_vmscan_wakeup_kswapd;
-    e.order = static_cast<uint8_t>(order);
-    e.gfp = gfp;
-    k.trace.emit(e, k.clock.ns, k.current_cpu);
-}
-
 pfn_t rmqueue(Kernel& k, uint32_t zi, uint32_t order, gfp_t gfp, uint32_t alloc_flags,
               uint32_t mt) {
     if ((gfp & __GFP_NOFAIL) && order > 1)
@@ -66,7 +58,7 @@ pfn_t rmqueue(Kernel& k, uint32_t zi, uint32_t order, gfp_t gfp, uint32_t alloc_
         // its boosted reclaim is taken to finish at once (there is nothing to reclaim),
         // which ends with the boost cleared, as balance_pgdat() does.
         z.boosted_watermark = false;
-        wake_kswapd_event(k, 0, gfp);
+        trace_mm_vmscan_wakeup_kswapd(k, 0, gfp); // no kswapd thread yet: only its event
         z.watermark_boost = 0;
     }
     return p;
@@ -103,7 +95,7 @@ pfn_t get_page_from_freelist(Kernel& k, gfp_t gfp, uint32_t order, uint32_t allo
 // where Linux would reclaim, compact or call the OOM killer.
 pfn_t alloc_pages_slowpath(Kernel& k, gfp_t gfp, uint32_t order, const alloc_context& ac) {
     uint32_t alloc_flags = gfp_to_alloc_flags(gfp, order);
-    if (alloc_flags & ALLOC_KSWAPD) wake_kswapd_event(k, order, gfp); // wake_all_kswapds()
+    if (alloc_flags & ALLOC_KSWAPD) trace_mm_vmscan_wakeup_kswapd(k, order, gfp); // wake_all_kswapds()
     pfn_t p = get_page_from_freelist(k, gfp, order, alloc_flags, ac);
     if (p != NO_PFN) return p;
     // __gfp_pfmemalloc_flags(): the model has no PF_MEMALLOC tasks or OOM victims yet.
@@ -128,18 +120,6 @@ pfn_t alloc_pages_slowpath(Kernel& k, gfp_t gfp, uint32_t order, const alloc_con
     }
     warn_alloc(k, gfp, order);
     return NO_PFN;
-}
-
-void emit_alloc_event(Kernel& k, uint64_t id, pfn_t p, uint32_t order, gfp_t gfp, uint32_t mt) {
-    if (!k.trace.enabled) return;
-    TraceEvent e;
-    e.id = id;
-    e.type = TraceEventType::mm_page_alloc;
-    e.pfn = p == NO_PFN ? UINT64_MAX : p;
-    e.order = static_cast<uint8_t>(order);
-    e.gfp = gfp;
-    e.migratetype = static_cast<int8_t>(mt);
-    k.trace.emit(e, k.clock.ns, k.current_cpu);
 }
 
 } // namespace
@@ -167,7 +147,7 @@ pfn_t alloc_pages(Kernel& k, gfp_t gfp, uint32_t order) {
     uint32_t alloc_flags = ALLOC_WMARK_LOW | alloc_flags_nofragment(k, uint32_t(pref), gfp);
     pfn_t p = get_page_from_freelist(k, gfp, order, alloc_flags, ac);
     if (p == NO_PFN) p = alloc_pages_slowpath(k, gfp, order, ac);
-    emit_alloc_event(k, id, p, order, gfp, ac.migratetype);
+    trace_mm_page_alloc(k, id, p, order, gfp, ac.migratetype);
     k.trace.close();
     return p;
 }
@@ -186,16 +166,6 @@ uint64_t get_zeroed_page(Kernel& k, gfp_t gfp) {
 
 namespace {
 
-void emit_free_event(Kernel& k, uint64_t id, pfn_t p, uint32_t order) {
-    if (!k.trace.enabled) return;
-    TraceEvent e;
-    e.id = id;
-    e.type = TraceEventType::mm_page_free;
-    e.pfn = p;
-    e.order = static_cast<uint8_t>(order);
-    k.trace.emit(e, k.clock.ns, k.current_cpu);
-}
-
 // free_pages_prepare() + free_the_page(): the refcount reached zero.
 void free_the_page(Kernel& k, pfn_t p, uint32_t order) {
     MemoryModel& m = k.mm;
@@ -209,7 +179,7 @@ void free_the_page(Kernel& k, pfn_t p, uint32_t order) {
         return;
     }
     uint64_t id = k.trace.open();
-    emit_free_event(k, id, p, order);
+    trace_mm_page_free(k, id, p, order);
     if (pg.flags & PG_head) {
         for (pfn_t i = 1; i < (1u << order); ++i) m.mem_map[p + i].flags &= ~PG_tail;
     }

@@ -7,6 +7,7 @@
 
 #include "machine/kernel.h"
 #include "mm/internal.h"
+#include "trace/events/kmem.h"
 
 namespace klab {
 
@@ -87,14 +88,7 @@ void free_pcppages_bulk(Kernel& k, uint32_t zi, int32_t count, uint32_t cpu, int
             count -= nr_pages;
             pcp.count -= nr_pages;
             __free_one_page(k, zi, p, order, mt, FPI_NONE);
-            if (k.trace.enabled) {
-                TraceEvent e;
-                e.type = TraceEventType::mm_page_pcpu_drain;
-                e.pfn = p;
-                e.order = static_cast<uint8_t>(order);
-                e.migratetype = static_cast<int8_t>(mt);
-                k.trace.emit(e, k.clock.ns, k.current_cpu);
-            }
+            trace_mm_page_pcpu_drain(k, p, order, mt);
         } while (count > 0 && !list->empty());
     }
 }

@@ -12,6 +12,7 @@
 #include "printk/dump_stack.h"
 #include "printk/pointer.h"
 #include "sched/context.h"
+#include "trace/events/klab.h"
 
 namespace klab {
 
@@ -171,20 +172,6 @@ void free_area_pages(Kernel& k, vm_struct& vm) {
     vm.pages.clear();
 }
 
-uint64_t trace_open(Kernel& k) {
-    return k.trace.open();
-}
-
-void trace_close(Kernel& k, TraceEventType type, uint64_t id, uint64_t addr, uint32_t value) {
-    k.trace.close();
-    TraceEvent e;
-    e.id = id;
-    e.type = type;
-    e.pfn = addr; // klab events carry the address in the pfn field
-    e.gfp = value;
-    k.trace.emit(e, k.clock.ns, k.current_cpu);
-}
-
 } // namespace
 
 void vmalloc_init(Kernel& k) {
@@ -221,11 +208,12 @@ static uint64_t vmalloc_area(Kernel& k, uint64_t size, uint64_t align, gfp_t gfp
                              uint32_t vm_flags, const std::string& caller, uint32_t order,
                              uint64_t real_size) {
     uint64_t nr_pages = page_align(size) >> 12;
-    uint64_t id = trace_open(k);
+    uint64_t id = k.trace.open();
     vm_struct* vm =
         get_vm_area(k, size, align < kPage ? kPage : align, VM_ALLOC | vm_flags, caller, gfp);
     if (!vm) {
-        trace_close(k, TraceEventType::klab_vmalloc, id, 0, gfp);
+        k.trace.close();
+        trace_klab_vmalloc(k, id, 0, gfp);
         char buf[128];
         std::snprintf(buf, sizeof buf, "vmalloc error: size %llu, vm_struct allocation failed",
                       (unsigned long long)real_size);
@@ -259,11 +247,13 @@ static uint64_t vmalloc_area(Kernel& k, uint64_t size, uint64_t align, gfp_t gfp
         vmalloc_warn(k, gfp, buf);
         free_area_pages(k, *vm);
         remove_vm_area(k, addr);
-        trace_close(k, TraceEventType::klab_vmalloc, id, 0, gfp);
+        k.trace.close();
+        trace_klab_vmalloc(k, id, 0, gfp);
         return 0;
     }
     for (uint64_t i = 0; i < nr_pages; ++i) k.kpt.set(addr + i * kPage, pages[i]);
-    trace_close(k, TraceEventType::klab_vmalloc, id, addr, gfp);
+    k.trace.close();
+    trace_klab_vmalloc(k, id, addr, gfp);
     return addr;
 }
 
@@ -337,12 +327,13 @@ static void vunmap_area(Kernel& k, uint64_t addr, bool deallocate_pages, const c
         return;
     }
     (void)func;
-    uint64_t id = trace_open(k);
+    uint64_t id = k.trace.open();
     uint32_t nr = uint32_t(it->second.pages.size());
     // Only VM_ALLOC areas own their pages (a vmap area's nr_pages is 0 in Linux).
     if (deallocate_pages && (it->second.flags & VM_ALLOC)) free_area_pages(k, it->second);
     remove_vm_area(k, addr);
-    trace_close(k, TraceEventType::klab_vfree, id, addr, nr);
+    k.trace.close();
+    trace_klab_vfree(k, id, addr, nr);
 }
 
 void vfree(Kernel& k, uint64_t addr) {

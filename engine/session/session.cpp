@@ -187,25 +187,11 @@ uint64_t Session::trace_hash() const {
     uint64_t n = std::min<uint64_t>(tr.written, tr.ring.size());
     for (uint64_t i = tr.written - n; i < tr.written; i++) {
         const TraceEvent& e = tr.ring[i % tr.ring.size()];
-        uint64_t f[] = {e.id,
-                        e.parent,
-                        e.ts_ns,
-                        e.pfn,
-                        e.cmd_id,
-                        e.gfp,
-                        static_cast<uint64_t>(e.type),
-                        e.cpu,
-                        e.order,
-                        static_cast<uint64_t>(e.migratetype),
-                        e.arg0,
-                        static_cast<uint64_t>(e.arg1),
-                        e.arg2};
+        // The common header, then the event's own fields (their bytes: the definitions of
+        // trace/events/*.h have no padding).
+        uint64_t f[] = {e.id, e.parent, e.ts_ns, e.cmd_id, static_cast<uint64_t>(e.type), e.cpu};
         mix(f, sizeof f);
-        if (e.type >= TraceEventType::kmalloc &&
-            e.type <= TraceEventType::kmem_cache_free) { // the slab events' own fields
-            uint64_t g[] = {e.call_site, e.bytes_req, e.bytes_alloc};
-            mix(g, sizeof g);
-        }
+        mix(e.data, trace_event_def(e.type).size);
     }
     for (const LogRecord& r : st_.kernel.log.records) {
         mix(&r.ts_ns, sizeof r.ts_ns);

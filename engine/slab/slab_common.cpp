@@ -18,6 +18,7 @@
 #include "lib/text.h"
 #include "printk/dump_stack.h"
 #include "slab/slub_internal.h"
+#include "trace/events/kmem.h"
 
 namespace klab {
 
@@ -323,20 +324,6 @@ uint32_t find_mergeable(Kernel& k, uint32_t size, uint32_t align, slab_flags_t f
         return id;
     }
     return NO_CACHE;
-}
-
-void emit(Kernel& k, uint64_t id, TraceEventType type, uint64_t caller, uint64_t ptr,
-          uint32_t req, uint32_t alloc, gfp_t gfp, uint32_t cache) {
-    TraceEvent e;
-    e.id = id;
-    e.type = type;
-    e.pfn = ptr;
-    e.call_site = caller;
-    e.bytes_req = req;
-    e.bytes_alloc = alloc;
-    e.gfp = gfp;
-    if (type == TraceEventType::kmem_cache_free) e.bytes_alloc = cache; // name= field
-    k.trace.emit(e, k.clock.ns, k.current_cpu);
 }
 
 void warn_slab(Kernel& k, SlabCtx& cx, const char* file, int line, const char* func,
@@ -849,7 +836,7 @@ uint64_t kmem_cache_alloc(Kernel& k, uint64_t cachep, gfp_t gfp, SlabCtx& cx) {
     uint64_t tid = k.trace.open();
     uint64_t obj = slab_alloc(k, id, gfp, k.slab.caches[id].object_size, cx);
     const kmem_cache& s = k.slab.caches[id];
-    emit(k, tid, TraceEventType::kmem_cache_alloc, cx.caller, obj, s.object_size, s.size, gfp, id);
+    trace_kmem_cache_alloc(k, tid, cx.caller, obj, s.object_size, s.size, gfp);
     k.trace.close();
     return obj;
 }
@@ -860,7 +847,7 @@ void kmem_cache_free(Kernel& k, uint64_t cachep, uint64_t obj, SlabCtx& cx) {
     if (id == NO_CACHE || !obj) return;
     if (is_slob(k)) { // SLOB trusts the cache it is given (no cache_from_obj())
         uint64_t tid = k.trace.open();
-        emit(k, tid, TraceEventType::kmem_cache_free, cx.caller, obj, 0, 0, 0, id);
+        trace_kmem_cache_free(k, tid, cx.caller, obj, id);
         slob_cache_free(k, id, obj, cx);
         k.trace.close();
         return;
@@ -868,7 +855,7 @@ void kmem_cache_free(Kernel& k, uint64_t cachep, uint64_t obj, SlabCtx& cx) {
     uint32_t real = cache_from_obj(k, id, obj, cx);
     if (real == NO_CACHE) return;
     uint64_t tid = k.trace.open();
-    emit(k, tid, TraceEventType::kmem_cache_free, cx.caller, obj, 0, 0, 0, real);
+    trace_kmem_cache_free(k, tid, cx.caller, obj, real);
     slab_free(k, real, slab_of_addr(k, obj), obj, cx);
     k.trace.close();
 }
@@ -926,8 +913,7 @@ uint64_t kmalloc(Kernel& k, uint64_t size, gfp_t gfp, SlabCtx& cx) {
     }
     // __GFP_ZERO for large allocations comes from the page allocator. kmalloc(0) returns
     // before the tracepoint.
-    if (size) emit(k, tid, TraceEventType::kmalloc, cx.caller, ret, uint32_t(std::min<uint64_t>(size, UINT32_MAX)),
-         bytes_alloc, gfp, cache);
+    if (size) trace_kmalloc(k, tid, cx.caller, ret, uint32_t(std::min<uint64_t>(size, UINT32_MAX)), bytes_alloc, gfp);
     k.trace.close();
     return ret;
 }
@@ -935,7 +921,7 @@ uint64_t kmalloc(Kernel& k, uint64_t size, gfp_t gfp, SlabCtx& cx) {
 void kfree(Kernel& k, uint64_t obj, SlabCtx& cx) {
     ApiScope scope(k, cx, "kfree");
     uint64_t tid = k.trace.open();
-    emit(k, tid, TraceEventType::kfree, cx.caller, obj, 0, 0, 0, NO_CACHE);
+    trace_kfree(k, tid, cx.caller, obj);
     if (obj <= ZERO_SIZE_PTR) {
         k.trace.close();
         return;

@@ -1,61 +1,56 @@
-// Typed trace events with Linux tracepoint names and fields (include/trace/events/kmem.h,
-// vmscan.h), recorded in a bounded ring like the ftrace buffer. Each event also carries the
-// id of the student command that caused it and the id of its parent event, so a view can
-// draw the chain alloc_pages -> split -> pcp refill. Simplification: only the events the
-// modelled subsystems emit; the text form follows TP_printk (pointers hashed as %p is).
+// The trace ring (kernel/trace/ring_buffer.c, much simplified) and the table of event types.
+// Each event type is defined once, in the spirit of TRACE_EVENT(): its fields, its TP_printk
+// text, its plain-words line and its emitter live in trace/events/<system>.h, and the list in
+// trace/event_list.h generates the enum and the table (trace_event_def()) that the session,
+// the views and the text form read. Each event also carries the id of the student command
+// that caused it and the id of its parent event, so a view can draw the chain alloc_pages ->
+// split -> pcp refill. Simplification: only the events the modelled subsystems emit; the
+// ftrace line has no task/pid column.
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "lib/siphash.h"
+#include "trace/event_list.h"
 
 namespace klab {
 
 enum class TraceEventType : uint8_t {
-    mm_page_alloc,             // kmem:mm_page_alloc
-    mm_page_free,              // kmem:mm_page_free
-    mm_page_alloc_zone_locked, // kmem:mm_page_alloc_zone_locked
-    mm_page_pcpu_drain,        // kmem:mm_page_pcpu_drain
-    mm_page_alloc_extfrag,     // kmem:mm_page_alloc_extfrag
-    mm_vmscan_wakeup_kswapd,   // vmscan:mm_vmscan_wakeup_kswapd
-    kmalloc,                   // kmem:kmalloc
-    kfree,                     // kmem:kfree
-    kmem_cache_alloc,          // kmem:kmem_cache_alloc
-    kmem_cache_free,           // kmem:kmem_cache_free
-    // The lab's own events where 6.1 has no tracepoint (vmalloc's came in 6.2). pfn holds
-    // the address; gfp the gfp mask (vmalloc), the page count (vfree) or the slot (kmap).
-    klab_vmalloc, // klab:vmalloc, parent of the mm_page_alloc events of its pages
-    klab_vfree,   // klab:vfree, parent of the mm_page_free events
-    klab_kmap,    // klab:kmap (pkmap slot or kmap_local fixmap slot)
-    klab_kunmap,  // klab:kunmap
+#define KLAB_TRACE_ENUM(sys, name) name,
+    KLAB_TRACE_EVENTS(KLAB_TRACE_ENUM)
+#undef KLAB_TRACE_ENUM
+        nr_events
 };
 
-// "kmem:mm_page_alloc" etc.
-const char* trace_event_name(TraceEventType t);
-
-// One compact record (no strings) so recording stays cheap on the allocator's hot paths.
-// Fields not used by an event type are zero; pfn is UINT64_MAX for a failed mm_page_alloc.
+// One record of the ring, like an ftrace ring buffer entry: the common header (ids, time,
+// CPU, the command that caused it) and the event's own fields (its TP_STRUCT__entry, one of
+// the structs of trace/events/*.h) as raw bytes, so the ring stays one flat copyable array
+// and recording stays a copy of a few words on the allocator's hot paths.
+inline constexpr uint32_t kTracePayloadBytes = 32;
 struct TraceEvent {
     uint64_t id = 0;     // unique, taken when the operation *starts* (see Tracer::open)
     uint64_t parent = 0; // id of the enclosing operation's event, 0 for top level
     uint64_t ts_ns = 0;
-    uint64_t pfn = 0;
     uint32_t cmd_id = 0; // the session command that caused it, 0 = none (boot)
-    uint32_t gfp = 0;    // gfp_flags (mm_page_alloc, mm_vmscan_wakeup_kswapd)
-    TraceEventType type = TraceEventType::mm_page_alloc;
+    TraceEventType type = TraceEventType::nr_events;
     uint8_t cpu = 0;
-    uint8_t order = 0; // order / alloc_order
-    int8_t migratetype = 0;
-    uint8_t arg0 = 0; // percpu_refill / fallback_order
-    int8_t arg1 = 0;  // fallback_migratetype
-    uint8_t arg2 = 0; // bit0 fragmenting, bit1 change_ownership
-    // kmem:kmalloc/kfree/kmem_cache_*: pfn holds ptr; bytes_alloc holds the cache id for
-    // kmem_cache_free (its name= field).
-    uint64_t call_site = 0;
-    uint32_t bytes_req = 0;
-    uint32_t bytes_alloc = 0;
+    alignas(8) unsigned char data[kTracePayloadBytes] = {};
+
+    template <class E>
+    bool is() const {
+        return type == E::type;
+    }
+    // The event's fields; the caller has checked is<E>().
+    template <class E>
+    E as() const {
+        E v;
+        std::memcpy(&v, data, sizeof v);
+        return v;
+    }
 };
 
 // The ring. Events are stored in emission order (as ftrace shows them: a split is logged
@@ -88,22 +83,29 @@ struct Tracer {
         if (depth == 0) return 0;
         return parents[(depth <= 16 ? depth : 16) - 1];
     }
-    // Write an event. id 0 means "take a fresh id"; the parent is the innermost open
-    // operation other than the event itself.
-    void emit(const TraceEvent& e, uint64_t ts_ns, uint32_t cpu) {
+    // Write an event (its fields `entry`, a struct of trace/events/*.h). id 0 means "take a
+    // fresh id"; otherwise it is the id open() gave the operation, and the parent is the
+    // operation open around it. The emitters of trace/events/*.h call this.
+    template <class E>
+    void emit(const E& entry, uint64_t id, uint64_t ts_ns, uint32_t cpu) {
+        static_assert(sizeof(E) <= kTracePayloadBytes, "event fields too large for a record");
+        static_assert(std::has_unique_object_representations_v<E>,
+                      "event fields must have no padding (the trace hash reads their bytes)");
         if (!enabled) return;
         // Fill the ring slot in place: this runs on every allocator fast path.
         TraceEvent& slot = ring[written & ring_mask];
-        slot = e;
-        if (e.id == 0) {
+        if (id == 0) {
             slot.id = next_id++;
             slot.parent = current_parent();
         } else {
+            slot.id = id;
             slot.parent = depth >= 2 && depth <= 16 ? parents[depth - 2] : 0;
         }
         slot.ts_ns = ts_ns;
         slot.cmd_id = cmd_id;
+        slot.type = E::type;
         slot.cpu = static_cast<uint8_t>(cpu);
+        std::memcpy(slot.data, &entry, sizeof(E));
         ++written;
     }
     uint64_t size() const { return written < ring.size() ? written : ring.size(); }
@@ -129,9 +131,40 @@ struct TraceFormat {
     std::vector<std::string> cache_names; // slab caches by id (kmem_cache_free's name=)
 };
 
+// What each event type is (generated from trace/event_list.h into trace/events.cpp).
+struct TraceEventDef {
+    const char* system;   // "kmem"
+    const char* name;     // "mm_page_alloc"
+    const char* full;     // "kmem:mm_page_alloc"
+    const char* fires_in; // the Linux 6.1 function that fires it (or whose work a klab:* event stands for)
+    uint32_t size;        // bytes of its fields in TraceEvent::data
+    // The fields as its TP_printk prints them (what follows "mm_page_alloc: ").
+    std::string (*print)(const TraceEvent& e, const TraceFormat& f);
+    // One line in plain words, for the trace view.
+    std::string (*explain)(const TraceEvent& e);
+    // The page frame a page allocator event is about; UINT64_MAX for other events and for a
+    // failed allocation.
+    uint64_t (*pfn)(const TraceEvent& e);
+};
+const TraceEventDef& trace_event_def(TraceEventType t); // t < nr_events
+
+// "kmem:mm_page_alloc" etc.
+inline const char* trace_event_name(TraceEventType t) {
+    return trace_event_def(t).full;
+}
 // The event's fields as its TP_printk prints them (what follows "mm_page_alloc: ").
 std::string format_trace_fields(const TraceEvent& e, const TraceFormat& f);
 // "[000] 1.234567: mm_page_alloc: page=... " (a simplified ftrace line: no task/pid column).
 std::string format_trace_line(const TraceEvent& e, const TraceFormat& f);
+
+// Helpers for the TP_printk of trace/events/*.h.
+// printf into a std::string.
+std::string trace_printf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+// %p of a pointer in TP_printk: hashed unless no_hash_pointers, NULL prints as zeros.
+unsigned long long trace_ptr(uint64_t p, const TraceFormat& f);
+// %p of pfn_to_page(pfn), 0 (NULL) for UINT64_MAX.
+unsigned long long trace_page_ptr(uint64_t pfn, const TraceFormat& f);
+// "1 page", "8 pages" for an order (the explanations).
+std::string trace_pages_words(uint32_t order);
 
 } // namespace klab

@@ -75,7 +75,7 @@ struct TraceViewState {
     struct Group {
         uint32_t cmd_id = 0;
         uint64_t total = 0;
-        std::array<uint64_t, 32> per_type{};
+        std::array<uint64_t, size_t(TraceEventType::nr_events)> per_type{};
         std::vector<TraceEvent> events; // oldest first, at most kMaxEventsPerCommand
     };
     std::vector<Group> groups; // newest command first

@@ -65,10 +65,6 @@ void draw_slab_caches(ViewContext& c, SlabViewState& s);
 void draw_vm(ViewContext& c, VmViewState& s);
 // The main menu bar and its dialogs (machine configuration, reboot confirmation, help).
 void draw_main_menu(ViewContext& c, MenuState& m, std::vector<ViewSlot>& views);
-// One line in plain words for a trace event ("allocated 8 pages (order 3) at pfn 0x...").
-std::string explain_trace_event(const TraceEvent& e);
-// The Linux 6.1 function an event type models ("kmem_cache_alloc()"); nullptr if unknown.
-const char* trace_event_function(TraceEventType t);
 // The strip under the menu bar: one cell per CPU with its context.
 void draw_cpu_bar(ViewContext& c);
 // The lesson panel (lesson_view.cpp): a window at pos/size, or a tab of the small-screen

@@ -66,8 +66,9 @@ uint64_t digest(const Kernel& k) {
     mix(d.data(), d.size());
     for (uint64_t i = 0; i < k.trace.size(); ++i) {
         const TraceEvent& e = k.trace.at(i);
-        uint64_t v[4] = {e.id, e.parent, e.pfn, uint64_t(e.type) << 8 | e.order};
+        uint64_t v[3] = {e.id, e.parent, uint64_t(e.type)};
         mix(v, sizeof v);
+        mix(e.data, trace_event_def(e.type).size); // the event's own fields
     }
     return h;
 }

@@ -5,6 +5,8 @@
 
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
+#include "trace/events/kmem.h"
+#include "trace/events/vmscan.h"
 
 using namespace klab;
 using namespace klab::test;
@@ -64,8 +66,8 @@ TEST_CASE("the split of an order-3 block for order 0 frees P+4, P+2, P+1 and ret
     CHECK(k.mm.zones[zi].free_area[1].free_list[MIGRATE_MOVABLE].head == block + 2);
     CHECK(k.mm.zones[zi].free_area[0].free_list[MIGRATE_MOVABLE].head == block + 1);
     REQUIRE(k.trace.size() == 1);
-    CHECK(k.trace.at(0).type == TraceEventType::mm_page_alloc_zone_locked);
-    CHECK(k.trace.at(0).pfn == block);
+    CHECK(k.trace.at(0).is<tp::mm_page_alloc_zone_locked>());
+    CHECK(k.trace.at(0).as<tp::mm_page_alloc_zone_locked>().pfn == block);
     // Give both back the way rmqueue_buddy()/free_one_page() account for them.
     k.mm.zones[zi].nr_free_pages -= 8 + 1;
     __free_one_page(k, zi, got, 0, MIGRATE_MOVABLE, FPI_NONE);
@@ -143,15 +145,16 @@ TEST_CASE("an Unmovable request steals a whole Movable pageblock (fallback)") {
     CHECK(k.mm.zones[zi].free_area[9].free_list[MIGRATE_UNMOVABLE].head == p + 512);
     bool saw_extfrag = false;
     for (uint64_t i = 0; i < k.trace.size(); ++i) {
-        const TraceEvent& e = k.trace.at(i);
-        if (e.type != TraceEventType::mm_page_alloc_extfrag) continue;
+        const TraceEvent& ev = k.trace.at(i);
+        if (!ev.is<tp::mm_page_alloc_extfrag>()) continue;
+        tp::mm_page_alloc_extfrag e = ev.as<tp::mm_page_alloc_extfrag>();
         saw_extfrag = true;
-        CHECK(e.order == 4);
-        CHECK(e.arg0 == 10); // fallback_order
-        CHECK(e.migratetype == MIGRATE_UNMOVABLE);
-        CHECK(e.arg1 == MIGRATE_MOVABLE);
-        CHECK((e.arg2 & 1) == 0); // not fragmenting: a whole block changed owner
-        CHECK((e.arg2 & 2) == 2); // change_ownership
+        CHECK(e.alloc_order == 4);
+        CHECK(e.fallback_order == 10);
+        CHECK(e.alloc_migratetype == MIGRATE_UNMOVABLE);
+        CHECK(e.fallback_migratetype == MIGRATE_MOVABLE);
+        CHECK(e.fallback_order >= int(k.mm.pageblock_order)); // not fragmenting: a whole block changed owner
+        CHECK(e.change_ownership == 1);
     }
     CHECK(saw_extfrag);
     __free_pages(k, p, 4);
@@ -233,7 +236,7 @@ TEST_CASE(
     CHECK_FALSE(z.boosted_watermark);
     bool woke = false;
     for (uint64_t i = 0; i < k.trace.size(); ++i)
-        woke |= k.trace.at(i).type == TraceEventType::mm_vmscan_wakeup_kswapd;
+        woke |= k.trace.at(i).is<tp::mm_vmscan_wakeup_kswapd>();
     CHECK(woke);
     __free_page(k, a);
     CHECK_MM(k);

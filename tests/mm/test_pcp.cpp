@@ -5,6 +5,7 @@
 
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
+#include "trace/events/kmem.h"
 
 using namespace klab;
 using namespace klab::test;
@@ -59,7 +60,7 @@ TEST_CASE("freeing beyond pcp->high drains a batch (and more on consecutive free
     CHECK(before < batch);
     uint64_t drains_before = 0;
     for (uint64_t i = 0; i < k.trace.size(); ++i)
-        drains_before += k.trace.at(i).type == TraceEventType::mm_page_pcpu_drain;
+        drains_before += k.trace.at(i).is<tp::mm_page_pcpu_drain>();
     CHECK(drains_before == 0);
     // Free until count reaches high: that free drains nr_pcp_free() pages.
     size_t i = 0;
@@ -71,7 +72,7 @@ TEST_CASE("freeing beyond pcp->high drains a batch (and more on consecutive free
     CHECK(pcp.free_factor == 1);
     uint64_t drains = 0;
     for (uint64_t j = 0; j < k.trace.size(); ++j)
-        drains += k.trace.at(j).type == TraceEventType::mm_page_pcpu_drain;
+        drains += k.trace.at(j).is<tp::mm_page_pcpu_drain>();
     CHECK(drains == uint64_t(batch));
     CHECK_MM(k);
     // Keep freeing: the next drain frees 2*batch (clamped to high - batch).

@@ -4,6 +4,8 @@
 #include "mm/page_alloc.h"
 #include "printk/dump_stack.h"
 #include "sched/context.h"
+#include "trace/events/klab.h"
+#include "trace/events/kmem.h"
 #include "vm_helpers.h"
 
 using namespace klab;
@@ -228,18 +230,18 @@ TEST_CASE("trace: klab:vmalloc is the parent of its pages' mm_page_alloc events"
     std::vector<TraceEvent> ev = k.trace.since(first);
     const TraceEvent* parent = nullptr;
     for (const TraceEvent& e : ev)
-        if (e.type == TraceEventType::klab_vmalloc) parent = &e;
+        if (e.is<tp::vmalloc>()) parent = &e;
     REQUIRE(parent);
-    CHECK(parent->pfn == a);
+    CHECK(parent->as<tp::vmalloc>().addr == a);
     int children = 0;
     for (const TraceEvent& e : ev)
-        if (e.type == TraceEventType::mm_page_alloc && e.parent == parent->id) children++;
+        if (e.is<tp::mm_page_alloc>() && e.parent == parent->id) children++;
     CHECK(children == 2);
     first = k.trace.written;
     vfree(k, a);
     ev = k.trace.since(first);
     REQUIRE(!ev.empty());
-    CHECK(ev.back().type == TraceEventType::klab_vfree);
+    CHECK(ev.back().is<tp::vfree>());
     CHECK(format_trace_fields(ev.back(), k.trace_format()) == "addr=0xffffc90000005000 nr_pages=2");
 }
 

@@ -7,6 +7,7 @@
 #include "mm/page_alloc.h"
 #include "proc/proc.h"
 #include "slab/slub_internal.h"
+#include "trace/events/kmem.h"
 
 using namespace klab;
 using namespace klab::test;
@@ -538,18 +539,18 @@ TEST_CASE("SLAB and SLOB: kmem:* events are parents of the page-allocator events
         std::vector<TraceEvent> ev = k.trace.since(first);
         REQUIRE(ev.size() >= 2);
         const TraceEvent& km = ev.back();
-        CHECK(km.type == TraceEventType::kmalloc);
-        CHECK(km.pfn == p);
-        CHECK(km.bytes_req == 100);
-        CHECK(km.bytes_alloc == (a == SlabAllocator::slab ? 128u : 108u)); // SLOB: size + header
+        CHECK(km.is<tp::kmalloc>());
+        CHECK(km.as<tp::kmalloc>().ptr == p);
+        CHECK(km.as<tp::kmalloc>().bytes_req == 100);
+        CHECK(km.as<tp::kmalloc>().bytes_alloc == (a == SlabAllocator::slab ? 128u : 108u)); // SLOB: size + header
         bool child = false;
         for (const TraceEvent& e : ev)
-            if (e.type == TraceEventType::mm_page_alloc && e.parent == km.id) child = true;
+            if (e.is<tp::mm_page_alloc>() && e.parent == km.id) child = true;
         CHECK(child);
         first = k.trace.written;
         kfree(k, p, cx);
         ev = k.trace.since(first);
         REQUIRE(!ev.empty());
-        CHECK(ev[0].type == TraceEventType::kfree);
+        CHECK(ev[0].is<tp::kfree>());
     }
 }

@@ -6,6 +6,7 @@
 #include "proc/proc.h"
 #include "sched/context.h"
 #include "slab/slub_internal.h"
+#include "trace/events/kmem.h"
 
 using namespace klab;
 using namespace klab::test;
@@ -305,14 +306,14 @@ TEST_CASE("kmem:* trace events are parents of the page-allocator events they cau
     std::vector<TraceEvent> ev = k.trace.since(first);
     REQUIRE(ev.size() >= 2);
     const TraceEvent& km = ev.back();
-    CHECK(km.type == TraceEventType::kmalloc);
-    CHECK(km.pfn == p);
-    CHECK(km.bytes_req == 100);
-    CHECK(km.bytes_alloc == 128);
-    CHECK(km.call_site == cx.caller);
+    CHECK(km.is<tp::kmalloc>());
+    CHECK(km.as<tp::kmalloc>().ptr == p);
+    CHECK(km.as<tp::kmalloc>().bytes_req == 100);
+    CHECK(km.as<tp::kmalloc>().bytes_alloc == 128);
+    CHECK(km.as<tp::kmalloc>().call_site == cx.caller);
     bool child = false;
     for (const TraceEvent& e : ev)
-        if (e.type == TraceEventType::mm_page_alloc && e.parent == km.id) child = true;
+        if (e.is<tp::mm_page_alloc>() && e.parent == km.id) child = true;
     CHECK(child);
     TraceFormat f = k.trace_format();
     f.hash_pointers = false;
@@ -326,13 +327,13 @@ TEST_CASE("kmem:* trace events are parents of the page-allocator events they cau
     kfree(k, p, cx);
     ev = k.trace.since(first);
     REQUIRE(ev.size() == 1);
-    CHECK(ev[0].type == TraceEventType::kfree);
+    CHECK(ev[0].is<tp::kfree>());
     uint64_t c = kmem_cache_create(k, "traced", 24, 0, 0, 0, cx);
     first = k.trace.written;
     uint64_t o = kmem_cache_alloc(k, c, GFP_KERNEL, cx);
     kmem_cache_free(k, c, o, cx);
     ev = k.trace.since(first);
-    CHECK(ev.back().type == TraceEventType::kmem_cache_free);
+    CHECK(ev.back().is<tp::kmem_cache_free>());
     CHECK(contains(format_trace_fields(ev.back(), k.trace_format()), " name=" + k.slab.caches[cache_by_address(k, c)].name));
 }
 

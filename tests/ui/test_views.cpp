@@ -11,6 +11,7 @@
 #include "mm/page_alloc.h"
 #include "slab/slab_query.h"
 #include "theme.h"
+#include "trace/events/kmem.h"
 #include "views/views.h"
 
 namespace {
@@ -159,8 +160,8 @@ TEST_CASE("typing a statement into the console runs it and the map changes only 
     // The trace view grouped the command's events and explained them.
     REQUIRE(!app.trace_view().groups.empty());
     CHECK(app.trace_view().groups[0].cmd_id == 1);
-    CHECK(klab::ui::explain_trace_event(app.trace_view().groups[0].events.back()).find("pfn") !=
-          std::string::npos);
+    const klab::TraceEvent& last = app.trace_view().groups[0].events.back();
+    CHECK(klab::trace_event_def(last.type).explain(last).find("pfn") != std::string::npos);
 }
 
 TEST_CASE("console: a welcome hint while empty, and a double free's BUG and Killed in the error colour") {
@@ -282,36 +283,6 @@ TEST_CASE("clicking Boot i386 asks first, then reboots the model as the textbook
     CHECK(app.boot_count() == boots + 1);
 }
 
-TEST_CASE("every trace event type the engine emits has plain words and a Linux function") {
-    // trace_event_name() names every TraceEventType; walk them until it answers "?".
-    int types = 0;
-    for (int t = 0; t < 256; ++t) {
-        auto type = static_cast<klab::TraceEventType>(t);
-        std::string name = klab::trace_event_name(type);
-        if (name == "?") break;
-        ++types;
-        klab::TraceEvent e;
-        e.type = type;
-        e.pfn = 0x1234;
-        e.bytes_req = 100;
-        e.bytes_alloc = 128;
-        std::string words = klab::ui::explain_trace_event(e);
-        CHECK_MESSAGE(words != name, name, " has no explanation in trace_view.cpp");
-        CHECK_MESSAGE(words.size() > 20, name);
-        const char* fn = klab::ui::trace_event_function(type);
-        CHECK_MESSAGE(fn != nullptr, name, " has no Linux function in trace_view.cpp");
-        if (fn) CHECK_MESSAGE(std::string(fn).find("()") != std::string::npos, name);
-    }
-    CHECK(types >= 14);
-    klab::TraceEvent km;
-    km.type = klab::TraceEventType::kmalloc;
-    km.pfn = 0xffff888004000000ull;
-    km.bytes_req = 100;
-    km.bytes_alloc = 128;
-    CHECK(klab::ui::explain_trace_event(km).find("128-byte object") != std::string::npos);
-    CHECK(klab::ui::explain_trace_event(km).find("28 bytes unused") != std::string::npos);
-}
-
 TEST_CASE("the trace view explains a kmalloc's chain of events") {
     HeadlessImGui gui;
     klab::ui::App app;
@@ -321,9 +292,9 @@ TEST_CASE("the trace view explains a kmalloc's chain of events") {
     REQUIRE(!app.trace_view().groups.empty());
     bool kmalloc_seen = false;
     for (const klab::TraceEvent& e : app.trace_view().groups[0].events)
-        if (e.type == klab::TraceEventType::kmalloc) {
+        if (e.is<klab::tp::kmalloc>()) {
             kmalloc_seen = true;
-            CHECK(klab::ui::explain_trace_event(e).find("kmalloc of 100 bytes") != std::string::npos);
+            CHECK(klab::trace_event_def(e.type).explain(e).find("kmalloc of 100 bytes") != std::string::npos);
         }
     CHECK(kmalloc_seen);
 }
