@@ -44,6 +44,7 @@ bool has_slabinfo(const Kernel& k) {
 // all go through this table.
 const ProcFile kProcFiles[] = {
     {"/proc/buddyinfo", proc_buddyinfo},
+    {"/proc/cmdline", proc_cmdline},
     {"/proc/meminfo", proc_meminfo},
     {"/proc/modules", proc_modules},
     {"/proc/pagetypeinfo", proc_pagetypeinfo},

@@ -23,6 +23,7 @@ std::string proc_slabinfo(const Kernel& k);
 std::string proc_sys_vm_min_free_kbytes(const Kernel& k);
 std::string proc_sys_vm_lowmem_reserve_ratio(const Kernel& k);
 std::string proc_sys_vm_watermark_scale_factor(const Kernel& k);
+std::string proc_cmdline(const Kernel& k);
 std::string proc_modules(const Kernel& k);
 std::string proc_version(const Kernel& k);
 // utsname()->version as /proc/version and `uname -v` print it ("#1 SMP").
