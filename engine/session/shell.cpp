@@ -4,6 +4,7 @@
 // insmod/rmmod model the parts of kernel/module/main.c a student sees: taint messages, the
 // init function's return value convention, and kmod's error messages.
 #include <cstdio>
+#include <cstring>
 #include <iterator>
 
 #include "printk/dump_stack.h"
@@ -257,6 +258,57 @@ void cmd_taskset(Shell& sh, const Argv& argv, ExecResult& r) {
     sh.taskset(argv, r);
 }
 
+// uname [-asnrvmpio]: coreutils' uname over the kernel's utsname (include/linux/utsname.h). The
+// lab's kernel has no init to set a hostname, so the node name is the kernel's default,
+// "(none)"; the version is the one /proc/version prints.
+void cmd_uname(Shell& sh, const Argv& argv, ExecResult& r) {
+    enum { S = 1, N = 2, R = 4, V = 8, M = 16, P = 32, I = 64, O = 128, ALL = 256 };
+    static const std::pair<const char*, int> kLong[] = {
+        {"--all", ALL}, {"--kernel-name", S}, {"--nodename", N}, {"--kernel-release", R},
+        {"--kernel-version", V}, {"--machine", M}, {"--processor", P},
+        {"--hardware-platform", I}, {"--operating-system", O}};
+    int want = 0;
+    for (size_t i = 1; i < argv.size(); i++) {
+        const std::string& a = argv[i];
+        int bit = 0;
+        for (const auto& [name, b] : kLong) bit = a == name ? b : bit;
+        if (a.size() > 1 && a[0] == '-' && a[1] != '-') {
+            for (size_t j = 1; j < a.size() && !bit; j++) {
+                const char* opts = "asnrvmpio";
+                const char* at = std::strchr(opts, a[j]);
+                if (!at) {
+                    r.output += std::string("uname: invalid option -- '") + a[j] +
+                                "'\nTry 'uname --help' for more information.\n";
+                    r.error = true;
+                    return;
+                }
+                want |= at == opts ? ALL : 1 << (at - opts - 1);
+            }
+            continue;
+        }
+        if (!bit) {
+            r.output += (a.rfind("--", 0) == 0 ? "uname: unrecognized option '" + a + "'"
+                                                 : "uname: extra operand '" + a + "'") +
+                        "\nTry 'uname --help' for more information.\n";
+            r.error = true;
+            return;
+        }
+        want |= bit;
+    }
+    if (want == 0) want = S;
+    // -a: everything, leaving out the processor and hardware platform when unknown.
+    if (want & ALL) want |= S | N | R | V | M | O;
+    const bool i386 = sh.kernel().config.arch == Arch::i386;
+    const std::pair<int, std::string> fields[] = {
+        {S, "Linux"}, {N, "(none)"}, {R, kUtsRelease}, {V, uts_version()},
+        // A 32-bit kernel on a 686 reports i686 (arch/x86/kernel/cpu/common.c).
+        {M, i386 ? "i686" : "x86_64"}, {P, "unknown"}, {I, "unknown"}, {O, "GNU/Linux"}};
+    std::string line;
+    for (const auto& [bit, text] : fields)
+        if (want & bit) line += (line.empty() ? "" : " ") + text;
+    r.output += line + "\n";
+}
+
 void cmd_ps(Shell&, const Argv&, ExecResult& r) {
     r.output += "klab: 'ps' needs processes, which the lab does not model yet\n";
     r.error = true;
@@ -283,6 +335,8 @@ const ShellCommand kCommands[] = {
      cmd_history},
     {"reset", "reset", "reboot the machine", ShellArgs::none, cmd_reset},
     {"echo", "echo TEXT", "print TEXT", ShellArgs::none, cmd_echo},
+    {"uname", "uname [-asnrvm]", "the kernel's name, release, version and machine", ShellArgs::none,
+     cmd_uname},
     {"grep", "CMD | grep [-ivcnwxEF] PATTERN, | head/tail [-n N], | wc [-l]",
      "filter a command's output; grep/head/tail/wc also take\n"
      "/proc files (grep Slab /proc/meminfo)",
