@@ -28,6 +28,7 @@ struct ViewDef {
     // The view's state between frames (any type; made once per App) and its draw function.
     std::shared_ptr<void> (*make_state)();
     void (*draw)(ViewContext& c, void* state);
+    bool open = true; // open when the lab starts (and after "reset layout")
 };
 
 // Every view, in menu order (and tab order on small screens). A new view is one row there.
@@ -43,7 +44,7 @@ struct ViewSlot {
     float x, y, w, h;      // tile, as fractions of the area under the bars
 };
 
-// The registry's views as slots, all open, at their default tiles.
+// The registry's views as slots, open as their rows say, at their default tiles.
 std::vector<ViewSlot> default_views();
 
 enum class LayoutMode { automatic, tiled, tabs };

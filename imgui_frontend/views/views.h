@@ -63,6 +63,7 @@ void draw_trace(ViewContext& c, TraceViewState& s);
 void draw_machine(ViewContext& c);
 void draw_slab_caches(ViewContext& c, SlabViewState& s);
 void draw_vm(ViewContext& c, VmViewState& s);
+void draw_modules(ViewContext& c);
 // The main menu bar and its dialogs (machine configuration, reboot confirmation, help).
 void draw_main_menu(ViewContext& c, MenuState& m, std::vector<ViewSlot>& views);
 // One line in plain words for a trace event ("allocated 8 pages (order 3) at pfn 0x...").

@@ -805,3 +805,27 @@ TEST_CASE("slab view under SLOB: clicking a page points that page out in the mem
     settle(gui, app);
     CHECK(app.widgets().find("pagemap/clear_highlight").has_value());
 }
+
+TEST_CASE("modules view: lists the session's modules and loads one through the console") {
+    HeadlessImGui gui;
+    FakeTextures tex;
+    klab::ui::App app;
+    app.set_textures(&tex);
+    app.submit("int hello_init(void) { return 0; }\nmodule_init(hello_init);\nMODULE_LICENSE(\"GPL\");");
+    bool found = false;
+    for (klab::ui::ViewSlot& v : app.views())
+        if (std::string(v.title) == "Modules") {
+            CHECK_FALSE(v.open); // closed until asked for
+            v.open = found = true;
+        }
+    REQUIRE(found);
+    gui.frame(app);
+    gui.frame(app);
+    auto insmod = app.widgets().find("modules/insmod/hello");
+    REQUIRE(insmod.has_value());
+    gui.click(app, *insmod);
+    CHECK(app.session().log().back().text == "insmod hello");
+    CHECK(app.session().kernel().modules.modules.at("hello").loaded());
+    gui.frame(app);
+    CHECK(app.widgets().find("modules/rmmod/hello").has_value());
+}
