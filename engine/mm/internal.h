@@ -37,11 +37,6 @@ enum : uint32_t {
 // FPI flags of __free_one_page()
 enum : uint32_t { FPI_NONE = 0, FPI_TO_TAIL = 1u << 1 };
 
-// --- intrusive page lists ---
-void page_list_add(MemoryModel& m, PageList& l, pfn_t p); // at the head
-void page_list_add_tail(MemoryModel& m, PageList& l, pfn_t p);
-void page_list_del(MemoryModel& m, PageList& l, pfn_t p);
-
 // --- pageblocks ---
 uint32_t get_pageblock_migratetype(const MemoryModel& m, pfn_t pfn);
 void set_pageblock_migratetype(MemoryModel& m, pfn_t pfn, uint32_t mt);
