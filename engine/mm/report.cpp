@@ -115,7 +115,7 @@ void dump_page(Kernel& k, pfn_t p, const char* reason) {
 
 void bad_page(Kernel& k, pfn_t p, const char* reason) {
     MemoryModel& m = k.mm;
-    const CpuContext& c = k.cpus[k.current_cpu];
+    const task_struct& c = current(k);
     uint64_t now = k.clock.jiffies();
     bool quiet = false;
     // A burst of 60 reports, then silence until a minute after the burst began.
@@ -136,7 +136,7 @@ void bad_page(Kernel& k, pfn_t p, const char* reason) {
         printk(k, LogLevel::alert,
                strfmt("BUG: Bad page state in process %s  pfn:%05x", c.comm.c_str(), p));
         dump_page(k, p, reason);
-        printk(k, LogLevel::warning, k.modules_line);
+        printk(k, LogLevel::warning, modules_linked_in(k));
         dump_stack(k, {"bad_page", "free_pages_prepare", "__free_pages"});
     }
     add_taint(k, TAINT_BAD_PAGE);
@@ -296,7 +296,7 @@ void warn_alloc_msg(Kernel& k, gfp_t gfp, const std::string& msg,
     k.mm.warn_alloc_missed = 0;
     k.mm.warn_alloc_any = true;
     k.mm.warn_alloc_last = now;
-    const CpuContext& c = k.cpus[k.current_cpu];
+    const task_struct& c = current(k);
     printk(k, LogLevel::warning,
            strfmt("%s: %s, mode:%s, nodemask=(null),cpuset=/,mems_allowed=0", c.comm.c_str(),
                   msg.c_str(), gfp_mode_string(gfp).c_str()));

@@ -409,7 +409,7 @@ void set_track(Kernel& k, const kmem_cache& s, uint64_t obj, bool alloc, uint64_
     uint64_t t = track_addr(k, s, obj, alloc);
     write_word(k, t + l.addr, addr);
     uint32_t handle = 1, cpu = k.current_cpu;
-    int32_t pid = k.cpus[k.current_cpu].pid;
+    int32_t pid = current(k).pid;
     mem_write(k, t + l.handle, &handle, 4);
     mem_write(k, t + l.cpu, &cpu, 4);
     mem_write(k, t + l.pid, &pid, 4);

@@ -21,7 +21,7 @@ TEST_CASE("a failed allocation prints warn_alloc's report with Mem-Info and budd
     CHECK_FALSE(contains(dmesg(k), "page allocation failure"));
     CHECK(alloc_pages(k, GFP_KERNEL | __GFP_COMP, 10) == NO_PFN);
     std::string d = dmesg(k);
-    CHECK(contains(d, "] insmod: page allocation failure: order:10, "
+    CHECK(contains(d, "] klab-sh: page allocation failure: order:10, "
                       "mode:0x40cc0(GFP_KERNEL|__GFP_COMP), nodemask=(null),cpuset=/,"
                       "mems_allowed=0\n"));
     CHECK(contains(d, "] Mem-Info:\n"));
@@ -91,7 +91,7 @@ TEST_CASE("freeing with the wrong order is a Bad page state") {
     __free_pages(k, p, 3);
     std::string d = dmesg(k);
     char want[64];
-    std::snprintf(want, sizeof want, "] BUG: Bad page state in process insmod  pfn:%05x\n", p);
+    std::snprintf(want, sizeof want, "] BUG: Bad page state in process klab-sh  pfn:%05x\n", p);
     CHECK(contains(d, want));
     CHECK(contains(d, "page dumped because: freed with order 3, allocated with order 2\n"));
     CHECK(contains(d, "] Disabling lock debugging due to kernel taint\n"));
