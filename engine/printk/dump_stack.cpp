@@ -15,7 +15,7 @@ void add_taint(Kernel& k, TaintFlag flag) {
 std::string print_tainted(uint32_t mask) {
     if (!mask) return "Not tainted";
     // c_true letters of taint_flags[] in kernel/panic.c; c_false is ' ' except for 'P'/'G'.
-    static const char kTrue[TAINT_FLAGS_COUNT + 1] = "PFSRMBUDAWCIOELKXT";
+    static const char kTrue[TAINT_FLAGS_COUNT + 1] = "PFSRMBUDAWCIOELKXTN";
     std::string s = "Tainted: ";
     for (uint32_t i = 0; i < TAINT_FLAGS_COUNT; ++i) {
         bool set = mask & (1u << i);

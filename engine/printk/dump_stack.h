@@ -23,8 +23,9 @@ enum TaintFlag : uint32_t {
     TAINT_WARN = 9,
     TAINT_OOT_MODULE = 12,
     TAINT_SOFTLOCKUP = 14,
+    TAINT_TEST = 18, // the last flag, 'N' (KUnit tests)
 };
-inline constexpr uint32_t TAINT_FLAGS_COUNT = 18;
+inline constexpr uint32_t TAINT_FLAGS_COUNT = 19; // one column per flag on the Tainted: line
 
 void add_taint(Kernel& k, TaintFlag flag);
 // "Not tainted" or "Tainted: G        W         ".

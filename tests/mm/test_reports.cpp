@@ -115,7 +115,7 @@ TEST_CASE("freeing a page inside a block, a reserved page, or a bad address") {
     CHECK_MM(k);
     __free_pages(k, 4096 + 10, 0); // inside the kernel image: PG_reserved
     CHECK(contains(dmesg(k), "page dumped because: PAGE_FLAGS_CHECK_AT_FREE flag(s) set\n"));
-    CHECK(contains(dmesg(k), "flags: 0x1000(reserved|node=0|zone=1)\n"));
+    CHECK(contains(dmesg(k), "flags: 0xfffffc0001000(reserved|node=0|zone=1|lastcpupid=0x1fffff)\n"));
     CHECK_MM(k);
     free_pages(k, 0xdead000, 0);
     CHECK(contains(dmesg(k), "] kernel BUG at mm/page_alloc.c:5757!\n"));
