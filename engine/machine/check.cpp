@@ -3,6 +3,7 @@
 
 #include "machine/kernel.h"
 #include "mm/check.h"
+#include "sched/task.h"
 #include "slab/check.h"
 
 namespace klab {
@@ -13,6 +14,7 @@ namespace {
 constexpr InvariantChecker kCheckers[] = {
     {"page_alloc", check_page_alloc}, {"slab", check_slab_caches}, {"vmalloc", check_vmalloc},
     {"percpu", check_percpu},         {"highmem", check_highmem},  {"kstack", check_kstack},
+    {"tasks", check_tasks},
 };
 
 } // namespace

@@ -32,6 +32,7 @@ const std::map<std::string, std::pair<Arch, std::function<void(Kernel&)>>>& corr
         {"percpu", {Arch::x86_64, [](Kernel& k) { k.percpu.nr_populated++; }}},
         {"highmem", {Arch::i386, [](Kernel& k) { k.highmem.pkmap_count[7] = 2; }}},
         {"kstack", {Arch::x86_64, [](Kernel& k) { k.stacks.nr_kernel_stack_kb += 16; }}},
+        {"tasks", {Arch::x86_64, [](Kernel& k) { k.tasks.pids.used.push_back(1); }}},
     };
     return m;
 }
