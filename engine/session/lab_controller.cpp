@@ -31,6 +31,7 @@ public:
         lab_.changed(true);
     }
     const Session& session() const override { return *lab_.session_; }
+    Session& session() override { return *lab_.session_; }
 
 private:
     LabController& lab_;
