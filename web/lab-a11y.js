@@ -215,7 +215,7 @@
       old.replaceWith(buildPredict(st));
       if (st.predict.resolved && !last.predictKey.endsWith('/true'))
         announce(st.predict.correct ? 'Your prediction was right.' : `Your prediction was not quite right: ${$('klab-text-predict').textContent}`);
-      if (hadFocus) $('klab-text-goal').focus?.();
+      if (hadFocus) $('klab-text-input').focus(); // answered: next comes the step's command
       last.predictKey = predictKey;
     }
     if (!st) return;

@@ -204,6 +204,15 @@
   for (const type of ['pointermove', 'pointerdown', 'pointerup', 'wheel', 'keydown', 'keyup', 'resize', 'focus', 'paste']) {
     window.addEventListener(type, inputSeen, { capture: true, passive: true });
   }
+  // Keys typed into the page's own fields (the text version, the share-link box) are theirs:
+  // Emscripten's GLFW listens for keys on the whole window, in the capture phase, and cancels
+  // Tab, so without this they would also reach the lab's console and Tab could not leave a
+  // field. Registered before index.js runs, this listener comes first; the browser's own
+  // handling (typing, Tab, Enter submitting a form) is left alone.
+  const isField = (t) => t instanceof Element && t.closest('#klab-text, #klab-info, #klab-notices, input, textarea, select, button, a');
+  for (const type of ['keydown', 'keypress', 'keyup']) {
+    window.addEventListener(type, (e) => { if (isField(e.target)) e.stopImmediatePropagation(); }, true);
+  }
   // F1 is the lab's help (its shortcuts), not the browser's, while the canvas has the keyboard.
   $('canvas').addEventListener('keydown', (e) => { if (e.key === 'F1') e.preventDefault(); });
   // Keyboard focus must follow the pointer into the canvas, also inside a course site's iframe.

@@ -29,13 +29,13 @@ async function open(page, query) {
 const live = (page) => page.evaluate(() => document.getElementById('klab-live').textContent);
 const active = (page) => page.evaluate(() => document.activeElement && (document.activeElement.id || document.activeElement.tagName));
 
-// Presses Tab until the element with this id has the focus (at most `max` presses).
-async function tabTo(page, id, max = 40) {
+// Presses Tab (or Shift+Tab, back) until the element with this id has the focus.
+async function tabTo(page, id, { back = false, max = 40 } = {}) {
   for (let i = 0; i < max; i++) {
     if (await active(page) === id) return;
-    await page.keyboard.press('Tab');
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
   }
-  assert.fail(`Tab never reached #${id} (at ${await active(page)})`);
+  assert.fail(`${back ? 'Shift+Tab' : 'Tab'} never reached #${id} (at ${await active(page)})`);
 }
 
 test('a lesson step done by keyboard alone in the text version; the live region says what happened',
@@ -48,17 +48,17 @@ test('a lesson step done by keyboard alone in the text version; the live region 
       assert.ok(await page.locator('#klab-text code.language-c').count() >= 1, 'no code block in the prose');
       assert.equal(await page.locator('#klab-text button', { hasText: 'Run code 1' }).count(), 1);
 
-      // From the canvas (it has the keyboard after start-up): Shift+Tab to the skip link, which
-      // leads into the text version.
-      await page.locator('#canvas').focus();
-      await page.keyboard.press('Shift+Tab');
+      // The skip link, the page's first focusable element (what Tab reaches from the address
+      // bar; Tab out of the canvas is item 2's), leads into the text version.
+      await page.locator('.klab-skip').focus();
       assert.equal(await page.evaluate(() => document.activeElement.className), 'klab-skip');
       await page.keyboard.press('Enter');
       assert.equal(await active(page), 'klab-text-input');
       await screenshot(page, 'a11y-text-version-1280x720');
 
-      // The prediction first (Shift+Tab back to its field), then the step's command.
-      await tabTo(page, 'klab-text-answer');
+      // The prediction first (Shift+Tab back to its field, in the lesson above the console),
+      // then the step's command.
+      await tabTo(page, 'klab-text-answer', { back: true });
       await page.keyboard.type('1');
       await page.keyboard.press('Tab');
       assert.equal(await active(page), 'klab-text-answer-ok');
@@ -81,7 +81,7 @@ test('a lesson step done by keyboard alone in the text version; the live region 
       assert.match(await page.locator('#klab-text-explanation').textContent(), /Explanation/);
 
       // Next step by keyboard: the heading of step 2 gets the focus and is announced.
-      await tabTo(page, 'klab-text-next');
+      await tabTo(page, 'klab-text-next', { back: true });
       await page.keyboard.press('Enter');
       await page.waitForFunction(() => /Step 2 of/.test(document.getElementById('klab-live').textContent), null, { timeout: 10000 });
       assert.equal(await active(page), 'klab-text-step');
