@@ -6,22 +6,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import vm from 'node:vm';
 import { startServer } from '../../deploy/serve.mjs';
-import { launch, distDir, repoRoot } from './harness.mjs';
+import { launch, distDir, loadEmbed } from './harness.mjs';
 
 // ------------------------------------------------------------------ the script, in node
 
-function loadEmbed() {
-  const code = fs.readFileSync(path.join(repoRoot, 'web/embed/embed.js'), 'utf8');
-  const ctx = {
-    URL, URLSearchParams, TextEncoder, TextDecoder, CompressionStream, DecompressionStream,
-    btoa, atob, console, Uint8Array, JSON, Promise, Error, Array, Number, String, Math, Date,
-  };
-  ctx.globalThis = ctx;
-  vm.runInNewContext(code, ctx);
-  return ctx.KlabEmbed;
-}
 const E = loadEmbed();
 
 test('URL parameters: lesson, step, embed, machine, script and allowed origins', () => {

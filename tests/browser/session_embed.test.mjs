@@ -4,21 +4,8 @@
 // numbers all 1-based. The real page is driven in session.test.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import vm from 'node:vm';
-import { repoRoot } from './harness.mjs';
+import { loadEmbed } from './harness.mjs';
 
-function loadEmbed() {
-  const code = fs.readFileSync(path.join(repoRoot, 'web/embed/embed.js'), 'utf8');
-  const ctx = {
-    URL, URLSearchParams, TextEncoder, TextDecoder, CompressionStream, DecompressionStream,
-    btoa, atob, console, Uint8Array, JSON, Promise, Error, Array, Number, String, Math, Date,
-  };
-  ctx.globalThis = ctx;
-  vm.runInNewContext(code, ctx);
-  return ctx.KlabEmbed;
-}
 const E = loadEmbed();
 
 // A lab whose commands are kept with their source, and a two-step lesson met by 'done'.
