@@ -304,7 +304,7 @@ TEST_CASE("embed mode: no menus, the lesson, the console and the step's view fil
     CHECK(c->y + c->h <= 600.5f);
     CHECK(has(app, "view/Zones"));
     // Closed, the views are tabs again.
-    app.close_lesson();
+    app.lab().close_lesson();
     gui.frame(app, 2);
     CHECK(app.tabs());
 }
