@@ -122,15 +122,9 @@ private:
     bool run_module_function(const std::string& fn, const char* comm,
                              std::vector<std::string> path, int64_t& ret, std::string& out);
     void register_module(const kc::Unit& u, std::string_view source, std::string& out);
-    void cmd_insmod(const std::vector<std::string>& argv, ExecResult& r);
-    void cmd_rmmod(const std::vector<std::string>& argv, ExecResult& r);
-    void cmd_dmesg(const std::vector<std::string>& argv, ExecResult& r);
-    void cmd_cat(const std::vector<std::string>& argv, ExecResult& r);
-    void cmd_help(const std::vector<std::string>& argv, ExecResult& r);
-    void cmd_history(ExecResult& r);
-    void cmd_echo(const std::vector<std::string>& argv, ExecResult& r);
-    void cmd_lsmod(ExecResult& r);
     void cmd_taskset(const std::vector<std::string>& argv, ExecResult& r);
+    // The shell's commands (shell.h) reach the session's state through Shell.
+    friend class Shell;
 };
 
 } // namespace klab
