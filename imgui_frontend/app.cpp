@@ -177,8 +177,9 @@ void App::frame() {
     // The embed flag is the controller's (JS sets it): the windows tile again when it flips.
     relayout_ = relayout_ || lab_.embed_mode() != embed_;
     embed_ = lab_.embed_mode();
-    console_.has_menus = !embed_; // the console's welcome names the Lessons menu only if there is one
-    handle_shortcuts(*lesson_ui_, menu_, console_, lab_.lesson() != nullptr);
+    auto& console = *static_cast<ConsoleState*>(view_states_[static_cast<size_t>(view_id("console"))].get());
+    console.has_menus = !embed_; // the console's welcome names the Lessons menu only if there is one
+    handle_shortcuts(*lesson_ui_, menu_, console, lab_.lesson() != nullptr);
     bool strip = lesson_strip_width() > 0;
     relayout_ = relayout_ || strip != had_strip_;
     had_strip_ = strip;
