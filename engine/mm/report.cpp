@@ -2,13 +2,14 @@
 // (mm/page_alloc.c, lib/show_mem.c), bad_page()/dump_page() (mm/debug.c), and the WARN and
 // VM_BUG_ON reports (kernel/panic.c __warn(), BUG()). Simplifications: dump_page() prints no
 // "raw:" hex lines and its flags value holds only the page flags (no node/zone bits); a
-// VM_BUG_ON prints the oops header but does not kill the task (no tasks yet); bad_page() is
-// not rate-limited. The modelled config is Debian-like: NUMA on x86_64, CPUSETS, SWAP (no
+// VM_BUG_ON is a BUG() (arch/x86/traps.h: the task dies) as with CONFIG_DEBUG_VM, which
+// Debian leaves off; bad_page() is not rate-limited. The modelled config is Debian-like: NUMA on x86_64, CPUSETS, SWAP (no
 // swap device), HUGETLB, MEMORY_FAILURE, no CMA, no THP.
 #include <cstdarg>
 #include <cstdio>
 #include <string>
 
+#include "arch/x86/traps.h"
 #include "machine/kernel.h"
 #include "mm/internal.h"
 #include "mm/kstack.h"
@@ -35,14 +36,6 @@ std::string node_prefix(const Kernel& k) {
     return numa(k) ? "Node 0 " : "";
 }
 
-void cut_here(Kernel& k) {
-    printk(k, LogLevel::warning, "------------[ cut here ]------------");
-}
-
-void end_trace(Kernel& k) {
-    printk(k, LogLevel::warning, "---[ end trace 0000000000000000 ]---");
-}
-
 } // namespace
 
 void warn_once(Kernel& k, uint32_t site, const char* file, int line, const char* func, gfp_t gfp) {
@@ -53,17 +46,7 @@ void warn_once(Kernel& k, uint32_t site, const char* file, int line, const char*
 }
 
 void report_vm_bug(Kernel& k, const char* file, int line, const char* func) {
-    cut_here(k);
-    printk(k, LogLevel::crit, strfmt("kernel BUG at %s:%d!", file, line));
-    printk(k, LogLevel::warning, die_header(k, "invalid opcode", 0));
-    dump_stack(k, {func});
-    end_trace(k);
-    // oops_end(): add_taint(TAINT_DIE, LOCKDEP_NOW_UNRELIABLE).
-    add_taint(k, TAINT_DIE);
-    if (!k.mm.lock_debugging_off) {
-        k.mm.lock_debugging_off = true;
-        printk(k, LogLevel::warning, "Disabling lock debugging due to kernel taint");
-    }
+    BUG(k, file, line, {func});
 }
 
 void dump_page(Kernel& k, pfn_t p, const char* reason) {

@@ -1,5 +1,6 @@
 // vmalloc areas, the kernel page table outside the direct map and /proc/vmallocinfo (see
 // vmalloc.h for what is modelled and simplified).
+#include "arch/x86/traps.h"
 #include "mm/vmalloc.h"
 
 #include <algorithm>
@@ -502,7 +503,10 @@ VmUnmapRam vm_unmap_ram(Kernel& k, uint64_t addr, uint32_t count) {
         auto it = v.vmap_blocks.find(block);
         // spin_lock(&NULL->lock). Linux has already unmapped the range (whatever area it was
         // in); the model leaves it mapped so that area stays consistent.
-        if (it == v.vmap_blocks.end()) return VmUnmapRam::oops;
+        if (it == v.vmap_blocks.end()) {
+            page_fault_oops(k, 0, 2, {"vm_unmap_ram"}); // a write to NULL's lock
+            return VmUnmapRam::oops;
+        }
         for (uint64_t a = addr; a < addr + size; a += kPage) k.kpt.clear(a);
         VmapBlock& b = it->second;
         b.dirty += 1u << get_order_pages(count ? count : 1);

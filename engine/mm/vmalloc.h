@@ -125,6 +125,8 @@ uint32_t vmap_bbmap_bits(const Kernel& k);
 // report (BUG, or the oops of vb_free on an address that is no vmap block: *fault_addr is
 // then the faulting address and the caller reports the page fault).
 uint64_t vm_map_ram(Kernel& k, const std::vector<pfn_t>& pages);
+// What happened (for tests): bug and oops have reported through arch/x86/traps.h and killed
+// current.
 enum class VmUnmapRam : uint8_t { ok, bug, oops };
 VmUnmapRam vm_unmap_ram(Kernel& k, uint64_t addr, uint32_t count);
 

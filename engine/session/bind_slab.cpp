@@ -13,8 +13,8 @@
 #include "session/oops.h"
 #include "slab/slab.h"
 #include "mm/vmalloc.h"
-#include "session/oops.h"
 #include "slab/slab_query.h"
+#include "arch/x86/traps.h"
 
 namespace klab {
 
@@ -39,9 +39,13 @@ public:
         KernelHost host(st, c_.host.table());
         kc::run(st.prog, th, host, kCtorBudget);
         host.account(th);
-        if (th.exit == kc::Exit::Done) return true;
-        report_death(st, th);
-        return false;
+        bool lived = th.exit == kc::Exit::Done;
+        if (!lived) {
+            report_death(st, host, th);
+            make_task_dead(st.kernel); // the calling task dies with its constructor
+        }
+        host.forget_frames();
+        return lived;
     }
 
     std::string symbol(uint64_t addr) override {
@@ -104,8 +108,7 @@ kc::BuiltinStatus with_ctx(CallCtx& c, Fn fn) {
         c.fault.access = kc::Access::Read;
         return kc::BuiltinStatus::Fault;
     }
-    if (cx.bug) return kc::BuiltinStatus::Kill;
-    return ok(c, v);
+    return ok(c, v); // a BUG() made current die: the host ends the task
 }
 
 gfp_t gfp_arg(CallCtx& c, uint32_t i) {
