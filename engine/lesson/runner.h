@@ -138,7 +138,7 @@ public:
     Result<void> restore_progress(std::string_view json);
     // Reads a record without applying it: a corrupt or foreign record gives the reason.
     static Result<ProgressRecord> parse_progress(const Lesson& lesson, std::string_view json);
-    // Takes a record's per-step marks (met, hints, solution) without moving: for a runner just
+    // Takes a record's per-step marks (met, hints, solution, prediction) without moving: for a runner just
     // started at the record's step.
     void take_marks(const ProgressRecord& rec);
 
