@@ -234,13 +234,11 @@ static void show_mem_filtered(Kernel& k, uint32_t max_zone_idx) {
     printk(k, LogLevel::warning, "0 pages hwpoisoned");
 }
 
-void show_mem(Kernel& k) {
-    show_mem_filtered(k, uint32_t(k.mm.zones.size() - 1));
-}
-
 // LESSON(alloc-failure) warn_alloc(): one report per 10 seconds at most, none with
-// __GFP_NOWARN.
-void warn_alloc(Kernel& k, gfp_t gfp, uint32_t order) {
+// __GFP_NOWARN. Mem-Info leaves out the zones above the request's highest zone
+// (warn_alloc_show_mem() passes gfp_zone(gfp_mask) to __show_free_areas()).
+void warn_alloc_msg(Kernel& k, gfp_t gfp, const std::string& msg,
+                    std::initializer_list<const char*> frames) {
     if (gfp & __GFP_NOWARN) return;
     // ___ratelimit(&nopage_rs): a burst of 1 per 10*HZ; the first report after a quiet
     // interval says how many were suppressed.
@@ -257,13 +255,17 @@ void warn_alloc(Kernel& k, gfp_t gfp, uint32_t order) {
     k.mm.warn_alloc_last = now;
     const task_struct& c = current(k);
     printk(k, LogLevel::warning,
-           strfmt("%s: page allocation failure: order:%u, mode:%s, nodemask=(null),cpuset=/,"
-               "mems_allowed=0",
-               c.comm.c_str(), order, gfp_mode_string(gfp).c_str()));
-    dump_stack(k, {"warn_alloc", "__alloc_pages_slowpath", "__alloc_pages"});
+           strfmt("%s: %s, mode:%s, nodemask=(null),cpuset=/,mems_allowed=0", c.comm.c_str(),
+                  msg.c_str(), gfp_mode_string(gfp).c_str()));
+    dump_stack(k, frames);
     ZoneKind kind = ZoneKind::Normal;
     gfp_zone(gfp, k.mm.has_highmem(), k.mm.zone_index(ZoneKind::DMA32) >= 0, &kind);
     show_mem_filtered(k, uint32_t(k.mm.zone_index(kind)));
+}
+
+void warn_alloc(Kernel& k, gfp_t gfp, uint32_t order) {
+    warn_alloc_msg(k, gfp, strfmt("page allocation failure: order:%u", order),
+                   {"warn_alloc", "__alloc_pages_slowpath", "__alloc_pages"});
 }
 
 } // namespace klab
