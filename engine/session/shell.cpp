@@ -61,6 +61,9 @@ const char* kHelp =
                       filter a command's output; grep/head/tail/wc also take
                       /proc files (grep Slab /proc/meminfo)
   help kernelc        what the C dialect supports
+Guided lessons walk through one idea at a time and check the kernel's state: in the
+browser open one from the Lessons menu; in a terminal, klab lesson list and
+klab lesson play ID.
 )";
 
 const char* kHelpKernelC =

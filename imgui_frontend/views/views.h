@@ -67,10 +67,15 @@ void draw_vm(ViewContext& c, VmViewState& s);
 void draw_main_menu(ViewContext& c, MenuState& m, std::vector<ViewSlot>& views);
 // One line in plain words for a trace event ("allocated 8 pages (order 3) at pfn 0x...").
 std::string explain_trace_event(const TraceEvent& e);
+// The lesson panel's line for a wrong prediction: a number reads "the model gives 3", a choice
+// is quoted whole ("the order-10 block comes back" is a clause, not a value).
+std::string prediction_miss_text(bool choice, const std::string& actual);
 // The Linux 6.1 function an event type models ("kmem_cache_alloc()"); nullptr if unknown.
 const char* trace_event_function(TraceEventType t);
 // The strip under the menu bar: one cell per CPU with its context.
 void draw_cpu_bar(ViewContext& c);
+// The CPU bar's "preempt_count 0 · irqs on" in words (its tooltip).
+std::string cpu_state_words(uint32_t preempt_count, bool irqs_disabled);
 // The lesson panel (lesson_view.cpp): a window at pos/size, or a tab of the small-screen
 // layout; the Lessons menu; a frame around the view the step is about once its goal is met
 // (call inside that view's window, after drawing it). prepare_ runs first in every frame.
