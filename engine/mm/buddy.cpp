@@ -8,43 +8,6 @@
 
 namespace klab {
 
-// --- lists ---------------------------------------------------------------------------------
-
-void page_list_add(MemoryModel& m, PageList& l, pfn_t p) {
-    page& pg = m.mem_map[p];
-    pg.lru_prev = NO_PFN;
-    pg.lru_next = l.head;
-    if (l.head != NO_PFN)
-        m.mem_map[l.head].lru_prev = p;
-    else
-        l.tail = p;
-    l.head = p;
-}
-
-void page_list_add_tail(MemoryModel& m, PageList& l, pfn_t p) {
-    page& pg = m.mem_map[p];
-    pg.lru_next = NO_PFN;
-    pg.lru_prev = l.tail;
-    if (l.tail != NO_PFN)
-        m.mem_map[l.tail].lru_next = p;
-    else
-        l.head = p;
-    l.tail = p;
-}
-
-void page_list_del(MemoryModel& m, PageList& l, pfn_t p) {
-    page& pg = m.mem_map[p];
-    if (pg.lru_prev != NO_PFN)
-        m.mem_map[pg.lru_prev].lru_next = pg.lru_next;
-    else
-        l.head = pg.lru_next;
-    if (pg.lru_next != NO_PFN)
-        m.mem_map[pg.lru_next].lru_prev = pg.lru_prev;
-    else
-        l.tail = pg.lru_prev;
-    pg.lru_next = pg.lru_prev = NO_PFN;
-}
-
 uint32_t get_pageblock_migratetype(const MemoryModel& m, pfn_t pfn) {
     return m.pageblock_mt[pfn >> m.pageblock_order];
 }
@@ -63,16 +26,16 @@ static void add_to_free_list(MemoryModel& m, zone& z, pfn_t p, uint32_t order, u
     pg.migratetype = static_cast<uint8_t>(mt);
     free_area& area = z.free_area[order];
     if (tail)
-        page_list_add_tail(m, area.free_list[mt], p);
+        page_lru::add_tail(m.mem_map, area.free_list[mt], p);
     else
-        page_list_add(m, area.free_list[mt], p);
+        page_lru::add(m.mem_map, area.free_list[mt], p);
     area.nr_free++;
 }
 
 static void del_page_from_free_list(MemoryModel& m, zone& z, pfn_t p, uint32_t order) {
     page& pg = m.mem_map[p];
     free_area& area = z.free_area[order];
-    page_list_del(m, area.free_list[pg.migratetype], p);
+    page_lru::del(m.mem_map, area.free_list[pg.migratetype], p);
     pg.owner = PageOwner::none; // __ClearPageBuddy + set_page_private(0)
     pg.order = 0;
     area.nr_free--;
@@ -82,9 +45,9 @@ static void del_page_from_free_list(MemoryModel& m, zone& z, pfn_t p, uint32_t o
 static void move_to_free_list(MemoryModel& m, zone& z, pfn_t p, uint32_t order, uint32_t mt) {
     page& pg = m.mem_map[p];
     free_area& area = z.free_area[order];
-    page_list_del(m, area.free_list[pg.migratetype], p);
+    page_lru::del(m.mem_map, area.free_list[pg.migratetype], p);
     pg.migratetype = static_cast<uint8_t>(mt);
-    page_list_add_tail(m, area.free_list[mt], p);
+    page_lru::add_tail(m.mem_map, area.free_list[mt], p);
 }
 
 static bool page_is_buddy(const MemoryModel& m, pfn_t buddy, uint32_t order, uint32_t zi) {

@@ -34,6 +34,7 @@ void check_free_lists(const MemoryModel& m, uint32_t zi, Errors& e, uint64_t* fr
         uint64_t n = 0;
         for (uint32_t mt = 0; mt < MIGRATE_TYPES; ++mt) {
             pfn_t prev = NO_PFN;
+            uint64_t n_before = n;
             for (pfn_t p = z.free_area[o].free_list[mt].head; p != NO_PFN;
                  p = m.mem_map[p].lru_next) {
                 const page& pg = m.mem_map[p];
@@ -68,6 +69,8 @@ void check_free_lists(const MemoryModel& m, uint32_t zi, Errors& e, uint64_t* fr
             }
             if (z.free_area[o].free_list[mt].tail != prev)
                 e.add("zone %llu order %llu: free list tail is stale", zi, o);
+            if (n - n_before != z.free_area[o].free_list[mt].count)
+                e.add("zone %llu order %llu migratetype %llu: free list count is stale", zi, o, mt);
         }
         if (n != z.free_area[o].nr_free)
             e.add("zone %llu order %llu: nr_free %llu does not match the lists", zi, o,
@@ -94,6 +97,8 @@ void check_pcp(const MemoryModel& m, uint32_t zi, Errors& e, uint64_t* pcp_pages
                     e.add("pfn %#llx on a pcp list is not a pcp page of order %llu", p, o);
                 count += 1 << o;
             }
+            if (n != pcp.lists[i].count)
+                e.add("zone %llu cpu %llu: pcp list %llu count is stale", zi, cpu, i);
         }
         if (count != pcp.count)
             e.add("zone %llu cpu %llu: pcp count %llu does not match its lists", zi, cpu,

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
+#include "core/result.h"
 #include "mm/gfp.h"
 #include "mm/mmzone.h"
 
@@ -33,11 +35,6 @@ enum : uint32_t {
 // FPI flags of __free_one_page()
 enum : uint32_t { FPI_NONE = 0, FPI_TO_TAIL = 1u << 1 };
 
-// --- intrusive page lists ---
-void page_list_add(MemoryModel& m, PageList& l, pfn_t p); // at the head
-void page_list_add_tail(MemoryModel& m, PageList& l, pfn_t p);
-void page_list_del(MemoryModel& m, PageList& l, pfn_t p);
-
 // --- pageblocks ---
 uint32_t get_pageblock_migratetype(const MemoryModel& m, pfn_t pfn);
 void set_pageblock_migratetype(MemoryModel& m, pfn_t pfn, uint32_t mt);
@@ -65,6 +62,9 @@ void drain_zone_pages_cpu(Kernel& k, uint32_t zi, uint32_t cpu);
 void init_per_zone_wmark_min(Kernel& k);
 void setup_per_zone_wmarks(Kernel& k);
 void setup_per_zone_lowmem_reserve(Kernel& k);
+// A write to /proc/sys/vm/lowmem_reserve_ratio (mode 0644 in 6.1): never fails, as 6.1's
+// handler returns 0 whatever proc_dointvec_minmax() said.
+Result<void> lowmem_reserve_ratio_sysctl_handler(Kernel& k, std::string_view text);
 int32_t zone_batchsize(const zone& z);
 int32_t zone_highsize(const zone& z, int32_t batch, uint32_t nr_cpus);
 bool __zone_watermark_ok(const zone& z, uint32_t order, uint64_t mark, uint32_t highest_zoneidx,

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "lib/list.h"
 #include "mm/gfp.h"
 
 namespace klab {
@@ -82,12 +83,10 @@ struct page {
 };
 static_assert(sizeof(page) == 24, "struct page must stay compact (<= 32 bytes per frame)");
 
-// A doubly linked list of pages threaded through page::lru_next/lru_prev.
-struct PageList {
-    pfn_t head = NO_PFN;
-    pfn_t tail = NO_PFN;
-    bool empty() const { return head == NO_PFN; }
-};
+// A list of pages threaded through page::lru_next/lru_prev (struct list_head lru): the buddy
+// free lists and the pcp lists. Operations: page_lru::add(k.mm.mem_map, list, pfn) etc.
+using PageList = ListHead<pfn_t, NO_PFN>;
+using page_lru = IndexList<page, pfn_t, NO_PFN, &page::lru_next, &page::lru_prev>;
 
 struct free_area {
     std::array<PageList, MIGRATE_TYPES> free_list{};

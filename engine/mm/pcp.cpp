@@ -24,7 +24,7 @@ static int rmqueue_bulk(Kernel& k, uint32_t zi, uint32_t order, int count, PageL
         page& pg = m.mem_map[p];
         pg.owner = PageOwner::pcp;
         pg.order = static_cast<uint8_t>(order);
-        page_list_add_tail(m, list, p);
+        page_lru::add_tail(m.mem_map, list, p);
     }
     m.zones[zi].nr_free_pages -= int64_t(i) << order;
     return i;
@@ -45,7 +45,7 @@ pfn_t rmqueue_pcplist(Kernel& k, uint32_t zi, uint32_t order, uint32_t mt, uint3
         if (list.empty()) return NO_PFN;
     }
     pfn_t p = list.head;
-    page_list_del(m, list, p);
+    page_lru::del(m.mem_map, list, p);
     pcp.count -= 1 << order;
     return p;
 }
@@ -83,7 +83,7 @@ void free_pcppages_bulk(Kernel& k, uint32_t zi, int32_t count, uint32_t cpu, int
         do {
             pfn_t p = list->tail;
             uint32_t mt = m.mem_map[p].migratetype;
-            page_list_del(m, *list, p);
+            page_lru::del(m.mem_map, *list, p);
             count -= nr_pages;
             pcp.count -= nr_pages;
             __free_one_page(k, zi, p, order, mt, FPI_NONE);
@@ -106,7 +106,7 @@ static void free_unref_page_commit(Kernel& k, uint32_t zi, per_cpu_pages& pcp, p
     pg.owner = PageOwner::pcp;
     pg.order = static_cast<uint8_t>(order);
     uint32_t pindex = order_to_pindex(mt, order);
-    page_list_add(m, pcp.lists[pindex], p);
+    page_lru::add(m.mem_map, pcp.lists[pindex], p);
     pcp.count += 1 << order;
     // Heavy freeing of orders 1..3 without allocations drains them all (fragmentation).
     bool free_high = pcp.free_factor && order && order <= PAGE_ALLOC_COSTLY_ORDER;

@@ -1,13 +1,14 @@
 // Watermarks and reserves: models mm/page_alloc.c calculate_min_free_kbytes(),
 // __setup_per_zone_wmarks(), setup_per_zone_lowmem_reserve(), zone_batchsize(),
-// zone_highsize(), __zone_watermark_ok(), zone_watermark_fast() and gfp_to_alloc_flags()
-// as in 6.1.192 (ALLOC_MIN_RESERVE/ALLOC_NON_BLOCK). THP is off, so khugepaged does not
+// zone_highsize(), lowmem_reserve_ratio_sysctl_handler(), __zone_watermark_ok(),
+// zone_watermark_fast() and gfp_to_alloc_flags() as in 6.1.192 (ALLOC_MIN_RESERVE/ALLOC_NON_BLOCK). THP is off, so khugepaged does not
 // raise min_free_kbytes; no CMA, no OOM victims, no RT tasks.
 #include <algorithm>
 #include <cmath>
 
 #include "machine/kernel.h"
 #include "mm/internal.h"
+#include "proc/dointvec.h"
 
 namespace klab {
 
@@ -104,6 +105,18 @@ void setup_per_zone_lowmem_reserve(Kernel& k) {
         }
     }
     calculate_totalreserve_pages(k);
+}
+
+// lowmem_reserve_ratio_sysctl_handler(): proc_dointvec_minmax() stores what parses (its
+// error is ignored, so a bad write still succeeds), ratios below 1 become 0, and the
+// protection values are recomputed whatever was written.
+Result<void> lowmem_reserve_ratio_sysctl_handler(Kernel& k, std::string_view text) {
+    MemoryModel& m = k.mm;
+    proc_dointvec_write(text, m.lowmem_reserve_ratio.data(), m.zones.size());
+    for (size_t i = 0; i < m.zones.size(); ++i)
+        if (m.lowmem_reserve_ratio[i] < 1) m.lowmem_reserve_ratio[i] = 0;
+    setup_per_zone_lowmem_reserve(k);
+    return {};
 }
 
 static uint32_t fls(uint64_t x) {

@@ -97,6 +97,8 @@ Result<void> proc_write(Kernel& k, std::string_view path, std::string_view text)
         setup_per_zone_wmarks(k);
         return {};
     }
+    if (path == "/proc/sys/vm/lowmem_reserve_ratio")
+        return lowmem_reserve_ratio_sysctl_handler(k, text);
     if (path == "/proc/slabinfo" && k.slab.allocator != SlabAllocator::slob) {
         // slabinfo_write(): SLAB tunes, SLUB answers -EIO.
         std::string t(text);

@@ -133,11 +133,10 @@ struct Slab {
     std::vector<uint8_t> obj_state;
 };
 
-// An intrusive list of slabs (list_head partial / full, or the cpu partial chain).
-struct SlabQueue {
-    uint32_t head = NO_SLAB, tail = NO_SLAB;
-    uint32_t count = 0;
-};
+// An intrusive list of slabs (list_head partial / full, or the cpu partial chain), threaded
+// through Slab::next/prev (struct slab's slab_list). Operations: slab_list::add(m.slabs, q, id).
+using SlabQueue = ListHead<uint32_t, NO_SLAB>;
+using slab_list = IndexList<Slab, uint32_t, NO_SLAB, &Slab::next, &Slab::prev>;
 
 struct kmem_cache_cpu {
     uint64_t freelist = 0;  // next object to hand out (decoded)

@@ -111,15 +111,15 @@ SlabQueue& list_of(kmem_cache_node& n, SlabList l) {
 void list_del_slab(SlabModel& m, kmem_cache_node& n, uint32_t id) {
     SlabList l = m.slabs[id].list;
     if (l == SlabList::slabs_full || l == SlabList::slabs_partial || l == SlabList::slabs_free)
-        queue_del(m, list_of(n, l), id);
+        slab_list::del(m.slabs, list_of(n, l), id);
     m.slabs[id].list = SlabList::none;
 }
 
 void list_add_slab(SlabModel& m, kmem_cache_node& n, uint32_t id, SlabList l, bool tail) {
     if (tail)
-        queue_add_tail(m, list_of(n, l), id);
+        slab_list::add_tail(m.slabs, list_of(n, l), id);
     else
-        queue_add_head(m, list_of(n, l), id);
+        slab_list::add(m.slabs, list_of(n, l), id);
     m.slabs[id].list = l;
 }
 

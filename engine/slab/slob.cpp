@@ -84,12 +84,12 @@ SlabList list_for(uint64_t size) {
 }
 
 void set_slob_page_free(SlabModel& m, uint32_t id, SlabList l) {
-    queue_add_head(m, slob_list(m, l), id);
+    slab_list::add(m.slabs, slob_list(m, l), id);
     m.slabs[id].list = l;
 }
 void clear_slob_page_free(SlabModel& m, uint32_t id) {
     SlabList l = m.slabs[id].list;
-    if (l != SlabList::none) queue_del(m, slob_list(m, l), id);
+    if (l != SlabList::none) slab_list::del(m.slabs, slob_list(m, l), id);
     m.slabs[id].list = SlabList::none;
 }
 
@@ -166,8 +166,8 @@ uint64_t slob_alloc(Kernel& k, uint64_t size, gfp_t gfp, uint32_t align, uint32_
         if (!removed) {
             while (q.head != id) {
                 uint32_t h = q.head;
-                queue_del(m, q, h);
-                queue_add_tail(m, q, h);
+                slab_list::del(m.slabs, q, h);
+                slab_list::add_tail(m.slabs, q, h);
             }
         }
         break;

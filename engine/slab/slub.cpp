@@ -94,53 +94,19 @@ bool check_valid_pointer(const Kernel& k, const kmem_cache& s, const Slab& slab,
 
 // ---------------------------------------------------------------- lists
 
-void queue_add_head(SlabModel& m, SlabQueue& q, uint32_t id) {
-    Slab& s = m.slabs[id];
-    s.prev = NO_SLAB;
-    s.next = q.head;
-    if (q.head != NO_SLAB) m.slabs[q.head].prev = id;
-    q.head = id;
-    if (q.tail == NO_SLAB) q.tail = id;
-    ++q.count;
-}
-
-void queue_add_tail(SlabModel& m, SlabQueue& q, uint32_t id) {
-    Slab& s = m.slabs[id];
-    s.next = NO_SLAB;
-    s.prev = q.tail;
-    if (q.tail != NO_SLAB) m.slabs[q.tail].next = id;
-    q.tail = id;
-    if (q.head == NO_SLAB) q.head = id;
-    ++q.count;
-}
-
-void queue_del(SlabModel& m, SlabQueue& q, uint32_t id) {
-    Slab& s = m.slabs[id];
-    if (s.prev != NO_SLAB)
-        m.slabs[s.prev].next = s.next;
-    else
-        q.head = s.next;
-    if (s.next != NO_SLAB)
-        m.slabs[s.next].prev = s.prev;
-    else
-        q.tail = s.prev;
-    s.next = s.prev = NO_SLAB;
-    --q.count;
-}
-
 namespace {
 
 void add_partial(Kernel& k, kmem_cache& s, uint32_t id, bool tail) {
     SlabModel& m = slabm(k);
     if (tail)
-        queue_add_tail(m, s.node.partial, id);
+        slab_list::add_tail(m.slabs, s.node.partial, id);
     else
-        queue_add_head(m, s.node.partial, id);
+        slab_list::add(m.slabs, s.node.partial, id);
     m.slabs[id].list = SlabList::node_partial;
 }
 void remove_partial(Kernel& k, kmem_cache& s, uint32_t id) {
     SlabModel& m = slabm(k);
-    queue_del(m, s.node.partial, id);
+    slab_list::del(m.slabs, s.node.partial, id);
     m.slabs[id].list = SlabList::none;
 }
 // Only SLAB_STORE_USER caches keep full slabs on a list (add_full()).
@@ -150,12 +116,12 @@ void add_full(Kernel& k, kmem_cache& s, uint32_t id) {
         m.slabs[id].list = SlabList::none;
         return;
     }
-    queue_add_head(m, s.node.full, id);
+    slab_list::add(m.slabs, s.node.full, id);
     m.slabs[id].list = SlabList::node_full;
 }
 void remove_full(Kernel& k, kmem_cache& s, uint32_t id) {
     SlabModel& m = slabm(k);
-    if (m.slabs[id].list == SlabList::node_full) queue_del(m, s.node.full, id);
+    if (m.slabs[id].list == SlabList::node_full) slab_list::del(m.slabs, s.node.full, id);
     m.slabs[id].list = SlabList::none;
 }
 
@@ -302,7 +268,7 @@ void unfreeze_partials(Kernel& k, uint32_t cache, uint32_t cpu) {
     while (m.caches[cache].cpu_slab[cpu].partial.head != NO_SLAB) {
         kmem_cache& s = m.caches[cache];
         uint32_t id = s.cpu_slab[cpu].partial.head;
-        queue_del(m, s.cpu_slab[cpu].partial, id);
+        slab_list::del(m.slabs, s.cpu_slab[cpu].partial, id);
         Slab& slab = m.slabs[id];
         slab.frozen = false;
         slab.list = SlabList::none;
@@ -320,7 +286,7 @@ void put_cpu_partial(Kernel& k, uint32_t cache, uint32_t id, bool drain) {
     uint32_t cpu = k.current_cpu;
     if (drain && s.cpu_slab[cpu].partial.count >= s.cpu_partial_slabs) unfreeze_partials(k, cache, cpu);
     kmem_cache& s2 = m.caches[cache];
-    queue_add_head(m, s2.cpu_slab[cpu].partial, id);
+    slab_list::add(m.slabs, s2.cpu_slab[cpu].partial, id);
     Slab& slab = m.slabs[id];
     slab.frozen = true;
     slab.cpu = uint8_t(cpu);
@@ -481,7 +447,7 @@ uint64_t slab_alloc_slow(Kernel& k, uint32_t cache, gfp_t gfp, uint32_t orig_siz
         // new_slab: the CPU's partial list first.
         if (c.partial.head != NO_SLAB) {
             id = c.partial.head;
-            queue_del(m, c.partial, id);
+            slab_list::del(m.slabs, c.partial, id);
             continue;
         }
         break;

@@ -70,11 +70,6 @@ inline bool has_cpu_partial(const kmem_cache& s) {
 bool check_valid_pointer(const Kernel& k, const kmem_cache& s, const Slab& slab, uint64_t obj);
 uint64_t fixup_red_left(const kmem_cache& s, uint64_t p);
 
-// Lists.
-void queue_add_head(SlabModel& m, SlabQueue& q, uint32_t id);
-void queue_add_tail(SlabModel& m, SlabQueue& q, uint32_t id);
-void queue_del(SlabModel& m, SlabQueue& q, uint32_t id);
-
 // Slabs (the page side is shared by the backends).
 uint32_t take_slab_id(SlabModel& m);
 // Marks the pages of slab id (PG_slab, owner, slab id) and accounts them in /proc/meminfo.

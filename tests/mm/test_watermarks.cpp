@@ -8,6 +8,7 @@
 
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
+#include "proc/proc.h"
 
 using namespace klab;
 using namespace klab::test;
@@ -59,6 +60,39 @@ TEST_CASE("watermarks, min_free_kbytes and lowmem_reserve follow the formulas (x
     CHECK(k.mm.zones[0].managed_pages == 3840);
     CHECK(k.mm.lowmem_reserve_ratio[0] == 256);
     CHECK(k.mm.lowmem_reserve_ratio[2] == 32);
+}
+
+// What a real 6.1.192 (x86_64, 5 zones) shows after each write, from qemu-oracle runs:
+// proc_dointvec_minmax() stores what parses, stops at the first bad word, ignores what does
+// not fit; the handler zeroes ratios below 1, never fails and always recomputes.
+TEST_CASE("lowmem_reserve_ratio is writable and recomputes the protection values (6.1 handler)") {
+    Kernel k = boot(Arch::x86_64, 1ull << 30);
+    auto write = [&](const char* text) {
+        REQUIRE(proc_write(k, "/proc/sys/vm/lowmem_reserve_ratio", text).ok());
+        check_formulas(k);
+        return proc_read(k, "/proc/sys/vm/lowmem_reserve_ratio").value();
+    };
+    CHECK(write("128 64 16 0 0\n") == "128\t64\t16\t0\t0\n");
+    CHECK(k.mm.zones[0].lowmem_reserve[1] == k.mm.zones[1].managed_pages / 128);
+    CHECK(write("-5 0\n") == "0\t0\t16\t0\t0\n"); // negative: stored, then zeroed
+    CHECK(k.mm.zones[0].lowmem_reserve[1] == 0);
+    CHECK(write("abc\n") == "0\t0\t16\t0\t0\n");          // no number: nothing stored
+    CHECK(write("1 2 3 4 5 6 7\n") == "1\t2\t3\t4\t5\n"); // MAX_NR_ZONES values at most
+    CHECK(write("7 x\n") == "7\t2\t3\t4\t5\n");           // stops at the bad word
+    CHECK(write("9") == "9\t2\t3\t4\t5\n");
+    CHECK(write("\n") == "9\t2\t3\t4\t5\n");
+    CHECK(k.mm.zones[0].lowmem_reserve[1] == k.mm.zones[1].managed_pages / 9);
+    CHECK(write("0x10 010 2147483648 3\n") == "16\t8\t3\t4\t5\n"); // base 0; > INT_MAX stops
+    CHECK(write("08 1\n") == "16\t8\t3\t4\t5\n"); // octal 0 then '8': not a separator
+}
+
+TEST_CASE(
+    "lowmem_reserve_ratio on i386: four zones, a write protects Normal from HighMem requests") {
+    Kernel k = boot(Arch::i386, 1ull << 30);
+    REQUIRE(proc_write(k, "/proc/sys/vm/lowmem_reserve_ratio", "100 10\n").ok());
+    CHECK(proc_read(k, "/proc/sys/vm/lowmem_reserve_ratio").value() == "100\t10\t0\t0\n");
+    check_formulas(k);
+    CHECK(k.mm.zones[1].lowmem_reserve[2] == k.mm.zones[2].managed_pages / 10);
 }
 
 TEST_CASE("watermarks follow the formulas (i386 with HighMem)") {
