@@ -9,70 +9,23 @@
 
 namespace klab::ui {
 
-App::App(MachineConfig config)
-    : lesson_ui_(std::make_unique<LessonPanelState>()), lesson_host_(make_app_lesson_host(*this)) {
-    if (!boot(config)) boot(MachineConfig::preset(Arch::x86_64));
+App::App(MachineConfig config) : App(*new LabController(config)) {
+    own_lab_.reset(&lab_);
 }
 
-App::~App() = default;
-
-bool App::boot(const MachineConfig& config, std::string* error) {
-    auto s = Session::create(config);
-    if (!s.ok()) {
-        if (error) *error = s.error().message;
-        return false;
-    }
-    session_ = std::make_unique<Session>(std::move(s.value()));
-    ++boot_count_;
-    // A reboot from the menu or JS leaves the lesson's machine behind: the lesson closes.
-    if (lesson_ && !in_lesson_op_) close_lesson();
-    changed(true);
-    return true;
+App::App(LabController& lab) : lab_(lab), lesson_ui_(std::make_unique<LessonPanelState>()) {
+    LabController* l = &lab_;
+    lesson_ui_->load_progress = [l](const std::string& id) { return l->saved_progress(id); };
+    lab_.set_lesson_listener([this](const LessonEvent& e) { on_lesson_event(e); });
 }
 
-ExecResult App::submit(std::string_view text, std::string_view source) {
-    ExecResult r = session_->exec(text, source);
-    // The student's command in a lesson: counted, and the goal checked on the new state.
-    if (lesson_ && !in_lesson_op_) {
-        lesson_->note_command(text);
-        lesson_changed();
-    }
-    changed(false);
-    return r;
-}
-
-void App::restore(const Session::Snapshot& s) {
-    session_->restore(s);
-    if (lesson_) lesson_->invalidate_goal();
-    changed(true);
-}
-
-bool App::undo() {
-    bool ok = session_->undo();
-    if (ok && lesson_) lesson_->invalidate_goal();
-    if (ok) changed(true);
-    return ok;
-}
-
-void App::changed(bool reboot) {
-    rebooted_ = rebooted_ || reboot;
-    ++change_count_;
-    if (on_change_) on_change_(change_count_);
-}
-
-std::string App::title() const {
-    const MachineConfig& m = session_->config();
-    std::string t = std::string("Kernel Lab — ") + arch_name(m.arch) + ", " +
-                    format_mem_size(m.mem_bytes);
-    size_t n = session_->log().size();
-    if (n > 0) t += " · " + std::to_string(n) + (n == 1 ? " command" : " commands");
-    if (session_->kernel().tainted) t += " · tainted";
-    return t;
+App::~App() {
+    lab_.set_lesson_listener(nullptr);
 }
 
 void App::prepare() {
-    map_.sync(*session_, true, 0, session_->kernel().trace.written, true);
-    prepared_at_ = change_count_;
+    map_.sync(session(), true, 0, session().kernel().trace.written, true);
+    prepared_at_ = lab_.change_count();
 }
 
 void App::draw_view(ViewSlot& v, ViewContext& c) {
@@ -115,7 +68,7 @@ void App::draw_tiled(ViewContext& c) {
     ImGui::End();
     ImGui::PopStyleVar();
 
-    if (lesson_) {
+    if (lab_.lesson()) {
         draw_lesson_tiles(c, area_pos.x, area_pos.y, area.x, area.y);
         return;
     }
@@ -149,10 +102,11 @@ void App::draw_view_tab(ViewContext& c, ViewSlot& v, bool select) {
 void App::draw_lesson_tiles(ViewContext& c, float x, float y, float w, float h) {
     const ImVec2 pos(x, y), size(w, h);
     ViewId step_view = ViewId::count;
+    const LessonRunner& lesson = *lab_.lesson();
     ViewId id;
-    if (lesson_view_id(lesson_->lesson().view_of(lesson_->step_index()), id) && id != ViewId::console)
+    if (lesson_view_id(lesson.lesson().view_of(lesson.step_index()), id) && id != ViewId::console)
         step_view = id;
-    std::string key = lesson_->lesson().id + "#" + std::to_string(lesson_->step_index());
+    std::string key = lesson.lesson().id + "#" + std::to_string(lesson.step_index());
     bool select = key != lesson_tiles_step_;
     lesson_tiles_step_ = key;
     const ImGuiWindowFlags fixed = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
@@ -206,14 +160,15 @@ void App::frame() {
     widgets_.begin_frame();
     ++frame_count_;
 
-    const Session& s = *session_;
+    const Session& s = session();
     FrameChanges ch;
-    ch.rebooted = rebooted_;
-    ch.kernel_changed = rebooted_ || s.generation() != seen_generation_ || change_count_ != seen_changes_;
+    ch.rebooted = lab_.reset_count() != seen_resets_; // booted, restored, undone: drop caches
+    ch.kernel_changed = ch.rebooted || s.generation() != seen_generation_ ||
+                        lab_.change_count() != seen_changes_;
     ch.trace_from = seen_trace_;
     ch.trace_to = s.kernel().trace.written;
     ch.time = ImGui::GetTime();
-    if (prepared_at_ == change_count_ && frame_count_ == 1)
+    if (prepared_at_ == lab_.change_count() && frame_count_ == 1)
         map_.sync(s, false, ch.trace_to, ch.trace_to, false); // drawn by prepare(): upload only
     else
         map_.sync(s, ch.rebooted, ch.trace_from, ch.trace_to, ch.kernel_changed);
@@ -221,7 +176,10 @@ void App::frame() {
     if (menu_.reset_layout) views_ = default_views();
     ViewRequests req;
     ViewContext c{s, ch, widgets_, fonts_, req, scale_};
-    prepare_lesson_panel(c, *lesson_ui_, lesson_.get());
+    prepare_lesson_panel(c, *lesson_ui_, lab_.lesson());
+    // The embed flag is the controller's (JS sets it): the windows tile again when it flips.
+    relayout_ = relayout_ || lab_.embed_mode() != embed_;
+    embed_ = lab_.embed_mode();
     bool strip = lesson_strip_width() > 0;
     relayout_ = relayout_ || strip != had_strip_;
     had_strip_ = strip;
@@ -241,16 +199,16 @@ void App::frame() {
     menu_.reset_layout = false;
     relayout_ = false;
 
-    rebooted_ = false;
     seen_generation_ = s.generation();
     seen_trace_ = s.kernel().trace.written;
-    seen_changes_ = change_count_;
+    seen_changes_ = lab_.change_count();
+    seen_resets_ = lab_.reset_count();
 
     run_lesson_actions(); // the lesson panel's clicks, after drawing too
 
     // Requests run after drawing, so a view never sees the kernel change under it mid-frame.
     for (const std::string& text : req.submit) submit(text);
-    if (req.boot) boot(*req.boot);
+    if (req.boot) lab_.boot(*req.boot);
     if (req.confirm_boot) menu_.confirm_boot = req.confirm_boot; // next frame asks first
     if (req.highlight) map_.set_highlight(std::move(*req.highlight));
 }

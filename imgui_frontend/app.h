@@ -1,7 +1,8 @@
-// The front end's top level: the session (the one kernel the page shows), the views and their
-// state, and the layout. Views read the session and return requests; submit() is the only way
-// they change the kernel, so everything a student does is in the command log. The bindings
-// (web/bindings.cpp) use the same entry points.
+// The ImGui view host: draws the lab from its controller (session/lab_controller.h: the
+// session, lessons, progress, change events, embed flag) and keeps what only drawing needs:
+// the views and their state, the layout, the lesson panel, the memory map's textures. Views
+// read the session and return requests; submit() is the only way they change the kernel, so
+// everything a student does is in the command log.
 #pragma once
 
 #include <functional>
@@ -13,6 +14,7 @@
 
 #include "core/config.h"
 #include "lesson/runner.h"
+#include "session/lab_controller.h"
 #include "page_map.h"
 #include "session/session.h"
 #include "theme.h"
@@ -23,25 +25,13 @@
 namespace klab::ui {
 
 struct LessonPanelState;
-struct LessonAction;
-class App;
-// The LessonHost that runs a lesson in the App's own session (app_lessons.cpp).
-std::unique_ptr<LessonHost> make_app_lesson_host(App& app);
-
-// What the App asks of the page it runs in (the web platform sets these; natively progress is
-// kept in memory and the rest does nothing).
-struct AppHooks {
-    std::function<std::string(const std::string& key)> load;              // "" if none
-    std::function<void(const std::string& key, const std::string& value)> save;
-    std::function<void(const std::string& url)> open_url;                 // a new tab
-    std::function<void(const std::string& name, const std::string& text)> download;
-    std::function<void()> pick_progress_file; // then import_progress(text) with its content
-    std::function<void()> lesson_changed;     // progress or step changed (embed.js events)
-};
 
 class App {
 public:
+    // A host with a controller of its own (native, tests) or drawing the page's controller
+    // (the web, where `Module.Lab` binds the same controller with or without a canvas).
     explicit App(MachineConfig config = MachineConfig::preset(Arch::x86_64));
+    explicit App(LabController& lab);
     ~App();
 
     // Draws one frame of UI; call between ImGui::NewFrame() and ImGui::Render().
@@ -51,24 +41,14 @@ public:
     // GPU process is still starting up).
     void prepare();
 
-    // Runs console text in the session (as typed into the console when source is "console").
-    ExecResult submit(std::string_view text, std::string_view source = "console");
-    // Reboots the model with another configuration; false (and the old machine kept) if the
-    // configuration is invalid. `error` gets the reason.
-    bool boot(const MachineConfig& config, std::string* error = nullptr);
-    // Snapshot/restore/undo for the JS API (the views never call these).
-    Session::Snapshot snapshot() const { return session_->snapshot(); }
-    void restore(const Session::Snapshot& s);
-    bool undo();
-
-    const Session& session() const { return *session_; }
-    const MachineConfig& machine() const { return session_->config(); }
-    uint64_t boot_count() const { return boot_count_; }
+    LabController& lab() { return lab_; }
+    const LabController& lab() const { return lab_; }
+    // The views' way of changing the kernel: console text through the controller.
+    ExecResult submit(std::string_view text, std::string_view source = "console") {
+        return lab_.submit(text, source);
+    }
+    const Session& session() const { return lab_.session(); }
     uint64_t frame_count() const { return frame_count_; }
-    // Increases on every change of the kernel (submit, boot, restore, undo).
-    uint64_t change_count() const { return change_count_; }
-    // Called after each change, with the change count (the web bindings fire `klab-change`).
-    void set_change_listener(std::function<void(uint64_t)> f) { on_change_ = std::move(f); }
     const WidgetRegistry& widgets() const { return widgets_; }
     std::vector<ViewSlot>& views() { return views_; }
     MenuState& menu() { return menu_; }
@@ -88,49 +68,21 @@ public:
     float scale() const { return scale_; }
     // Textures for the physical memory map (null: the map says it has no backend).
     void set_textures(TextureApi* api) { map_.set_textures(api); }
-    // A short line for the browser tab title: machine, commands run, taint.
-    std::string title() const;
     // Forget window positions and tile the views again.
     void reset_layout() { menu_.reset_layout = true; }
     // Whether the last frame drew the views as tabs (small screens).
     bool tabs() const { return tabs_; }
 
-    // Lessons (app_lessons.cpp). A lesson runs in this App's session: its setups and every
-    // command land in the console and the command log, and the views show its kernel.
-    void set_hooks(AppHooks h) { hooks_ = std::move(h); }
-    // Opens a shipped lesson at `step` (0-based), or where its saved progress left it when
-    // `resume` (a damaged record is reported in the panel and ignored). false + error: the
-    // lesson stays closed and the panel shows the error.
-    bool open_lesson(std::string_view id, uint32_t step, bool resume, std::string* error = nullptr);
-    // The same for a lesson's Markdown text (an instructor's own file).
-    bool open_lesson_text(std::string_view text, std::string_view name, uint32_t step,
-                          std::string* error = nullptr);
-    void close_lesson();
-    LessonRunner* lesson() { return lesson_.get(); }
-    const LessonRunner* lesson() const { return lesson_.get(); }
-    // After changing the lesson's marks (hint, solution, predict, next ...): save, notify.
-    void lesson_changed();
-    // Does what the lesson panel's button would (hint, solution, reset, next, go_to, predict,
-    // open, close ...) now; the panel's own clicks come here after the frame. Returns "" or
-    // why it could not (a wrong prediction format, the last step ...).
-    std::string lesson_action(const LessonAction& a);
+    // The lesson panel (app_lessons.cpp): its state, and its clicks carried out now (the
+    // panel's own clicks come here after the frame). "" or why not.
     LessonPanelState& lesson_panel() { return *lesson_ui_; }
-    // Every lesson's saved record as one JSON file, and reading such a file back: the result
-    // says what was imported and what was ignored (damaged or unknown records).
-    std::string export_progress() const;
-    std::string import_progress(std::string_view text);
-    // The saved progress record of a lesson ("" if none).
-    std::string saved_progress(std::string_view id) const;
-    // Why the last open_lesson(resume) could not use the saved record ("" if it could).
-    const std::string& progress_error() const { return progress_error_; }
-    // Compact iframe view: no menus; the lesson panel, the console and the step's view.
-    void set_embed_mode(bool on);
-    bool embed_mode() const { return embed_; }
+    std::string lesson_action(const LessonAction& a);
     // The view the current step is about while its goal is met ("" otherwise).
     std::string highlighted_view() const;
 
 private:
-    std::unique_ptr<Session> session_;
+    std::unique_ptr<LabController> own_lab_; // when not drawing someone else's
+    LabController& lab_;
     std::vector<ViewSlot> views_ = default_views();
     MenuState menu_;
     ConsoleState console_;
@@ -144,32 +96,21 @@ private:
     UiFonts fonts_;
     float scale_ = 1.0f;
     bool tabs_ = false;
-    bool rebooted_ = true; // the next frame must drop caches
-    uint64_t boot_count_ = 0;
     uint64_t frame_count_ = 0;
-    uint64_t change_count_ = 0;
     uint64_t seen_generation_ = 0;
     uint64_t seen_trace_ = 0;
-    uint64_t seen_changes_ = 0;
-    uint64_t prepared_at_ = UINT64_MAX; // change_count_ when prepare() drew the map
-    std::function<void(uint64_t)> on_change_;
-    AppHooks hooks_;
-    mutable std::map<std::string, std::string> memory_store_; // progress without hooks
-    std::unique_ptr<LessonRunner> lesson_;
+    uint64_t seen_changes_ = ~0ull;  // the controller's change/reset counts the last frame saw
+    uint64_t seen_resets_ = ~0ull;
+    uint64_t prepared_at_ = UINT64_MAX; // change count when prepare() drew the map
     std::unique_ptr<LessonPanelState> lesson_ui_;
-    std::unique_ptr<LessonHost> lesson_host_;
-    bool in_lesson_op_ = false; // the runner is booting/running through the App
-    std::string progress_error_;
-    bool embed_ = false;
+    bool embed_ = false;    // the controller's embed flag as the last frame drew it
     bool relayout_ = false; // tile the windows again (the lesson strip appeared or went)
     bool had_strip_ = false;
-    friend class AppLessonHost;
-    bool start_lesson(Lesson l, uint32_t step, bool resume, std::string* error);
+    void on_lesson_event(const LessonEvent& e);
     void run_lesson_actions();
     void draw_embed(struct ViewContext& c);
     float lesson_strip_width() const;
 
-    void changed(bool reboot);
     void draw_view(ViewSlot& v, struct ViewContext& c);
     void draw_tiled(struct ViewContext& c);
     // With a lesson open beside the views: the console full width below (wide /proc tables

@@ -1,12 +1,17 @@
 // Embind bindings: the JavaScript face of the lab (documented in docs/frontend.md). `new
-// Module.Lab()` is a handle on the page's one App; the lessons helper, course-site embedding and
-// the browser tests call through it. Everything that changes the kernel goes through App (exec,
-// boot, restore, undo), so the views and the `klab-change` event see every change.
+// Module.Lab()` is a handle on the page's one lab controller (session/lab_controller.h), which
+// exists with or without a canvas; the lessons helper, course-site embedding and the browser
+// tests call through it. Everything that changes the kernel goes through the controller (exec,
+// boot, restore, undo), so the views and the `klab-change` event see every change. The few
+// calls about drawing (frames, layout, widgets) ask the ImGui App and answer "nothing" when
+// the page has no canvas.
+#include <emscripten.h>
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
 #include <algorithm>
 #include <map>
+#include <memory>
 
 #include "core/version.h"
 #include "platform/web_app.h"
@@ -18,6 +23,16 @@ namespace {
 klab::ui::App* app() {
     return klab::ui::web_app();
 }
+
+klab::LabController& lab() {
+    return klab::ui::web_lab();
+}
+
+// clang-format off
+EM_JS(void, klab_notify_change, (double n), {
+    if (typeof Module.onKlabChange === 'function') Module.onKlabChange(n);
+});
+// clang-format on
 
 val command_object(const klab::CommandRecord& r) {
     val o = val::object();
@@ -36,13 +51,12 @@ public:
 
     // Runs console text (shell words and KernelC) and returns what the console printed.
     std::string exec(const std::string& text) {
-        return app() ? app()->submit(text).output : std::string();
+        return lab().submit(text).output;
     }
     // Like exec, with the details: {id, output, error, compileError}. `source` names where the
     // text came from in the command log ("console" when omitted; a lesson id, a file name).
     val run(const std::string& text, const std::string& source) {
-        if (!app()) return val::null();
-        klab::ExecResult r = app()->submit(text, source.empty() ? "console" : source);
+        klab::ExecResult r = lab().submit(text, source.empty() ? "console" : source);
         val o = val::object();
         o.set("id", r.id);
         o.set("output", r.output);
@@ -53,34 +67,32 @@ public:
     // A /proc file as `cat` prints it, or null if there is no such file.
     val proc(const std::string& path) const {
         std::string out;
-        if (!app() || !app()->session().proc(path, out)) return val::null();
+        if (!lab().session().proc(path, out)) return val::null();
         return val(out);
     }
-    std::string dmesg() const { return app() ? app()->session().dmesg() : std::string(); }
+    std::string dmesg() const { return lab().session().dmesg(); }
     // The command log: [{id, source, text, output, error}], oldest first.
     val commands() const {
         val a = val::array();
-        if (!app()) return a;
-        for (const klab::CommandRecord& r : app()->session().log()) a.call<void>("push", command_object(r));
+        for (const klab::CommandRecord& r : lab().session().log()) a.call<void>("push", command_object(r));
         return a;
     }
     // Snapshots stay in the page (a whole kernel is megabytes); JS holds a number.
     int snapshot() {
-        if (!app()) return -1;
         int id = next_snapshot_++;
-        snapshots_.emplace(id, app()->snapshot());
+        snapshots_.emplace(id, lab().snapshot());
         return id;
     }
     bool restore(int id) {
         auto it = snapshots_.find(id);
-        if (!app() || it == snapshots_.end()) return false;
-        app()->restore(it->second);
+        if (it == snapshots_.end()) return false;
+        lab().restore(it->second);
         return true;
     }
     bool dropSnapshot(int id) { return snapshots_.erase(id) > 0; }
-    bool undo() { return app() && app()->undo(); }
+    bool undo() { return lab().undo(); }
     // Increases with every change of the kernel (exec, boot, restore, undo).
-    double generation() const { return app() ? static_cast<double>(app()->change_count()) : 0; }
+    double generation() const { return static_cast<double>(lab().change_count()); }
 
     // Reboots with {preset: 'i386'|'x86_64', mem: '512M' | memBytes, cpus, allocator, cmdline,
     // seed}; missing fields come from the preset. Returns {ok, error}.
@@ -91,7 +103,6 @@ public:
             res.set("error", why);
             return res;
         };
-        if (!app()) return fail("the lab is not running");
         // Fields that are missing, undefined or null keep the preset's value; numbers may also
         // come as strings (URL parameters).
         auto has = [&](const char* k) {
@@ -102,7 +113,7 @@ public:
             return v.isString() ? v.as<std::string>() : val::global("String")(v).as<std::string>();
         };
         auto number = [&](const char* k) { return val::global("Number")(cfg[k]).as<double>(); };
-        klab::Arch arch = app()->machine().arch;
+        klab::Arch arch = lab().machine().arch;
         if (has("preset")) {
             auto a = klab::parse_arch(text("preset"));
             if (!a.ok()) return fail(a.error().message);
@@ -128,15 +139,14 @@ public:
         if (has("cmdline")) m.cmdline = text("cmdline");
         if (has("seed")) m.seed = static_cast<uint64_t>(std::max(0.0, number("seed")));
         std::string err;
-        if (!app()->boot(m, &err)) return fail(err);
+        if (!lab().boot(m, &err)) return fail(err);
         res.set("ok", true);
         return res;
     }
 
     // The booted machine as a plain object.
     val machine() const {
-        if (!app()) return val::null();
-        const klab::MachineConfig& m = app()->machine();
+        const klab::MachineConfig& m = lab().machine();
         val o = val::object();
         o.set("preset", std::string(klab::arch_name(m.arch)));
         o.set("memBytes", static_cast<double>(m.mem_bytes));
@@ -146,7 +156,7 @@ public:
         o.set("pageSize", static_cast<double>(m.page_size()));
         o.set("allocator", std::string(klab::allocator_name(m.allocator)));
         o.set("cmdline", m.cmdline);
-        o.set("bootCount", static_cast<double>(app()->boot_count()));
+        o.set("bootCount", static_cast<double>(lab().boot_count()));
         return o;
     }
 
@@ -207,10 +217,8 @@ public:
     }
     double pixelRatio() const { return app() ? app()->scale() : 1.0; }
     // Compact iframe view (embed=1): no menus; the lesson panel, the console and the step's view.
-    void setEmbedMode(bool on) {
-        if (app()) app()->set_embed_mode(on);
-    }
-    bool embedMode() const { return app() && app()->embed_mode(); }
+    void setEmbedMode(bool on) { lab().set_embed_mode(on); }
+    bool embedMode() const { return lab().embed_mode(); }
 
 private:
     std::map<int, klab::Session::Snapshot> snapshots_;
@@ -218,6 +226,22 @@ private:
 };
 
 } // namespace
+
+namespace klab::ui {
+
+// The page's controller, made on first use: by main() when the page has a canvas (the App then
+// draws it), or by the first `new Module.Lab()` in a page (or node) without one.
+LabController& web_lab() {
+    static std::unique_ptr<LabController> lab;
+    if (!lab) {
+        lab = std::make_unique<LabController>();
+        web_install_lesson_hooks(*lab);
+        lab->set_change_listener([](uint64_t n) { klab_notify_change(static_cast<double>(n)); });
+    }
+    return *lab;
+}
+
+} // namespace klab::ui
 
 EMSCRIPTEN_BINDINGS(klab) {
     emscripten::class_<Lab>("Lab")

@@ -1,10 +1,11 @@
 // Embind bindings of the guided lessons: `new Module.LessonSession()` is a handle on the lesson
-// the page's App is running (there is one session: the lesson's machine is the one the views
-// show, and what JS runs lands in the console). Module.lessonList() / lessonCheck(text) describe
+// the page's lab controller is running (there is one session: the lesson's machine is the one
+// the views show, and what JS runs lands in the console). Module.lessonList() / lessonCheck(text) describe
 // and validate lessons; exportProgress() / importProgress(text) move the progress records.
 // The embed layer (web/embed/embed.js) drives these for course sites; the ImGui lesson panel
-// calls the same App entry points. Also here: the App's hooks into the page (localStorage for
-// progress, a new tab for links, a download and a file picker for progress files).
+// calls the same controller entry points. Also here: the controller's hooks into the page
+// (localStorage for progress, a new tab for links, a download and a file picker for progress
+// files); none of it needs a canvas.
 #include <emscripten.h>
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
@@ -13,14 +14,14 @@
 #include "lesson/check.h"
 #include "lesson/runner.h"
 #include "platform/web_app.h"
-#include "views/lesson_state.h"
+#include "session/lab_controller.h"
 
 using emscripten::val;
 
 namespace {
 
-klab::ui::App* app() {
-    return klab::ui::web_app();
+klab::LabController& lab() {
+    return klab::ui::web_lab();
 }
 
 val string_array(const std::vector<std::string>& v) {
@@ -29,43 +30,37 @@ val string_array(const std::vector<std::string>& v) {
     return a;
 }
 
-std::string action(klab::ui::LessonAction::Kind k, std::string text = {}, uint32_t step = 0) {
-    if (!app()) return "the lab is not running";
-    return app()->lesson_action(klab::ui::LessonAction{k, std::move(text), step});
+std::string action(klab::LessonAction::Kind k, std::string text = {}, uint32_t step = 0) {
+    return lab().lesson_action(klab::LessonAction{k, std::move(text), step});
 }
 
-using Kind = klab::ui::LessonAction::Kind;
+using Kind = klab::LessonAction::Kind;
 
 class LessonSession {
 public:
     // Opens lesson `id` at step `step` (0-based) in the lab; returns "" or the reason it cannot.
     std::string start(const std::string& id, int step) {
-        if (!app()) return "the lab is not running";
         std::string err;
-        return app()->open_lesson(id, step < 0 ? 0u : uint32_t(step), false, &err) ? "" : err;
+        return lab().open_lesson(id, step < 0 ? 0u : uint32_t(step), false, &err) ? "" : err;
     }
     // Opens lesson `id` where the progress saved in this browser left it: {error, progressError}
     // (progressError: why a damaged record was ignored; the lesson then starts afresh).
     val resume(const std::string& id) {
         val o = val::object();
         std::string err;
-        if (!app()) err = "the lab is not running";
-        else app()->open_lesson(id, 0, true, &err);
+        lab().open_lesson(id, 0, true, &err);
         o.set("error", err);
-        o.set("progressError", app() ? app()->progress_error() : std::string());
+        o.set("progressError", lab().progress_error());
         return o;
     }
     // Opens a lesson from Markdown text (an instructor's own file); "" or the parse error,
     // which the lesson panel shows too (file and line).
     std::string startText(const std::string& text, const std::string& name, int step) {
-        if (!app()) return "the lab is not running";
         std::string err;
-        return app()->open_lesson_text(text, name, step < 0 ? 0u : uint32_t(step), &err) ? "" : err;
+        return lab().open_lesson_text(text, name, step < 0 ? 0u : uint32_t(step), &err) ? "" : err;
     }
-    bool active() const { return app() && app()->lesson(); }
-    void close() {
-        if (app()) app()->close_lesson();
-    }
+    bool active() const { return lab().lesson() != nullptr; }
+    void close() { lab().close_lesson(); }
 
     // Runs text as the student's command: {output, error, goalMet, stepCompleted, lessonCompleted}
     val exec(const std::string& text) {
@@ -73,7 +68,7 @@ public:
         if (!r) return no_lesson();
         uint32_t step = r->step_index();
         bool was = r->progress()[step].met;
-        klab::ExecResult res = app()->submit(text);
+        klab::ExecResult res = lab().submit(text);
         r = runner();
         bool met = r && r->step_index() == step && r->progress()[step].met;
         val o = val::object();
@@ -148,36 +143,33 @@ public:
     std::string next() { return action(Kind::next); }
     std::string goTo(int step) { return action(Kind::go_to, {}, step < 0 ? 0u : uint32_t(step)); }
     std::string progressJson() const {
-        const klab::LessonRunner* r = app() ? app()->lesson() : nullptr;
+        const klab::LessonRunner* r = lab().lesson();
         return r ? r->progress_json() : "";
     }
     std::string restoreProgress(const std::string& json) {
         klab::LessonRunner* r = runner();
         if (!r) return "no lesson is open";
-        auto res = r->restore_progress(json); // reboots through the App (AppLessonHost)
-        app()->lesson_changed();
+        auto res = r->restore_progress(json); // reboots through the controller's lesson host
+        lab().lesson_changed();
         return res.ok() ? "" : res.error().message;
     }
-    std::string proc(const std::string& path) const {
-        return app() ? app()->session().proc_text(path) : "";
-    }
-    std::string dmesg() const { return app() ? app()->session().dmesg() : ""; }
+    std::string proc(const std::string& path) const { return lab().session().proc_text(path); }
+    std::string dmesg() const { return lab().session().dmesg(); }
     // The texts of the lab's command log (setups included), oldest first.
     val commands() const {
         val a = val::array();
-        if (!app()) return a;
-        const auto& log = app()->session().log();
+        const auto& log = lab().session().log();
         for (size_t i = 0; i < log.size(); i++) a.set(i, log[i].text);
         return a;
     }
     // What the student ran in the current step (share links reproduce the step with these).
     val stepCommands() const {
-        const klab::LessonRunner* r = app() ? app()->lesson() : nullptr;
+        const klab::LessonRunner* r = lab().lesson();
         return r ? string_array(r->step_commands()) : val::array();
     }
 
 private:
-    static klab::LessonRunner* runner() { return app() ? app()->lesson() : nullptr; }
+    static klab::LessonRunner* runner() { return lab().lesson(); }
 
     static val no_lesson() {
         val o = val::object();
@@ -214,11 +206,11 @@ val lesson_check(const std::string& text, const std::string& name) {
 }
 
 std::string export_progress() {
-    return app() ? app()->export_progress() : "";
+    return lab().export_progress();
 }
 // Reads a progress file; the answer (also shown in the lesson panel) says what came in.
 std::string import_progress(const std::string& text) {
-    return app() ? app()->import_progress(text) : "the lab is not running";
+    return lab().import_progress(text);
 }
 
 // clang-format off
@@ -266,7 +258,7 @@ EM_JS(void, klab_pick_progress_file, (), {
     input.click();
 });
 EM_JS(void, klab_lesson_changed, (), {
-    if (window.klabEmbed && typeof window.klabEmbed.lessonChanged === 'function') window.klabEmbed.lessonChanged();
+    if (typeof window !== 'undefined' && window.klabEmbed && typeof window.klabEmbed.lessonChanged === 'function') window.klabEmbed.lessonChanged();
 });
 // clang-format on
 
@@ -274,8 +266,8 @@ EM_JS(void, klab_lesson_changed, (), {
 
 namespace klab::ui {
 
-void web_install_lesson_hooks(App& a) {
-    AppHooks h;
+void web_install_lesson_hooks(LabController& lab) {
+    LabHooks h;
     h.load = [](const std::string& key) {
         std::string v(static_cast<size_t>(klab_progress_size(key.c_str())), '\0');
         klab_progress_copy(v.data(), static_cast<int>(v.size()));
@@ -291,7 +283,7 @@ void web_install_lesson_hooks(App& a) {
     };
     h.pick_progress_file = [] { klab_pick_progress_file(); };
     h.lesson_changed = [] { klab_lesson_changed(); };
-    a.set_hooks(std::move(h));
+    lab.set_hooks(std::move(h));
 }
 
 } // namespace klab::ui

@@ -201,6 +201,7 @@ Result<Kernel> Kernel::boot(const MachineConfig& config, bool with_slab) {
     vmalloc_init(k);
     percpu_init(k);
     kstack_init(k);
+    sched_init(k);
     print_zone_ranges(k);
     if (with_slab) slab_boot(k);
     k.trace.enabled = true;

@@ -1,7 +1,8 @@
 // klab::Kernel: the whole simulated machine as one copyable value (a snapshot is a copy).
 // It models what start_kernel() leaves behind for the subsystems the lab has so far: the
 // memory layout of the preset (e820, zones, memblock reservations), the page allocator, the
-// per-CPU contexts, the kernel log, the virtual clock and the trace buffer.
+// per-CPU contexts, the tasks, the modules and their symbols, the kernel log, the virtual
+// clock and the trace buffer.
 #pragma once
 
 #include <cstdint>
@@ -16,8 +17,10 @@
 #include "mm/mmzone.h"
 #include "mm/percpu.h"
 #include "mm/vmalloc.h"
+#include "module/module.h"
 #include "printk/printk.h"
 #include "sched/context.h"
+#include "sched/task.h"
 #include "slab/slab.h"
 #include "time/clock.h"
 #include "trace/trace.h"
@@ -90,13 +93,11 @@ struct Kernel {
     // Frames dump_stack() prints below its own: set by a subsystem around a report so the
     // call trace names the KernelC caller (empty otherwise).
     std::vector<std::string> dump_stack_callers;
-    // The kernel frames below the KernelC code of the running task (do_one_initcall ... for
-    // insmod): the session sets them while a thread runs; task-context traces end with them.
-    std::vector<std::string> task_frames;
     uint32_t die_counter = 0; // the [#N] of oops and BUG() reports (die_header())
-    // The "Modules linked in:" line of WARN and BUG reports: the session keeps it current
-    // (loaded modules, "name(O+)" while one is loading); nothing after the colon without one.
-    std::string modules_line = "Modules linked in:";
+    bool panicked = false;    // panic() ran: the machine has stopped (arch/x86/traps.h)
+    TaskTable tasks;          // task_structs, pids, current per CPU (sched/task.h)
+    ModuleList modules;       // loaded and defined modules (module/module.h)
+    Kallsyms kallsyms;        // the symbols of KernelC code, for %pS and call traces
 
     // Boot a machine: lay out memory, reserve what the kernel uses, free the rest to the
     // buddy allocator and compute watermarks. Fails only for an invalid configuration.

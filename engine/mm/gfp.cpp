@@ -49,7 +49,46 @@ constexpr GfpName kGfpNames[] = {
     {__GFP_KSWAPD_RECLAIM, "__GFP_KSWAPD_RECLAIM"},
     {__GFP_ZEROTAGS, "__GFP_ZEROTAGS"},
 };
+#define KLAB_GFP_BIT(n) {#n, "unsigned int", n}
+#define KLAB_GFP(n) {#n, "gfp_t", n}
+constexpr GfpConstant kGfpConstants[] = {
+    KLAB_GFP_BIT(___GFP_DMA), KLAB_GFP_BIT(___GFP_HIGHMEM), KLAB_GFP_BIT(___GFP_DMA32),
+    KLAB_GFP_BIT(___GFP_MOVABLE), KLAB_GFP_BIT(___GFP_RECLAIMABLE), KLAB_GFP_BIT(___GFP_HIGH),
+    KLAB_GFP_BIT(___GFP_IO), KLAB_GFP_BIT(___GFP_FS), KLAB_GFP_BIT(___GFP_ZERO),
+    KLAB_GFP_BIT(___GFP_ATOMIC), KLAB_GFP_BIT(___GFP_DIRECT_RECLAIM),
+    KLAB_GFP_BIT(___GFP_KSWAPD_RECLAIM), KLAB_GFP_BIT(___GFP_WRITE), KLAB_GFP_BIT(___GFP_NOWARN),
+    KLAB_GFP_BIT(___GFP_RETRY_MAYFAIL), KLAB_GFP_BIT(___GFP_NOFAIL), KLAB_GFP_BIT(___GFP_NORETRY),
+    KLAB_GFP_BIT(___GFP_MEMALLOC), KLAB_GFP_BIT(___GFP_COMP), KLAB_GFP_BIT(___GFP_NOMEMALLOC),
+    KLAB_GFP_BIT(___GFP_HARDWALL), KLAB_GFP_BIT(___GFP_THISNODE), KLAB_GFP_BIT(___GFP_ACCOUNT),
+    KLAB_GFP_BIT(___GFP_ZEROTAGS), KLAB_GFP_BIT(___GFP_SKIP_ZERO),
+    KLAB_GFP_BIT(___GFP_SKIP_KASAN_UNPOISON), KLAB_GFP_BIT(___GFP_SKIP_KASAN_POISON),
+    KLAB_GFP_BIT(___GFP_NOLOCKDEP),
+    KLAB_GFP(__GFP_DMA), KLAB_GFP(__GFP_HIGHMEM), KLAB_GFP(__GFP_DMA32), KLAB_GFP(__GFP_MOVABLE),
+    KLAB_GFP(GFP_ZONEMASK), KLAB_GFP(__GFP_RECLAIMABLE), KLAB_GFP(__GFP_WRITE),
+    KLAB_GFP(__GFP_HARDWALL), KLAB_GFP(__GFP_THISNODE), KLAB_GFP(__GFP_ACCOUNT),
+    KLAB_GFP(__GFP_ATOMIC), KLAB_GFP(__GFP_HIGH), KLAB_GFP(__GFP_MEMALLOC),
+    KLAB_GFP(__GFP_NOMEMALLOC), KLAB_GFP(__GFP_IO), KLAB_GFP(__GFP_FS),
+    KLAB_GFP(__GFP_DIRECT_RECLAIM), KLAB_GFP(__GFP_KSWAPD_RECLAIM), KLAB_GFP(__GFP_RECLAIM),
+    KLAB_GFP(__GFP_RETRY_MAYFAIL), KLAB_GFP(__GFP_NOFAIL), KLAB_GFP(__GFP_NORETRY),
+    KLAB_GFP(__GFP_NOWARN), KLAB_GFP(__GFP_COMP), KLAB_GFP(__GFP_ZERO), KLAB_GFP(__GFP_ZEROTAGS),
+    KLAB_GFP(__GFP_SKIP_ZERO), KLAB_GFP(__GFP_SKIP_KASAN_UNPOISON),
+    KLAB_GFP(__GFP_SKIP_KASAN_POISON), KLAB_GFP(__GFP_NOLOCKDEP),
+    {"__GFP_BITS_SHIFT", "int", __GFP_BITS_SHIFT}, KLAB_GFP(__GFP_BITS_MASK),
+    KLAB_GFP(GFP_ATOMIC), KLAB_GFP(GFP_KERNEL), KLAB_GFP(GFP_KERNEL_ACCOUNT), KLAB_GFP(GFP_NOWAIT),
+    KLAB_GFP(GFP_NOIO), KLAB_GFP(GFP_NOFS), KLAB_GFP(GFP_USER), KLAB_GFP(GFP_DMA),
+    KLAB_GFP(GFP_DMA32), KLAB_GFP(GFP_HIGHUSER), KLAB_GFP(GFP_HIGHUSER_MOVABLE),
+    KLAB_GFP(GFP_TRANSHUGE_LIGHT), KLAB_GFP(GFP_TRANSHUGE),
+    KLAB_GFP(GFP_MOVABLE_MASK), {"GFP_MOVABLE_SHIFT", "int", GFP_MOVABLE_SHIFT},
+};
+#undef KLAB_GFP
+#undef KLAB_GFP_BIT
+
 } // namespace
+
+const GfpConstant* gfp_constants(size_t* count) {
+    *count = sizeof kGfpConstants / sizeof kGfpConstants[0];
+    return kGfpConstants;
+}
 
 bool gfp_zone(gfp_t gfp, bool has_highmem, bool has_dma32, ZoneKind* out) {
     gfp_t z = gfp & GFP_ZONEMASK;
@@ -97,9 +136,9 @@ std::string gfp_trace_names(gfp_t gfp) {
 }
 
 bool gfp_from_name(const std::string& name, gfp_t* out) {
-    for (const GfpName& n : kGfpNames) {
-        if (name == n.name) {
-            *out = n.mask;
+    for (const GfpConstant& c : kGfpConstants) {
+        if (name == c.name) {
+            *out = c.value;
             return true;
         }
     }

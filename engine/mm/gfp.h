@@ -1,8 +1,10 @@
 // GFP flags with Linux 6.1 bit values (include/linux/gfp_types.h), gfp_zone() and the
 // gfp -> migratetype mapping (include/linux/gfp.h), and %pGg names (mmflags.h order).
-// Simplification: no KASAN/lockdep bits (configs without them), so those never print.
+// Debian's config has no KASAN_HW_TAGS and no LOCKDEP: __GFP_SKIP_* and __GFP_NOLOCKDEP are 0
+// there, so they never print, and __GFP_BITS_SHIFT is 27.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -34,6 +36,13 @@ inline constexpr gfp_t ___GFP_HARDWALL = 0x100000;
 inline constexpr gfp_t ___GFP_THISNODE = 0x200000;
 inline constexpr gfp_t ___GFP_ACCOUNT = 0x400000;
 inline constexpr gfp_t ___GFP_ZEROTAGS = 0x800000;
+// Debian's 6.1 config has neither KASAN_HW_TAGS nor LOCKDEP: these bits are defined as 0.
+inline constexpr gfp_t ___GFP_SKIP_ZERO = 0;
+inline constexpr gfp_t ___GFP_SKIP_KASAN_UNPOISON = 0;
+inline constexpr gfp_t ___GFP_SKIP_KASAN_POISON = 0;
+inline constexpr gfp_t ___GFP_NOLOCKDEP = 0;
+inline constexpr uint32_t __GFP_BITS_SHIFT = 27; // 27 + IS_ENABLED(CONFIG_LOCKDEP)
+inline constexpr gfp_t __GFP_BITS_MASK = (1u << __GFP_BITS_SHIFT) - 1;
 
 inline constexpr gfp_t __GFP_DMA = ___GFP_DMA;
 inline constexpr gfp_t __GFP_HIGHMEM = ___GFP_HIGHMEM;
@@ -61,6 +70,10 @@ inline constexpr gfp_t __GFP_NOWARN = ___GFP_NOWARN;
 inline constexpr gfp_t __GFP_COMP = ___GFP_COMP;
 inline constexpr gfp_t __GFP_ZERO = ___GFP_ZERO;
 inline constexpr gfp_t __GFP_ZEROTAGS = ___GFP_ZEROTAGS;
+inline constexpr gfp_t __GFP_SKIP_ZERO = ___GFP_SKIP_ZERO;
+inline constexpr gfp_t __GFP_SKIP_KASAN_UNPOISON = ___GFP_SKIP_KASAN_UNPOISON;
+inline constexpr gfp_t __GFP_SKIP_KASAN_POISON = ___GFP_SKIP_KASAN_POISON;
+inline constexpr gfp_t __GFP_NOLOCKDEP = ___GFP_NOLOCKDEP;
 
 inline constexpr gfp_t GFP_ATOMIC = __GFP_HIGH | __GFP_ATOMIC | __GFP_KSWAPD_RECLAIM; // 0xa20
 inline constexpr gfp_t GFP_KERNEL = __GFP_RECLAIM | __GFP_IO | __GFP_FS;              // 0xcc0
@@ -72,10 +85,22 @@ inline constexpr gfp_t GFP_USER = __GFP_RECLAIM | __GFP_IO | __GFP_FS | __GFP_HA
 inline constexpr gfp_t GFP_DMA = __GFP_DMA;
 inline constexpr gfp_t GFP_DMA32 = __GFP_DMA32;
 inline constexpr gfp_t GFP_HIGHUSER = GFP_USER | __GFP_HIGHMEM;
-inline constexpr gfp_t GFP_HIGHUSER_MOVABLE = GFP_HIGHUSER | __GFP_MOVABLE;
+inline constexpr gfp_t GFP_HIGHUSER_MOVABLE =
+    GFP_HIGHUSER | __GFP_MOVABLE | __GFP_SKIP_KASAN_POISON | __GFP_SKIP_KASAN_UNPOISON;
+inline constexpr gfp_t GFP_MOVABLE_MASK = __GFP_RECLAIMABLE | __GFP_MOVABLE; // include/linux/gfp.h
+inline constexpr uint32_t GFP_MOVABLE_SHIFT = 3;
 inline constexpr gfp_t GFP_TRANSHUGE_LIGHT =
     (GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_NOMEMALLOC | __GFP_NOWARN) & ~__GFP_RECLAIM;
 inline constexpr gfp_t GFP_TRANSHUGE = GFP_TRANSHUGE_LIGHT | __GFP_DIRECT_RECLAIM;
+
+// mm/internal.h: what the slab allocators keep of a caller's mask when they ask the page
+// allocator for a slab (zone and zeroing come from the cache). __GFP_NOLOCKDEP is 0 without
+// CONFIG_LOCKDEP, so it adds nothing here.
+inline constexpr gfp_t GFP_RECLAIM_MASK = __GFP_RECLAIM | __GFP_HIGH | __GFP_IO | __GFP_FS |
+                                          __GFP_NOWARN | __GFP_RETRY_MAYFAIL | __GFP_NOFAIL |
+                                          __GFP_NORETRY | __GFP_MEMALLOC | __GFP_NOMEMALLOC |
+                                          __GFP_ATOMIC;
+inline constexpr gfp_t GFP_CONSTRAINT_MASK = __GFP_HARDWALL | __GFP_THISNODE;
 
 // The kinds of zone a gfp mask can ask for; which index each has depends on the machine.
 enum class ZoneKind : uint8_t { DMA, DMA32, Normal, HighMem, Movable, Device };
@@ -100,7 +125,17 @@ std::string gfp_mode_string(gfp_t gfp);
 // show_gfp_flags() in trace output: the names, or "none" for 0.
 std::string gfp_trace_names(gfp_t gfp);
 
-// Parse a name ("GFP_KERNEL", "__GFP_ZERO") into its value; false if unknown.
+// Every mask macro of include/linux/gfp_types.h (6.1) and gfp.h's GFP_MOVABLE_*, with the
+// value it has on the modelled config, for KernelC. type is the C type a module sees:
+// "unsigned int" for the ___GFP_ bits and the shifts, "gfp_t" for the masks.
+struct GfpConstant {
+    const char* name;
+    const char* type;
+    uint32_t value;
+};
+const GfpConstant* gfp_constants(size_t* count);
+
+// Parse a name ("GFP_KERNEL", "__GFP_ZERO", "___GFP_DMA") into its value; false if unknown.
 bool gfp_from_name(const std::string& name, gfp_t* out);
 
 } // namespace klab

@@ -73,7 +73,7 @@ uint32_t map_new_virtual(Kernel& k, pfn_t page) {
 // can never be woken, so the statement ends here after the 120 s timeout.
 void report_hung_kmap(Kernel& k) {
     k.clock.advance_ns(120ull * 1000000000ull);
-    const CpuContext& c = k.cpus[k.current_cpu];
+    const task_struct& c = current(k);
     char buf[192];
     std::snprintf(buf, sizeof buf, "INFO: task %s:%d blocked for more than 120 seconds.",
                   c.comm.c_str(), c.pid);

@@ -13,6 +13,7 @@
 #include "mm/internal.h"
 #include "mm/kstack.h"
 #include "mm/page_alloc.h"
+#include "mm/page_flags.h"
 #include "lib/text.h"
 #include "printk/dump_stack.h"
 #include "printk/pointer.h"
@@ -65,31 +66,6 @@ void report_vm_bug(Kernel& k, const char* file, int line, const char* func) {
     }
 }
 
-static std::string page_flag_names(const page& pg, uint32_t zi, uint32_t* value) {
-    // Bit numbers of enum pageflags (6.1) for the flags the model keeps.
-    struct F {
-        uint16_t ours;
-        uint32_t bit;
-        const char* name;
-    };
-    static const F kFlags[] = {{PG_dirty, 3, "dirty"},
-                               {PG_lru, 4, "lru"},
-                               {PG_slab, 9, "slab"},
-                               {PG_reserved, 12, "reserved"},
-                               {PG_head, 16, "head"}};
-    std::string s;
-    *value = 0;
-    for (const F& f : kFlags) {
-        if (!(pg.flags & f.ours)) continue;
-        *value |= 1u << f.bit;
-        if (!s.empty()) s += '|';
-        s += f.name;
-    }
-    if (!s.empty()) s += '|';
-    s += strfmt("node=0|zone=%u", zi);
-    return s;
-}
-
 void dump_page(Kernel& k, pfn_t p, const char* reason) {
     const MemoryModel& m = k.mm;
     const page& pg = m.mem_map[p];
@@ -107,15 +83,13 @@ void dump_page(Kernel& k, pfn_t p, const char* reason) {
                strfmt("head:%0*llx order:%u compound_mapcount:0 compound_pincount:0", w,
                    (unsigned long long)printk_pointer_id(k, page_struct_address(k, head)),
                    hp.order));
-    uint32_t value;
-    std::string names = page_flag_names(hp, pg.zone, &value);
-    printk(k, LogLevel::warning, strfmt("flags: %#x(%s)", value, names.c_str()));
+    printk(k, LogLevel::warning, "flags: " + format_page_flags(k, hp, pg.zone));
     printk(k, LogLevel::warning, strfmt("page dumped because: %s", reason));
 }
 
 void bad_page(Kernel& k, pfn_t p, const char* reason) {
     MemoryModel& m = k.mm;
-    const CpuContext& c = k.cpus[k.current_cpu];
+    const task_struct& c = current(k);
     uint64_t now = k.clock.jiffies();
     bool quiet = false;
     // A burst of 60 reports, then silence until a minute after the burst began.
@@ -136,7 +110,7 @@ void bad_page(Kernel& k, pfn_t p, const char* reason) {
         printk(k, LogLevel::alert,
                strfmt("BUG: Bad page state in process %s  pfn:%05x", c.comm.c_str(), p));
         dump_page(k, p, reason);
-        printk(k, LogLevel::warning, k.modules_line);
+        printk(k, LogLevel::warning, modules_linked_in(k));
         dump_stack(k, {"bad_page", "free_pages_prepare", "__free_pages"});
     }
     add_taint(k, TAINT_BAD_PAGE);
@@ -298,7 +272,7 @@ void warn_alloc(Kernel& k, gfp_t gfp, uint32_t order) {
     k.mm.warn_alloc_missed = 0;
     k.mm.warn_alloc_any = true;
     k.mm.warn_alloc_last = now;
-    const CpuContext& c = k.cpus[k.current_cpu];
+    const task_struct& c = current(k);
     printk(k, LogLevel::warning,
            strfmt("%s: page allocation failure: order:%u, mode:%s, nodemask=(null),cpuset=/,"
                "mems_allowed=0",

@@ -64,9 +64,8 @@ void vmalloc_warn(Kernel& k, gfp_t gfp, const std::string& msg) {
     k.mm.warn_alloc_missed = 0;
     k.mm.warn_alloc_any = true;
     k.mm.warn_alloc_last = now;
-    const CpuContext& c = k.cpus[k.current_cpu];
     printk(k, LogLevel::warning,
-           c.comm + ": " + msg + ", mode:" + gfp_mode_string(gfp) +
+           current(k).comm + ": " + msg + ", mode:" + gfp_mode_string(gfp) +
                ", nodemask=(null),cpuset=/,mems_allowed=0");
     dump_stack(k, {"warn_alloc", "__vmalloc_node_range", "vmalloc"});
     show_mem(k);

@@ -15,7 +15,7 @@ void add_taint(Kernel& k, TaintFlag flag) {
 std::string print_tainted(uint32_t mask) {
     if (!mask) return "Not tainted";
     // c_true letters of taint_flags[] in kernel/panic.c; c_false is ' ' except for 'P'/'G'.
-    static const char kTrue[TAINT_FLAGS_COUNT + 1] = "PFSRMBUDAWCIOELKXT";
+    static const char kTrue[TAINT_FLAGS_COUNT + 1] = "PFSRMBUDAWCIOELKXTN";
     std::string s = "Tainted: ";
     for (uint32_t i = 0; i < TAINT_FLAGS_COUNT; ++i) {
         bool set = mask & (1u << i);
@@ -27,7 +27,7 @@ std::string print_tainted(uint32_t mask) {
 namespace {
 
 void cpu_info(Kernel& k) {
-    const CpuContext& c = k.cpus[k.current_cpu];
+    const task_struct& c = current(k);
     char buf[200];
     std::snprintf(buf, sizeof buf, "CPU: %u PID: %d Comm: %.15s %s %s %s", k.current_cpu, c.pid,
                   c.comm.c_str(), print_tainted(k.tainted).c_str(), kUtsRelease, kUtsVersion);
@@ -44,7 +44,7 @@ void call_trace(Kernel& k, const std::vector<const char*>& frames) {
     for (const char* f : frames) printk(k, LogLevel::warning, std::string(" ") + f);
     for (const std::string& f : k.dump_stack_callers) printk(k, LogLevel::warning, " " + f);
     if (!irq)
-        for (const std::string& f : k.task_frames) printk(k, LogLevel::warning, " " + f);
+        for (const std::string& f : current(k).kernel_path) printk(k, LogLevel::warning, " " + f);
     printk(k, LogLevel::warning, irq ? " </IRQ>" : " </TASK>");
 }
 
@@ -84,9 +84,9 @@ void warn_report(Kernel& k, const char* file, int line, const char* func,
     if (!msg.empty()) printk(k, msg_level, msg);
     char buf[256];
     std::snprintf(buf, sizeof buf, "WARNING: CPU: %u PID: %d at %s:%d %s", k.current_cpu,
-                  k.cpus[k.current_cpu].pid, file, line, func);
+                  current(k).pid, file, line, func);
     printk(k, LogLevel::warning, buf);
-    printk(k, LogLevel::warning, k.modules_line);
+    printk(k, LogLevel::warning, modules_linked_in(k));
     // x86 WARN() traps (ud2) and __warn() prints the trap's registers with show_regs(): the
     // WARN's function as RIP (EIP on i386), then the trace of its callers; no dump_stack_lvl.
     cpu_info(k);

@@ -23,8 +23,9 @@ enum TaintFlag : uint32_t {
     TAINT_WARN = 9,
     TAINT_OOT_MODULE = 12,
     TAINT_SOFTLOCKUP = 14,
+    TAINT_TEST = 18, // the last flag, 'N' (KUnit tests)
 };
-inline constexpr uint32_t TAINT_FLAGS_COUNT = 18;
+inline constexpr uint32_t TAINT_FLAGS_COUNT = 19; // one column per flag on the Tainted: line
 
 void add_taint(Kernel& k, TaintFlag flag);
 // "Not tainted" or "Tainted: G        W         ".
@@ -32,8 +33,8 @@ std::string print_tainted(uint32_t mask);
 // "CPU: 0 PID: 1000 Comm: insmod Not tainted 6.1.0-klab #1", "Hardware name: ...",
 // "Call Trace:", " <TASK>" (or " <IRQ>"), the frames innermost first, then the caller's frames
 // a subsystem put in Kernel::dump_stack_callers (the KernelC code that called it), then the
-// kernel path of the task (Kernel::task_frames: insmod's do_one_initcall ...), then the
-// closing tag.
+// kernel path of the current task (task_struct::kernel_path: insmod's do_one_initcall ...),
+// then the closing tag.
 void dump_stack(Kernel& k, std::initializer_list<const char*> frames);
 // A WARN()'s report, as kernel/panic.c __warn() prints it on x86: "cut here", the WARN's own
 // message when it has one (at msg_level), "WARNING: CPU: N PID: P at file:line func", the

@@ -79,7 +79,7 @@ bool might_sleep(Kernel& k, const char* file, int line, std::initializer_list<co
     printk(k, LogLevel::err, buf);
     std::snprintf(
         buf, sizeof buf, "in_atomic(): %d, irqs_disabled(): %d, non_block: 0, pid: %d, name: %s",
-        in_atomic(c.preempt_count) ? 1 : 0, c.irqs_disabled ? 1 : 0, c.pid, c.comm.c_str());
+        in_atomic(c.preempt_count) ? 1 : 0, c.irqs_disabled ? 1 : 0, current(k).pid, current(k).comm.c_str());
     printk(k, LogLevel::err, buf);
     std::snprintf(buf, sizeof buf, "preempt_count: %x, expected: 0", c.preempt_count);
     printk(k, LogLevel::err, buf);

@@ -1,7 +1,6 @@
 // The per-CPU execution context: models preempt_count (include/linux/preempt.h, with Linux's
-// field layout), the irqs-disabled flag, and the placeholder "current" task every call runs
-// as. Simplification: no scheduler and no real tasks yet; each CPU's current task is a
-// placeholder (pid/comm) that a later issue replaces with task_struct handles.
+// field layout), the irqs-disabled flag, and the handle of the task running there (`current`,
+// sched/task.h).
 #pragma once
 
 #include <cstdint>
@@ -35,9 +34,8 @@ struct CpuContext {
     bool irqs_disabled = false;
     // current->pagefault_disabled (include/linux/uaccess.h): pagefault_disable() nests.
     int32_t pagefault_disabled = 0;
-    // Placeholder for current: the console's commands run as this task.
-    int32_t pid = 1000;
-    std::string comm = "insmod";
+    // current_task: the task running on this CPU (a handle into Kernel::tasks).
+    uint32_t curr = 0;
 };
 
 // Predicates of include/linux/preempt.h on a preempt_count value.

@@ -90,54 +90,12 @@ kc::BuiltinStatus do_nr_free_pages(CallCtx& c) {
     return ok(c, nr_free_pages(c.k()));
 }
 
-struct Flag {
-    const char* name;
-    gfp_t value;
-};
-const Flag kGfp[] = {
-    {"GFP_KERNEL", GFP_KERNEL},
-    {"GFP_ATOMIC", GFP_ATOMIC},
-    {"GFP_NOWAIT", GFP_NOWAIT},
-    {"GFP_NOIO", GFP_NOIO},
-    {"GFP_NOFS", GFP_NOFS},
-    {"GFP_USER", GFP_USER},
-    {"GFP_DMA", GFP_DMA},
-    {"GFP_DMA32", GFP_DMA32},
-    {"GFP_HIGHUSER", GFP_HIGHUSER},
-    {"GFP_HIGHUSER_MOVABLE", GFP_HIGHUSER_MOVABLE},
-    {"GFP_KERNEL_ACCOUNT", GFP_KERNEL_ACCOUNT},
-    {"GFP_TRANSHUGE", GFP_TRANSHUGE},
-    {"GFP_TRANSHUGE_LIGHT", GFP_TRANSHUGE_LIGHT},
-    {"__GFP_DMA", __GFP_DMA},
-    {"__GFP_HIGHMEM", __GFP_HIGHMEM},
-    {"__GFP_DMA32", __GFP_DMA32},
-    {"__GFP_MOVABLE", __GFP_MOVABLE},
-    {"__GFP_RECLAIMABLE", __GFP_RECLAIMABLE},
-    {"__GFP_HIGH", __GFP_HIGH},
-    {"__GFP_IO", __GFP_IO},
-    {"__GFP_FS", __GFP_FS},
-    {"__GFP_ZERO", __GFP_ZERO},
-    {"__GFP_ATOMIC", __GFP_ATOMIC},
-    {"__GFP_DIRECT_RECLAIM", __GFP_DIRECT_RECLAIM},
-    {"__GFP_KSWAPD_RECLAIM", __GFP_KSWAPD_RECLAIM},
-    {"__GFP_RECLAIM", __GFP_RECLAIM},
-    {"__GFP_WRITE", __GFP_WRITE},
-    {"__GFP_NOWARN", __GFP_NOWARN},
-    {"__GFP_RETRY_MAYFAIL", __GFP_RETRY_MAYFAIL},
-    {"__GFP_NOFAIL", __GFP_NOFAIL},
-    {"__GFP_NORETRY", __GFP_NORETRY},
-    {"__GFP_MEMALLOC", __GFP_MEMALLOC},
-    {"__GFP_COMP", __GFP_COMP},
-    {"__GFP_NOMEMALLOC", __GFP_NOMEMALLOC},
-    {"__GFP_HARDWALL", __GFP_HARDWALL},
-    {"__GFP_THISNODE", __GFP_THISNODE},
-    {"__GFP_ACCOUNT", __GFP_ACCOUNT},
-};
-
 } // namespace
 
 Result<void> bind_page_alloc(kc::Program& prog, BuiltinTable& t) {
-    for (const Flag& f : kGfp) KLAB_TRY(bind_constant(prog, f.name, "gfp_t", f.value));
+    size_t n_gfp = 0;
+    const GfpConstant* gfp = gfp_constants(&n_gfp);
+    for (size_t i = 0; i < n_gfp; ++i) KLAB_TRY(bind_constant(prog, gfp[i].name, gfp[i].type, gfp[i].value));
     uint64_t page_size = 4096;
     KLAB_TRY(bind_constant(prog, "PAGE_SIZE", "unsigned long", page_size));
     KLAB_TRY(bind_constant(prog, "PAGE_SHIFT", "int", 12));

@@ -25,7 +25,7 @@ bool check_preemption_disabled(CallCtx& c, const char* what1, const char* what2)
     if (cpu.preempt_count || cpu.irqs_disabled) return true;
     char buf[160];
     std::snprintf(buf, sizeof buf, "BUG: using %s%s() in preemptible [%08x] code: %s/%d", what1,
-                  what2, cpu.preempt_count, cpu.comm.c_str(), cpu.pid);
+                  what2, cpu.preempt_count, current(k).comm.c_str(), current(k).pid);
     printk(k, LogLevel::err, buf);
     printk(k, LogLevel::warning, "caller is " + caller_symbol(c.st, c.th));
     print_call_trace_report(c.st, c.th, "check_preemption_disabled");

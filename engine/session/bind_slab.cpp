@@ -40,8 +40,7 @@ public:
         kc::run(st.prog, th, host, kCtorBudget);
         host.account(th);
         if (th.exit == kc::Exit::Done) return true;
-        RunContext ctx;
-        report_death(st, th, ctx);
+        report_death(st, th);
         return false;
     }
 

@@ -23,8 +23,9 @@ std::string frame_symbol(const SessionState& st, const kc::Thread& th, const kc:
     std::snprintf(buf, sizeof buf, "+0x%x/0x%x", fr.pc * 4, code_size(f));
     std::string name = f.name.empty() ? "console_stmt" : f.name;
     std::string s = name + buf;
-    auto m = st.function_module.find(f.name);
-    if (fr.func != kc::kEntryFunc && m != st.function_module.end()) s += " [" + m->second + "]";
+    if (fr.func == kc::kEntryFunc) return s;
+    const KernelSymbol* sym = kallsyms_lookup(st.kernel, st.prog.function_address(fr.func));
+    if (sym && !sym->module.empty()) s += " [" + sym->module + "]";
     return s;
 }
 
@@ -45,7 +46,7 @@ std::string addr_hex(const Kernel& k, uint64_t a) {
 
 void cpu_lines(SessionState& st) {
     Kernel& k = st.kernel;
-    const CpuContext& c = k.cpus[k.current_cpu];
+    const task_struct& c = current(k);
     char buf[200];
     std::snprintf(buf, sizeof buf, "CPU: %u PID: %d Comm: %.15s %s %s %s", k.current_cpu, c.pid,
                   c.comm.c_str(), print_tainted(k.tainted).c_str(), kUtsRelease, kUtsVersion);
@@ -54,7 +55,7 @@ void cpu_lines(SessionState& st) {
 }
 
 // RIP line and the call trace (callers of the faulting function, then the kernel path).
-void rip_and_trace(SessionState& st, const kc::Thread& th, const RunContext& ctx) {
+void rip_and_trace(SessionState& st, const kc::Thread& th) {
     Kernel& k = st.kernel;
     std::vector<std::string> frames;
     // A fault inside a kernel function (memset through a bad pointer) has that function as
@@ -76,7 +77,7 @@ void rip_and_trace(SessionState& st, const kc::Thread& th, const RunContext& ctx
     log(k, LogLevel::warning, " <TASK>");
     for (size_t i = 1; i < frames.size() && i <= kMaxTraceFrames; i++)
         log(k, LogLevel::warning, " " + frames[i]);
-    for (const auto& f : ctx.kernel_frames) log(k, LogLevel::warning, " " + f);
+    for (const auto& f : current(k).kernel_path) log(k, LogLevel::warning, " " + f);
     log(k, LogLevel::warning, " </TASK>");
 }
 
@@ -113,7 +114,7 @@ bool exit_stack_check(SessionState& st, const kc::Thread& th) {
     return true;
 }
 
-std::string page_fault(SessionState& st, const kc::Thread& th, const RunContext& ctx) {
+std::string page_fault(SessionState& st, const kc::Thread& th) {
     Kernel& k = st.kernel;
     const kc::Fault& f = th.fault;
     uint64_t a = f.addr & (k.config.pointer_bytes() == 8 ? ~0ull : 0xffffffffull);
@@ -137,8 +138,8 @@ std::string page_fault(SessionState& st, const kc::Thread& th, const RunContext&
     if (stack_end_corrupted(th)) log(k, LogLevel::emerg, "Thread overran stack, or stack corrupted");
     log(k, LogLevel::warning, die_header(k, "Oops", err));
     cpu_lines(st);
-    rip_and_trace(st, th, ctx);
-    log(k, LogLevel::warning, modules_linked_in(st, ctx));
+    rip_and_trace(st, th);
+    log(k, LogLevel::warning, modules_linked_in(st.kernel));
     // page_fault_oops() prints "%016lx" on both: a 32-bit address gets eight leading zeros.
     std::snprintf(buf, sizeof buf, "CR2: %016llx", static_cast<unsigned long long>(a));
     log(k, LogLevel::warning, buf);
@@ -146,12 +147,11 @@ std::string page_fault(SessionState& st, const kc::Thread& th, const RunContext&
     return "Killed";
 }
 
-std::string simple_die(SessionState& st, const kc::Thread& th, const RunContext& ctx,
-                       const char* str) {
+std::string simple_die(SessionState& st, const kc::Thread& th, const char* str) {
     log(st.kernel, LogLevel::warning, die_header(st.kernel, str, 0));
     cpu_lines(st);
-    rip_and_trace(st, th, ctx);
-    log(st.kernel, LogLevel::warning, modules_linked_in(st, ctx));
+    rip_and_trace(st, th);
+    log(st.kernel, LogLevel::warning, modules_linked_in(st.kernel));
     end_trace(st);
     return "Segmentation fault";
 }
@@ -159,7 +159,7 @@ std::string simple_die(SessionState& st, const kc::Thread& th, const RunContext&
 // x86_64 (VMAP_STACK): the push into the guard page cannot deliver #PF on the same stack, so
 // the CPU raises #DF; exc_double_fault() enters NMI context, handle_stack_overflow() dies, and
 // oops_end() panics because in_interrupt() is true.
-std::string guard_page_hit(SessionState& st, const kc::Thread& th, const RunContext& ctx) {
+std::string guard_page_hit(SessionState& st, const kc::Thread& th) {
     Kernel& k = st.kernel;
     PrintfTarget t = kernel_printf_target(k);
     auto p = [&](uint64_t v) {
@@ -172,7 +172,7 @@ std::string guard_page_hit(SessionState& st, const kc::Thread& th, const RunCont
     log(k, LogLevel::emerg,
         "BUG: TASK stack guard page was hit at " + p(lo - 8) + " (stack is " + p(lo) + ".." +
             p(hi) + ")");
-    simple_die(st, th, ctx, "stack guard page");
+    simple_die(st, th, "stack guard page");
     panic(k, "Fatal exception in interrupt", {});
     return kPanicLine;
 }
@@ -188,14 +188,14 @@ std::string stack_overrun_stopped(SessionState& st, const kc::Thread& th) {
     return line;
 }
 
-std::string stack_overflow(SessionState& st, const kc::Thread& th, const RunContext& ctx) {
-    if (st.kernel.config.arch == Arch::x86_64) return guard_page_hit(st, th, ctx);
+std::string stack_overflow(SessionState& st, const kc::Thread& th) {
+    if (st.kernel.config.arch == Arch::x86_64) return guard_page_hit(st, th);
     return stack_overrun_stopped(st, th);
 }
 
-std::string soft_lockup(SessionState& st, const kc::Thread& th, const RunContext& ctx) {
+std::string soft_lockup(SessionState& st, const kc::Thread& th) {
     Kernel& k = st.kernel;
-    const CpuContext& c = k.cpus[k.current_cpu];
+    const task_struct& c = current(k);
     // The watchdog's threshold is 2 * watchdog_thresh = 20 s; it notices on its next 4 s
     // sample, so the first report says 22 s. The stuck statement is charged that much time.
     k.clock.advance_ns(22ull * 1000000000ull);
@@ -203,9 +203,9 @@ std::string soft_lockup(SessionState& st, const kc::Thread& th, const RunContext
     std::snprintf(buf, sizeof buf, "watchdog: BUG: soft lockup - CPU#%u stuck for 22s! [%.15s:%d]",
                   k.current_cpu, c.comm.c_str(), c.pid);
     log(k, LogLevel::emerg, buf);
-    log(k, LogLevel::warning, modules_linked_in(st, ctx));
+    log(k, LogLevel::warning, modules_linked_in(st.kernel));
     cpu_lines(st);
-    rip_and_trace(st, th, ctx);
+    rip_and_trace(st, th);
     add_taint(k, TAINT_SOFTLOCKUP);
     return "Killed (the lab stops a statement the watchdog reports as a soft lockup)";
 }
@@ -217,20 +217,31 @@ uint32_t code_size(const kc::Function& f) {
 }
 
 std::string symbolize(const SessionState& st, uint64_t addr, bool with_offset) {
-    uint32_t idx;
-    if (!st.prog.function_at(addr, idx)) return "";
-    const kc::Function& f = st.prog.functions[idx];
-    uint64_t off = addr - st.prog.function_address(idx);
-    std::string s = f.name;
-    if (with_offset) {
-        char buf[48];
-        std::snprintf(buf, sizeof buf, "+0x%llx/0x%x", static_cast<unsigned long long>(off),
-                      code_size(f));
-        s += buf;
-        auto m = st.function_module.find(f.name);
-        if (m != st.function_module.end()) s += " [" + m->second + "]";
+    return sprint_symbol(st.kernel, addr, with_offset);
+}
+
+void sync_kallsyms(SessionState& st) {
+    const kc::Program& prog = st.prog;
+    for (uint32_t i = 0; i < prog.functions.size(); ++i) {
+        const kc::Function& f = prog.functions[i];
+        if (!f.defined) continue;
+        uint64_t a = prog.function_address(i);
+        const KernelSymbol* old = kallsyms_lookup(st.kernel, a);
+        if (old && old->addr == a && old->name == f.name && old->size == code_size(f)) continue;
+        std::string module = old && old->addr == a ? old->module : "";
+        kallsyms_add(st.kernel, KernelSymbol{f.name, a, code_size(f),
+                                             uint32_t(kc::Layout::kFuncStride), module});
     }
-    return s;
+}
+
+void set_symbol_module(SessionState& st, const std::string& fn, const std::string& module) {
+    auto it = st.prog.function_index.find(fn);
+    if (it == st.prog.function_index.end()) return;
+    const KernelSymbol* s = kallsyms_lookup(st.kernel, st.prog.function_address(it->second));
+    if (!s) return;
+    KernelSymbol copy = *s;
+    copy.module = module;
+    kallsyms_add(st.kernel, std::move(copy));
 }
 
 std::string caller_symbol(const SessionState& st, const kc::Thread& th) {
@@ -239,33 +250,17 @@ std::string caller_symbol(const SessionState& st, const kc::Thread& th) {
     return "";
 }
 
-std::string modules_linked_in(const SessionState& st, const RunContext& ctx) {
-    std::string s = "Modules linked in:";
-    for (const auto& [name, m] : st.modules) {
-        bool loading = name == ctx.loading_module, unloading = name == ctx.unloading_module;
-        if (!m.loaded && !loading) continue;
-        std::string flags = m.license.empty() || (m.license.find("GPL") == std::string::npos &&
-                                                  m.license != "Dual BSD/GPL")
-                                ? "PO"
-                                : "O";
-        if (loading) flags += "+";
-        if (unloading) flags += "-";
-        s += " " + name + "(" + flags + ")";
-    }
-    return s;
-}
-
-std::string report_death(SessionState& st, const kc::Thread& th, const RunContext& ctx) {
+std::string report_death(SessionState& st, const kc::Thread& th) {
     // After an oops the task exits, and its last schedule() checks the stack end.
     auto then_exit = [&](std::string line) {
         if (exit_stack_check(st, th)) line += "\n" + std::string(kPanicLine);
         return line;
     };
     switch (th.exit) {
-    case kc::Exit::Fault: return then_exit(page_fault(st, th, ctx));
-    case kc::Exit::DivideError: return then_exit(simple_die(st, th, ctx, "divide error"));
-    case kc::Exit::StackOverflow: return stack_overflow(st, th, ctx);
-    case kc::Exit::Budget: return then_exit(soft_lockup(st, th, ctx));
+    case kc::Exit::Fault: return then_exit(page_fault(st, th));
+    case kc::Exit::DivideError: return then_exit(simple_die(st, th, "divide error"));
+    case kc::Exit::StackOverflow: return stack_overflow(st, th);
+    case kc::Exit::Budget: return then_exit(soft_lockup(st, th));
     case kc::Exit::Killed: return then_exit("Killed");
     case kc::Exit::Blocked:
         return "klab: this statement sleeps, and the lab has no tasks to switch to yet";

@@ -35,17 +35,14 @@ namespace klab {
 uint32_t code_size(const kc::Function& f);
 std::string symbolize(const SessionState& st, uint64_t addr, bool with_offset);
 
-// How a statement came to run: the comm of the process, the kernel functions below the
-// KernelC frames (innermost first), and the module being loaded, if any.
-struct RunContext {
-    std::vector<std::string> kernel_frames;
-    std::string loading_module; // shown as "name(O+)" in "Modules linked in:"
-    std::string unloading_module;
-};
+// Puts every KernelC function of the program in the kernel's kallsyms (after a compile).
+void sync_kallsyms(SessionState& st);
+// The module a function belongs to, for its kallsyms entry.
+void set_symbol_module(SessionState& st, const std::string& fn, const std::string& module);
 
 // Prints the report for th's exit (Fault, DivideError, StackOverflow, Budget) and taints the
 // kernel as Linux does. Returns the line a shell would print for the killed process.
-std::string report_death(SessionState& st, const kc::Thread& th, const RunContext& ctx);
+std::string report_death(SessionState& st, const kc::Thread& th);
 
 // CONFIG_SCHED_STACK_END_CHECK after a statement that returned normally: the task's next
 // schedule() (the shell reading the terminal, or the exit of insmod when task_exits) panics
@@ -58,8 +55,5 @@ void print_call_trace_report(SessionState& st, const kc::Thread& th, const char*
 // %pS of the innermost KernelC frame ("my_init+0x1c/0x80 [my_mod]"): the caller an API such
 // as vmalloc records (__builtin_return_address(0)).
 std::string caller_symbol(const SessionState& st, const kc::Thread& th);
-
-// "Modules linked in: a(O) b(PO)".
-std::string modules_linked_in(const SessionState& st, const RunContext& ctx);
 
 } // namespace klab

@@ -67,7 +67,6 @@ ExecResult Session::exec(std::string_view text, std::string_view source, uint32_
     r.id = static_cast<uint32_t>(log_.size() + 1);
     st_.kernel.trace.cmd_id = r.id;
     for (const InputPiece& p : split_input(text)) {
-        st_.kernel.modules_line = modules_linked_in(st_, RunContext{}); // for WARNs of commands
         if (p.shell)
             run_shell(p.text, r);
         else
@@ -90,6 +89,7 @@ void Session::run_c(std::string_view text, uint32_t first_line, std::string_view
         r.error = r.compile_error = true;
         return;
     }
+    sync_kallsyms(st_);
     register_module(u.value(), source, r.output);
     for (kc::Step& step : u.value().steps)
         if (step.kind == kc::Step::Run) {
@@ -99,21 +99,17 @@ void Session::run_c(std::string_view text, uint32_t first_line, std::string_view
 }
 
 bool Session::run_statement(kc::Step& step, std::string& out) {
-    run_as_console_task(st_.kernel.cpus[st_.kernel.current_cpu]);
+    run_as_console_task(st_.kernel);
     const kc::Target& t = st_.prog.target();
     kc::Thread th = kc::make_thread(st_.prog, std::move(step.code), t.stack_base, t.thread_size);
     KernelHost host(st_, builtins_);
-    RunContext ctx;
     // The shell then sleeps reading the terminal: schedule() checks the stack end.
-    return run_thread(th, host, false, ctx, out, [&] { show_result(st_, step, th, host, out); });
+    return run_thread(th, host, false, out, [&] { show_result(st_, step, th, host, out); });
 }
 
-bool Session::run_thread(kc::Thread& th, KernelHost& host, bool task_exits, RunContext& ctx,
-                         std::string& out, const std::function<void()>& on_done) {
-    st_.kernel.modules_line = modules_linked_in(st_, ctx);
-    st_.kernel.task_frames = ctx.kernel_frames;
+bool Session::run_thread(kc::Thread& th, KernelHost& host, bool task_exits, std::string& out,
+                         const std::function<void()>& on_done) {
     kc::run(st_.prog, th, host, opt_.budget);
-    st_.kernel.task_frames.clear();
     host.account(th);
     run_deferred_work(st_.kernel);
     if (th.exit == kc::Exit::Done) {
@@ -124,25 +120,33 @@ bool Session::run_thread(kc::Thread& th, KernelHost& host, bool task_exits, RunC
         }
         return true;
     }
-    std::string line = report_death(st_, th, ctx);
+    std::string line = report_death(st_, th);
     echo_console(out); // the console shows the kernel's report before the shell's "Killed"
     if (!line.empty()) out += line + "\n";
     return false;
 }
 
-bool Session::run_module_function(const std::string& fn, const char* comm, RunContext& ctx,
-                                  int64_t& ret, std::string& out) {
+bool Session::run_module_function(const std::string& fn, const char* comm,
+                                  std::vector<std::string> path, int64_t& ret, std::string& out) {
     ret = 0;
     auto it = st_.prog.function_index.find(fn);
     if (fn.empty() || it == st_.prog.function_index.end()) return true;
     Kernel& k = st_.kernel;
-    k.cpus[k.current_cpu].comm = comm;
-    k.cpus[k.current_cpu].pid = st_.next_pid++;
+    task_t task = create_task(k, comm, std::move(path));
+    if (task == NO_TASK) {
+        out += std::string(comm) + ": fork: Resource temporarily unavailable\n";
+        return false;
+    }
+    set_cpu_curr(k, k.current_cpu, task);
     const kc::Target& t = st_.prog.target();
     kc::Thread th = kc::make_call(st_.prog, it->second, {}, t.stack_base, t.thread_size);
     KernelHost host(st_, builtins_);
     // module init/exit functions return int
-    return run_thread(th, host, true, ctx, out, [&] { ret = static_cast<int32_t>(th.result); });
+    bool lived = run_thread(th, host, true, out, [&] { ret = static_cast<int32_t>(th.result); });
+    // The process exits; the shell that waited for it runs again.
+    release_task(k, task);
+    run_as_console_task(k);
+    return lived;
 }
 
 void Session::echo_console(std::string& out) {

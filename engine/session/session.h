@@ -110,11 +110,12 @@ private:
     // Runs a prepared thread to its end, then the deferred work; on a normal end calls on_done
     // and checks the stack end (task_exits: the task is gone, not sleeping), otherwise reports
     // how it died. false: it died.
-    bool run_thread(kc::Thread& th, KernelHost& host, bool task_exits, RunContext& ctx,
-                    std::string& out, const std::function<void()>& on_done);
-    // Runs module function fn as process comm; returns false if it died (report printed).
-    bool run_module_function(const std::string& fn, const char* comm, RunContext& ctx, int64_t& ret,
-                             std::string& out);
+    bool run_thread(kc::Thread& th, KernelHost& host, bool task_exits, std::string& out,
+                    const std::function<void()>& on_done);
+    // Runs module function fn in a new process `comm` whose kernel call path below fn is
+    // `path`; returns false if it died (report printed).
+    bool run_module_function(const std::string& fn, const char* comm,
+                             std::vector<std::string> path, int64_t& ret, std::string& out);
     void register_module(const kc::Unit& u, std::string_view source, std::string& out);
     void cmd_insmod(const std::vector<std::string>& argv, ExecResult& r);
     void cmd_rmmod(const std::vector<std::string>& argv, ExecResult& r);

@@ -39,11 +39,6 @@ std::string module_name(std::string_view source, const std::string& init) {
     return n;
 }
 
-bool gpl_compatible(const std::string& l) {
-    return l == "GPL" || l == "GPL v2" || l == "GPL and additional rights" || l == "Dual BSD/GPL" ||
-           l == "Dual MIT/GPL" || l == "Dual MPL/GPL";
-}
-
 const char* kHelp =
     R"(Kernel Lab console. Type KernelC (a small C dialect) or one of these commands:
   cat /proc/FILE      show a /proc file (modules, version, and the model's files)
@@ -97,15 +92,16 @@ void Session::register_module(const kc::Unit& u, std::string_view source, std::s
                            : module_name(source, init);
     st_.module_by_source[key] = name;
     // At the console the module's name is not obvious (no file name): say it once.
-    bool is_new = st_.modules.find(name) == st_.modules.end();
+    std::map<std::string, Module>& modules = st_.kernel.modules.modules;
+    bool is_new = modules.find(name) == modules.end();
     if (is_new && source == "console")
         out += "klab: module " + name + " defined; load it with: insmod " + name + "\n";
-    Module& m = st_.modules[name];
+    Module& m = modules[name];
     m.name = name;
     if (!init.empty()) m.init = init;
     if (!exit.empty()) m.exit = exit;
     if (has_license) m.license = license;
-    for (const std::string& f : defined) st_.function_module[f] = name;
+    for (const std::string& f : defined) set_symbol_module(st_, f, name);
 }
 
 // A command line: one command, or a pipeline of one command and filters (filters.h). What a
@@ -211,7 +207,7 @@ void Session::cmd_echo(const std::vector<std::string>& argv, ExecResult& r) {
     }
     if (target.rfind("/proc/", 0) == 0) {
         // echo is a builtin: the shell itself writes (and is the task a WARN names).
-        run_as_console_task(st_.kernel.cpus[st_.kernel.current_cpu]);
+        run_as_console_task(st_.kernel);
         auto w = proc_write(st_.kernel, target, text + "\n");
         if (!w.ok()) {
             // As bash says it: a failed write(2) names the builtin, a failed open the file.
@@ -231,8 +227,8 @@ bool Session::proc(std::string_view path, std::string& out) const {
     if (p == "/proc/modules") {
         out.clear();
         uint64_t addr = st_.prog.target().module_base;
-        for (const auto& [name, m] : st_.modules) {
-            if (!m.loaded) continue;
+        for (const auto& [name, m] : st_.kernel.modules.modules) {
+            if (!m.loaded()) continue;
             char buf[160];
             std::snprintf(buf, sizeof buf, "%s 16384 0 - Live 0x%0*llx (%sO)\n", name.c_str(),
                           static_cast<int>(2 * st_.prog.target().pointer_bytes),
@@ -289,15 +285,15 @@ void Session::cmd_insmod(const std::vector<std::string>& argv, ExecResult& r) {
         return;
     }
     std::string name = strip_ko(argv[1]);
-    auto it = st_.modules.find(name);
-    if (it == st_.modules.end()) {
+    auto it = st_.kernel.modules.modules.find(name);
+    if (it == st_.kernel.modules.modules.end()) {
         r.output +=
             "insmod: ERROR: could not load module " + argv[1] + ": No such file or directory\n";
         r.error = true;
         return;
     }
     Module& m = it->second;
-    if (m.loaded) {
+    if (m.loaded()) {
         r.output += "insmod: ERROR: could not insert module " + name + ".ko: File exists\n";
         return;
     }
@@ -313,12 +309,14 @@ void Session::cmd_insmod(const std::vector<std::string>& argv, ExecResult& r) {
         }
         add_taint(k, TAINT_PROPRIETARY_MODULE);
     }
-    RunContext ctx;
-    ctx.loading_module = name;
-    ctx.kernel_frames = {"do_one_initcall", "do_init_module", "load_module", "__do_sys_finit_module"};
-    for (std::string& f : syscall_entry_frames(k)) ctx.kernel_frames.push_back(std::move(f));
+    std::vector<std::string> path = {"do_one_initcall", "do_init_module", "load_module",
+                                     "__do_sys_finit_module"};
+    for (std::string& f : syscall_entry_frames(k)) path.push_back(std::move(f));
     int64_t ret = 0;
-    if (!run_module_function(m.init, "insmod", ctx, ret, r.output)) { // killed in init
+    m.state = ModuleState::coming;
+    bool survived = run_module_function(m.init, "insmod", std::move(path), ret, r.output);
+    m.state = ModuleState::unformed;
+    if (!survived) { // killed in init
         r.error = true;
         return;
     }
@@ -333,7 +331,7 @@ void Session::cmd_insmod(const std::vector<std::string>& argv, ExecResult& r) {
                    ", it should follow 0/-E convention");
         printk(k, LogLevel::warning, "do_init_module: loading module anyway...");
     }
-    m.loaded = true;
+    m.state = ModuleState::live;
 }
 
 void Session::cmd_rmmod(const std::vector<std::string>& argv, ExecResult& r) {
@@ -343,8 +341,8 @@ void Session::cmd_rmmod(const std::vector<std::string>& argv, ExecResult& r) {
         return;
     }
     std::string name = strip_ko(argv[1]);
-    auto it = st_.modules.find(name);
-    if (it == st_.modules.end() || !it->second.loaded) {
+    auto it = st_.kernel.modules.modules.find(name);
+    if (it == st_.kernel.modules.modules.end() || !it->second.loaded()) {
         r.output += "rmmod: ERROR: Module " + name + " is not currently loaded\n";
         return;
     }
@@ -353,20 +351,19 @@ void Session::cmd_rmmod(const std::vector<std::string>& argv, ExecResult& r) {
         r.output += "rmmod: ERROR: could not remove module " + name + ": Device or resource busy\n";
         return;
     }
-    RunContext ctx;
-    ctx.unloading_module = name;
-    ctx.kernel_frames = syscall_entry_frames(st_.kernel);
-    ctx.kernel_frames.insert(ctx.kernel_frames.begin(), "__do_sys_delete_module");
+    std::vector<std::string> path = syscall_entry_frames(st_.kernel);
+    path.insert(path.begin(), "__do_sys_delete_module");
     int64_t ret = 0;
-    bool survived = run_module_function(m.exit, "rmmod", ctx, ret, r.output);
-    if (survived) m.loaded = false;
-    else r.error = true;
+    m.state = ModuleState::going;
+    bool survived = run_module_function(m.exit, "rmmod", std::move(path), ret, r.output);
+    m.state = survived ? ModuleState::unformed : ModuleState::live;
+    if (!survived) r.error = true;
 }
 
 void Session::cmd_lsmod(ExecResult& r) {
     r.output += "Module                  Size  Used by\n";
-    for (const auto& [name, m] : st_.modules) {
-        if (!m.loaded) continue;
+    for (const auto& [name, m] : st_.kernel.modules.modules) {
+        if (!m.loaded()) continue;
         char buf[96];
         std::snprintf(buf, sizeof buf, "%-19s %8u  %d\n", name.c_str(), 16384u, 0);
         r.output += buf;

@@ -204,10 +204,9 @@ void Session::cmd_taskset(const std::vector<std::string>& argv, ExecResult& r) {
     show(want & online, true);
     if (to != from) {
         // The shell leaves: the old CPU runs its idle task, the new one the shell.
-        k.cpus[from].comm = "swapper/" + std::to_string(from);
-        k.cpus[from].pid = 0;
-        run_as_console_task(k.cpus[to]);
+        set_cpu_curr(k, from, idle_task(k, from));
         k.current_cpu = to;
+        run_as_console_task(k);
     }
 }
 

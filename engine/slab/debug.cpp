@@ -3,13 +3,14 @@
 // alloc_debug_processing(), free_debug_processing(), set_track()/print_tracking(),
 // print_trailer(), slab_bug()/slab_fix()/slab_err()/object_err() and list_slab_objects() of
 // mm/slub.c (6.1), with their report lines. Simplifications: a track's stack (stack depot)
-// is the call site alone; page flags in "flags=%pGp" hold only the flag bits the model keeps
-// (as dump_page() does), with node/zone named.
+// is the call site alone; page flags in "flags=%pGp" hold only the flag bits the model keeps,
+// with the node/zone/last_cpupid fields in their bits (mm/page_flags.h).
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
 
 #include "mm/page_alloc.h"
+#include "mm/page_flags.h"
 #include "lib/text.h"
 #include "printk/dump_stack.h"
 #include "printk/pointer.h"
@@ -102,21 +103,10 @@ void print_tracking(Kernel& k, const kmem_cache& s, uint64_t obj, SlabCtx& cx) {
     print_track(k, s, obj, false, cx);
 }
 
+// %pGp of the slab's head page: the whole flags word with node, zone and last_cpupid.
 std::string page_flags_string(const Kernel& k, const Slab& slab) {
     const page& pg = k.mm.mem_map[slab.pfn];
-    uint32_t value = 0;
-    std::string names;
-    auto add = [&](bool on, uint32_t bit, const char* name) {
-        if (!on) return;
-        value |= 1u << bit;
-        names += names.empty() ? "" : "|";
-        names += name;
-    };
-    add(pg.flags & PG_slab, 9, "slab");
-    add(pg.flags & PG_head, 16, "head");
-    names += names.empty() ? "" : "|";
-    names += strfmt("node=0|zone=%u", pg.zone);
-    return strfmt("%#x(%s)", value, names.c_str());
+    return format_page_flags(k, pg, pg.zone);
 }
 
 void print_slab_info(Kernel& k, const Slab& slab) {
@@ -357,7 +347,8 @@ std::string slab_ptr(const Kernel& k, uint64_t p) {
 
 void slab_bug_banner(Kernel& k, const kmem_cache& s, const std::string& reason) {
     err(k, "=============================================================================");
-    err(k, "BUG " + s.name + " (" + print_tainted(k.tainted) + "): " + reason);
+    // "BUG %s (%s): %pV\n": a reason that ends in its own newline leaves an empty line.
+    err(k, "BUG " + s.name + " (" + print_tainted(k.tainted) + "): " + reason + "\n");
     err(k, "-----------------------------------------------------------------------------");
     err(k, "\n");
 }
@@ -409,7 +400,7 @@ void set_track(Kernel& k, const kmem_cache& s, uint64_t obj, bool alloc, uint64_
     uint64_t t = track_addr(k, s, obj, alloc);
     write_word(k, t + l.addr, addr);
     uint32_t handle = 1, cpu = k.current_cpu;
-    int32_t pid = k.cpus[k.current_cpu].pid;
+    int32_t pid = current(k).pid;
     mem_write(k, t + l.handle, &handle, 4);
     mem_write(k, t + l.cpu, &cpu, 4);
     mem_write(k, t + l.pid, &pid, 4);
@@ -456,7 +447,7 @@ bool free_debug_processing(Kernel& k, uint32_t cache, uint32_t slab_id, uint64_t
         if ((s.flags & SLAB_CONSISTENCY_CHECKS) && !check_slab(k, cache, slab_id, cx, where)) break;
         if (k.slab.slabs[slab_id].inuse < 1) {
             slab_err(k, cache, slab_id,
-                     strfmt("Slab has %d allocated objects but %d are to be freed",
+                     strfmt("Slab has %d allocated objects but %d are to be freed\n",
                          k.slab.slabs[slab_id].inuse, 1),
                      cx, where);
             break;

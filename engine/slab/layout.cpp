@@ -65,8 +65,11 @@ uint32_t calculate_alignment(slab_flags_t flags, uint32_t align, uint32_t size, 
         while (size <= ralign / 2) ralign /= 2;
         align = std::max(align, ralign);
     }
-    align = std::max(align, pb); // arch_slab_minalign() = __alignof__(unsigned long long)
-    return align_up(align, pb);
+    // arch_slab_minalign() = ARCH_SLAB_MINALIGN = __alignof__(unsigned long long): 8 on i386
+    // too (gcc and clang -m32 report the type's preferred alignment), so a 12-byte object is
+    // 16 bytes apart on both presets.
+    align = std::max(align, ARCH_SLAB_MINALIGN);
+    return align_up(align, pb); // ALIGN(align, sizeof(void *))
 }
 
 uint32_t track_size(const Kernel& k) {

@@ -15,9 +15,11 @@
 // address order, so students can follow objects being handed out one after another; no
 // cmpxchg races (one CPU runs at a time); no memcg charging (kmalloc-cg-* caches exist and are
 // used for __GFP_ACCOUNT, nothing is charged); no sysfs; SLAB_TYPESAFE_BY_RCU frees slab pages
-// at once (no RCU grace period yet); remote frees are frees on the current CPU; the boot
-// caches' own struct kmem_cache live at static addresses (Linux copies them into kmem_cache
-// objects), so booting takes no page and a fresh machine's buddy lists stay untouched.
+// at once (no RCU grace period yet); remote frees are frees on the current CPU. Booting
+// leaves what 6.1's kmem_cache_init() and the boot caches leave: every cache's struct is an
+// object of kmem_cache (SLUB copies its two bootstrap structs there too) and its node an
+// object of kmem_cache_node, so /proc/meminfo's Slab is not 0 kB on a fresh machine; the
+// boot caches are a subset of a real boot's (slab_common.cpp), so the counts are smaller.
 // Classic SLAB (CONFIG_SLAB, mm/slab.c) is the second backend: its state is the SLAB part of
 // kmem_cache / kmem_cache_node / Slab below and its paths live in slab_classic.cpp (see the
 // header there for what it simplifies). slab_common.cpp dispatches on SlabModel::allocator.
@@ -69,6 +71,8 @@ inline constexpr uint8_t POISON_END = 0xa5;
 inline constexpr uint8_t SLUB_RED_INACTIVE = 0xbb;
 inline constexpr uint8_t SLUB_RED_ACTIVE = 0xcc;
 
+// include/linux/slab.h: __alignof__(unsigned long long), 8 on x86_64 and on i386 alike.
+inline constexpr uint32_t ARCH_SLAB_MINALIGN = 8;
 inline constexpr uint64_t ZERO_SIZE_PTR = 16;
 inline constexpr uint32_t KMALLOC_SHIFT_LOW = 3;
 inline constexpr uint32_t KMALLOC_SHIFT_HIGH = 13; // PAGE_SHIFT + 1
@@ -211,6 +215,10 @@ struct SlubDebugRule {
     std::vector<std::string> caches; // empty: every cache
 };
 
+// SlabModel::warn_once_bits: one bit per WARN_ON_ONCE() site (each has its own static flag).
+inline constexpr uint32_t kWarnSlabCtorZero = 4;   // mm/slab.c cache_grow_begin()
+inline constexpr uint32_t kWarnSlubCtorZero = 16;  // mm/slub.c new_slab()
+
 struct SlabModel {
     SlabAllocator allocator = SlabAllocator::slub; // the backend booted (config.h)
     bool up = false;        // the kmalloc caches exist (slab_state UP)
@@ -233,7 +241,7 @@ struct SlabModel {
     uint64_t nr_slab_reclaimable = 0;
     uint64_t nr_slab_unreclaimable = 0;
     uint64_t nr_kmalloc_large_pages = 0; // part of unreclaimable
-    uint32_t warn_once_bits = 0;
+    uint32_t warn_once_bits = 0; // the WARN_ON_ONCE()s that fired (kWarn* bits)
     // Classic SLAB: slab_max_order (1 above 32 MiB of RAM, or slab_max_order=), and when each
     // CPU's cache_reap() work runs next (jiffies).
     uint32_t slab_max_order = 0;

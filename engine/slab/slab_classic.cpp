@@ -18,9 +18,10 @@
 //   would silently corrupt the slab. The lab instead stops it as DEBUG_SLAB's slab_put_obj()
 //   check does ("slab: double free detected in cache ..." and kernel BUG at mm/slab.c:2527),
 //   and a pointer that is not an object start gets DEBUG_SLAB's BUG_ON at mm/slab.c:2708.
-// - The per-CPU array caches are not taken from the per-CPU allocator; the boot caches' node
-//   structs and shared arrays are static (booting takes no page, as with SLUB). Caches made
-//   after boot kmalloc their kmem_cache_node and shared array as 6.1 does.
+// - The per-CPU array caches are not taken from the per-CPU allocator. Every cache's struct
+//   but kmem_cache's own (kmem_cache_boot stays static, as in 6.1) is an object of kmem_cache;
+//   its kmem_cache_node and shared array are kmalloc'ed, the boot caches' at the end of boot
+//   (slab_classic_init_late()), later caches' when they are made, as 6.1 does.
 // - cache_reap() has no timer: a slab call that finds a CPU's 2*HZ reap period elapsed runs
 //   that CPU's reap first (jiffies only moves with the model's clock). No alien caches, no
 //   pfmemalloc slabs, SLAB_TYPESAFE_BY_RCU slabs are freed at once.
@@ -246,16 +247,13 @@ uint32_t transfer_objects(array_cache& to, array_cache& from, uint32_t max) {
 uint32_t cache_grow_begin(Kernel& k, uint32_t cache, gfp_t flags, SlabCtx& cx) {
     SlabModel& m = slabm(k);
     if (flags & (__GFP_DMA32 | __GFP_HIGHMEM)) flags = kmalloc_fix_flags(k, flags, cx);
-    if (m.caches[cache].ctor && (flags & __GFP_ZERO) && !(m.warn_once_bits & 4)) {
-        m.warn_once_bits |= 4;
+    if (m.caches[cache].ctor && (flags & __GFP_ZERO) && !(m.warn_once_bits & kWarnSlabCtorZero)) {
+        m.warn_once_bits |= kWarnSlabCtorZero;
         set_slab_stack_callers(k, cx, {"cache_grow_begin"});
         warn_report(k, "mm/slab.c", 2559, "cache_grow_begin", {"cache_grow_begin"});
         k.dump_stack_callers.clear();
     }
-    const gfp_t keep = __GFP_RECLAIM | __GFP_HIGH | __GFP_IO | __GFP_FS | __GFP_NOWARN |
-                       __GFP_RETRY_MAYFAIL | __GFP_NOFAIL | __GFP_NORETRY | __GFP_MEMALLOC |
-                       __GFP_NOMEMALLOC | __GFP_HARDWALL | __GFP_THISNODE;
-    gfp_t local = flags & keep;
+    gfp_t local = flags & (GFP_CONSTRAINT_MASK | GFP_RECLAIM_MASK);
     // kmem_getpages()
     pfn_t p = alloc_pages(k, local | m.caches[cache].allocflags, m.caches[cache].order);
     if (p == NO_PFN) return NO_SLAB;
@@ -727,6 +725,29 @@ void cache_reap(Kernel& k, uint32_t cpu) {
     }
     --m.api_depth;
     k.current_cpu = saved;
+}
+
+// The end of kmem_cache_init() and kmem_cache_init_late() for what the model left static while
+// the kmalloc caches did not exist yet: each boot cache's struct kmem_cache_node becomes a
+// kmalloc object (init_list() and setup_cpu_cache()), and each shared array is kmalloc'ed by
+// enable_cpucache(). Simplification: Linux kmallocs most nodes while creating the caches and
+// only the first two at the end; the model does all of them here, in creation order.
+void slab_classic_init_late(Kernel& k) {
+    SlabModel& m = slabm(k);
+    SlabCtx cx;
+    const uint32_t pb = ptr_bytes(k);
+    for (uint32_t id : m.slab_caches) {
+        if (m.caches[id].node_address) continue;
+        uint64_t node = kmalloc(k, pb == 8 ? 120 : 64, GFP_NOWAIT, cx); // sizeof(kmem_cache_node)
+        m.caches[id].node_address = node;
+    }
+    for (uint32_t id : m.slab_caches) {
+        const kmem_cache& s = m.caches[id];
+        if (!s.node.has_shared || s.node.shared.address) continue;
+        uint64_t bytes = 16 + uint64_t(pb) * s.shared * s.batchcount; // alloc_arraycache()
+        uint64_t addr = kmalloc(k, bytes, GFP_KERNEL, cx);
+        m.caches[id].node.shared.address = addr;
+    }
 }
 
 void slab_classic_reap_due(Kernel& k) {

@@ -207,18 +207,22 @@ bool kmem_cache_open(Kernel& k, kmem_cache& s) {
     return true;
 }
 
-// A cache's struct kmem_cache and kmem_cache_node. Caches created after boot take them from
-// the two bootstrap caches, as Linux does. The boot caches' own structs are given static
-// addresses in the kernel image instead of slab objects (a simplification: booting then takes
-// no page from the buddy allocator, so a fresh machine's free lists stay as the page-allocator
-// lessons describe them; /proc/slabinfo's kmem_cache line counts the caches made later).
+// A static struct kmem_cache in the kernel image's data (boot_kmem_cache / boot_kmem_cache_node
+// of SLUB's kmem_cache_init(), kmem_cache_boot of SLAB and SLOB).
+uint64_t static_cache_struct(const Kernel& k, uint32_t id) {
+    const uint64_t data = ptr_bytes(k) == 8 ? 0xffffffff82a00000ull : k.mm.page_offset + 0x01a00000ull;
+    return data + uint64_t(id) * 0x100;
+}
+
+// A cache's struct kmem_cache and kmem_cache_node. Until the kmem_cache cache exists they are
+// static; from then on every cache takes its struct from kmem_cache (kmem_cache_zalloc() in
+// create_cache() and create_kmalloc_cache()) and, under SLUB, its node struct from
+// kmem_cache_node, so booting leaves one kmem_cache object per cache and slab pages in use.
 void alloc_cache_structs(Kernel& k, uint32_t id, SlabCtx& cx) {
     SlabModel& m = slabm(k);
     uint64_t addr, node = 0;
-    if (!m.boot_done) {
-        const uint64_t data = ptr_bytes(k) == 8 ? 0xffffffff82a00000ull
-                                                : k.mm.page_offset + 0x01a00000ull;
-        addr = data + uint64_t(id) * 0x100;
+    if (m.kmem_cache_id == NO_CACHE) {
+        addr = static_cache_struct(k, id);
     } else {
         addr = slab_alloc(k, m.kmem_cache_id, GFP_KERNEL | __GFP_ZERO, 0, cx);
         // Classic SLAB has no kmem_cache_node cache: init_cache_node() kmallocs the node.
@@ -228,6 +232,22 @@ void alloc_cache_structs(Kernel& k, uint32_t id, SlabCtx& cx) {
     m.caches[id].address = addr;
     m.caches[id].node_address = node;
     if (addr) m.cache_index[addr] = id;
+}
+
+// SLUB's kmem_cache_init() after its two create_boot_cache() calls: kmem_cache_node's own node
+// struct (early_kmem_cache_node_alloc()), kmem_cache's node struct, then bootstrap() copies
+// each static struct into an object of kmem_cache and flushes the copy's CPU slab.
+void slub_bootstrap(Kernel& k, uint32_t cache_id, uint32_t node_id, SlabCtx& cx) {
+    SlabModel& m = slabm(k);
+    for (uint32_t id : {node_id, cache_id})
+        m.caches[id].node_address = slab_alloc(k, node_id, GFP_NOWAIT | __GFP_ZERO, 0, cx);
+    for (uint32_t id : {cache_id, node_id}) {
+        uint64_t addr = slab_alloc(k, cache_id, GFP_NOWAIT | __GFP_ZERO, 0, cx);
+        m.cache_index.erase(m.caches[id].address);
+        m.caches[id].address = addr;
+        m.cache_index[addr] = id;
+        flush_all(k, id);
+    }
 }
 
 uint32_t create_cache(Kernel& k, const std::string& name, uint32_t object_size, uint32_t align,
@@ -259,7 +279,7 @@ uint32_t create_cache(Kernel& k, const std::string& name, uint32_t object_size, 
             slab_classic_release(k, id, cx);
             uint64_t addr = m.caches[id].address;
             m.cache_index.erase(addr);
-            uint32_t sid = addr && m.boot_done ? slab_of_addr(k, addr) : NO_SLAB;
+            uint32_t sid = addr ? slab_of_addr(k, addr) : NO_SLAB;
             if (sid != NO_SLAB) slab_free(k, m.kmem_cache_id, sid, addr, cx);
             m.caches[id].alive = false;
             m.caches[id].address = 0;
@@ -339,13 +359,6 @@ void emit(Kernel& k, uint64_t id, TraceEventType type, uint64_t caller, uint64_t
     k.trace.emit(e, k.clock.ns, k.current_cpu);
 }
 
-void warn_slab(Kernel& k, SlabCtx& cx, const char* file, int line, const char* func,
-               const std::string& msg) {
-    set_slab_stack_callers(k, cx, {func});
-    warn_report(k, file, line, func, {func}, msg);
-    k.dump_stack_callers.clear();
-}
-
 uint64_t kmalloc_large(Kernel& k, uint64_t size, gfp_t gfp, SlabCtx& cx) {
     if (gfp & (__GFP_DMA32 | __GFP_HIGHMEM)) gfp = kmalloc_fix_flags(k, gfp, cx);
     uint32_t order = 0;
@@ -393,6 +406,13 @@ void free_large_kmalloc(Kernel& k, uint64_t obj, SlabCtx& cx) {
 }
 
 } // namespace
+
+void warn_slab(Kernel& k, SlabCtx& cx, const char* file, int line, const char* func,
+               const std::string& msg) {
+    set_slab_stack_callers(k, cx, {func});
+    warn_report(k, file, line, func, {func}, msg);
+    k.dump_stack_callers.clear();
+}
 
 gfp_t kmalloc_fix_flags(Kernel& k, gfp_t gfp, SlabCtx& cx) {
     gfp_t invalid = gfp & (__GFP_DMA32 | __GFP_HIGHMEM); // GFP_SLAB_BUG_MASK
@@ -613,6 +633,7 @@ void slab_boot_classic(Kernel& k) {
     }
     m.up = true;
     create_boot_caches(k, cx);
+    slab_classic_init_late(k);
     m.boot_done = true;
     // cpucache_init(): each CPU's reap work first runs about a second later.
     m.next_reap_ac.assign(k.cpus.size(), k.clock.jiffies() + k.clock.hz);
@@ -670,13 +691,16 @@ void slab_boot(Kernel& k) {
         for (const char* l : kNotice) printk(k, LogLevel::warning, l);
     }
     // kmem_cache_init(): the two bootstrap caches, then their own structs as objects.
-    uint32_t kc_size = pb == 8 ? 216 : 124; // offsetof(struct kmem_cache, node[nr_node_ids])
+    // offsetof(struct kmem_cache, node) + nr_node_ids pointers: 224 on Debian's 6.1 amd64
+    // (/sys/kernel/slab/kmem_cache/object_size).
+    uint32_t kc_size = pb == 8 ? 224 : 124;
     uint32_t kcn_size = pb == 8 ? 64 : 36;
     uint32_t node_id = create_boot_cache(k, "kmem_cache_node", kcn_size, SLAB_HWCACHE_ALIGN, 0, cx);
     uint32_t cache_id = create_boot_cache(k, "kmem_cache", kc_size, SLAB_HWCACHE_ALIGN, 0, cx);
     m.slab_caches.clear(); // bootstrap() adds kmem_cache first, then kmem_cache_node
     m.slab_caches.push_back(cache_id);
     m.slab_caches.push_back(node_id);
+    slub_bootstrap(k, cache_id, node_id, cx);
     m.kmem_cache_id = cache_id;
     m.kmem_cache_node_id = node_id;
     m.caches[cache_id].refcount = -1; // create_boot_cache(): exempt from merging
@@ -721,11 +745,18 @@ uint64_t kmem_cache_create(Kernel& k, const std::string& name, uint32_t size, ui
     const uint32_t pb = ptr_bytes(k);
     int err = 0;
     const uint32_t pc = k.cpus[k.current_cpu].preempt_count;
-    // kmem_cache_sanity_check() (CONFIG_DEBUG_VM, as the rest of the model).
-    if (name.empty() || in_interrupt(pc) || size < pb || size > KMALLOC_MAX_SIZE) {
+    // kmem_cache_sanity_check() (CONFIG_DEBUG_VM, as the rest of the model). No lower bound:
+    // a cache of 1..7 bytes gets 8-byte objects (calculate_sizes() / calculate_alignment()).
+    // Simplification: size 0, which 6.1 lets through to a division by zero in
+    // calculate_order() (a divide error oops), is refused here like a failed check.
+    if (name.empty() || in_interrupt(pc) || size == 0 || size > KMALLOC_MAX_SIZE) {
         printk(k, LogLevel::err, "kmem_cache_create(" + (name.empty() ? std::string("(null)") : name) +
                                      ") integrity check failed");
         err = -22;
+    } else if (name.find(' ') != std::string::npos) {
+        // WARN_ON(strchr(name, ' ')): a space confuses /proc/slabinfo's parsers; the cache is
+        // still made.
+        warn_slab(k, cx, "mm/slab_common.c", 97, "kmem_cache_create_usercopy", "");
     }
     // SLAB_FLAGS_PERMITTED (mm/slab.h): anything else is refused with -EINVAL.
     const slab_flags_t core = SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_PANIC |

@@ -152,8 +152,13 @@ uint32_t take_slab_id(SlabModel& m) {
 
 namespace {
 
-pfn_t alloc_slab_page(Kernel& k, gfp_t gfp, uint32_t order) {
+// alloc_slab_page(), inlined into allocate_slab(): a failure report's trace names the slab
+// path (new_slab() is inlined into ___slab_alloc()) and then the API and its caller.
+pfn_t alloc_slab_page(Kernel& k, gfp_t gfp, uint32_t order, SlabCtx& cx) {
+    set_slab_stack_callers(k, cx, {});
+    k.dump_stack_callers.insert(k.dump_stack_callers.begin(), {"allocate_slab", "___slab_alloc"});
     pfn_t p = alloc_pages(k, gfp, order);
+    k.dump_stack_callers.clear();
     return p;
 }
 
@@ -163,22 +168,25 @@ pfn_t alloc_slab_page(Kernel& k, gfp_t gfp, uint32_t order) {
 uint32_t new_slab(Kernel& k, uint32_t cache, gfp_t gfp, SlabCtx& cx) {
     SlabModel& m = slabm(k);
     if (gfp & (__GFP_DMA32 | __GFP_HIGHMEM)) gfp = kmalloc_fix_flags(k, gfp, cx);
-    // GFP_RECLAIM_MASK | GFP_CONSTRAINT_MASK: zone and zeroing come from the cache only.
-    const gfp_t keep = __GFP_RECLAIM | __GFP_HIGH | __GFP_IO | __GFP_FS | __GFP_NOWARN |
-                       __GFP_RETRY_MAYFAIL | __GFP_NOFAIL | __GFP_NORETRY | __GFP_MEMALLOC |
-                       __GFP_NOMEMALLOC | __GFP_HARDWALL | __GFP_THISNODE;
-    gfp_t flags = (gfp & keep) | m.caches[cache].allocflags;
+    // A constructor's work would be wiped by __GFP_ZERO: WARN_ON_ONCE in new_slab().
+    if (m.caches[cache].ctor && (gfp & __GFP_ZERO) && !(m.warn_once_bits & kWarnSlubCtorZero)) {
+        m.warn_once_bits |= kWarnSlubCtorZero;
+        // new_slab() is inlined: the WARN names ___slab_alloc (checked on 6.1.0-57-amd64).
+        warn_slab(k, cx, "mm/slub.c", 2001, "___slab_alloc", "");
+    }
+    // Zone and zeroing come from the cache only; __GFP_ATOMIC stays (GFP_RECLAIM_MASK).
+    gfp_t flags = (gfp & (GFP_RECLAIM_MASK | GFP_CONSTRAINT_MASK)) | m.caches[cache].allocflags;
     uint32_t order = m.caches[cache].order;
     gfp_t alloc_gfp = (flags | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL;
     if ((alloc_gfp & __GFP_DIRECT_RECLAIM) && order > m.caches[cache].min_order)
         alloc_gfp = (alloc_gfp | __GFP_NOMEMALLOC) & ~__GFP_RECLAIM;
-    pfn_t p = alloc_slab_page(k, alloc_gfp, order);
+    pfn_t p = alloc_slab_page(k, alloc_gfp, order, cx);
     if (p == NO_PFN) {
         order = m.caches[cache].min_order;
         gfp_t min_gfp = flags;
         if (order) min_gfp |= __GFP_COMP;
         else min_gfp &= ~__GFP_COMP;
-        p = alloc_slab_page(k, min_gfp, order);
+        p = alloc_slab_page(k, min_gfp, order, cx);
         if (p == NO_PFN) return NO_SLAB;
     }
     uint32_t id = take_slab_id(m);
@@ -407,6 +415,11 @@ void slab_out_of_memory(Kernel& k, const kmem_cache& s, gfp_t gfp) {
                   "  cache: %s, object size: %u, buffer size: %u, default order: %u, min order: %u",
                   s.name.c_str(), s.object_size, s.size, s.order, s.min_order);
     printk(k, LogLevel::warning, buf);
+    uint32_t object_order = 0; // get_order(s->object_size)
+    while ((4096ull << object_order) < s.object_size) ++object_order;
+    if (s.min_order > object_order)
+        printk(k, LogLevel::warning,
+               "  " + s.name + " debugging increased min order, use slub_debug=O to disable.");
     uint64_t nr_free = 0;
     for (uint32_t id = s.node.partial.head; id != NO_SLAB; id = k.slab.slabs[id].next)
         nr_free += k.slab.slabs[id].objects - k.slab.slabs[id].inuse;

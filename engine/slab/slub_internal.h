@@ -155,6 +155,9 @@ void slub_bug_at(Kernel& k, int line, const char* func, SlabCtx& cx);
 void set_slab_stack_callers(Kernel& k, SlabCtx& cx, std::initializer_list<const char*> frames);
 void slab_dump_stack(Kernel& k, SlabCtx& cx, std::initializer_list<const char*> frames);
 
+// A WARN() inside the slab layer at file:line in func, with the KernelC caller's frames below.
+void warn_slab(Kernel& k, SlabCtx& cx, const char* file, int line, const char* func,
+               const std::string& msg);
 // kmalloc_fix_flags(): "Unexpected gfp: ..." with a stack, and the mask without the bad bits.
 gfp_t kmalloc_fix_flags(Kernel& k, gfp_t gfp, SlabCtx& cx);
 

@@ -54,7 +54,7 @@ public:
 
 struct WebPlatform {
     GLFWwindow* window = nullptr;
-    klab::ui::App app;
+    klab::ui::App app{klab::ui::web_lab()}; // draws the page's controller
     GlTextures textures;
     std::string title;
     std::string clipboard;
@@ -67,6 +67,7 @@ struct WebPlatform {
     // Idle throttling: after kIdleMs without input or a kernel change, frames are drawn at
     // most every kIdleFrameMs (nothing on screen moves; on software GL a frame costs ~30 ms).
     double last_change = 0; // emscripten_get_now() of the last kernel change
+    uint64_t seen_changes = 0; // the controller's change count when last_change was taken
     double last_render = 0;
 };
 constexpr double kIdleMs = 3000, kIdleFrameMs = 250;
@@ -136,9 +137,8 @@ EM_JS(void, klab_first_frame, (), {
     Module.klabFirstFrameMs = performance.now();
     if (typeof Module.onFirstFrame === 'function') Module.onFirstFrame(Module.klabFirstFrameMs);
 });
-EM_JS(void, klab_notify_change, (double n), {
-    if (typeof Module.onKlabChange === 'function') Module.onKlabChange(n);
-});
+// A page without a canvas (or node) gets the controller and Module.Lab only, no drawing.
+EM_JS(int, klab_has_canvas, (), { return typeof document !== 'undefined' && Module.canvas ? 1 : 0; });
 EM_JS(void, klab_copy_to_browser, (const char* t), {
     var text = UTF8ToString(t);
     try { if (navigator.clipboard) navigator.clipboard.writeText(text).catch(function () {}); } catch (e) {}
@@ -234,6 +234,10 @@ void save_layout_if_needed(WebPlatform* p) {
 void frame(void* arg) {
     auto* p = static_cast<WebPlatform*>(arg);
     double now = emscripten_get_now();
+    if (uint64_t n = p->app.lab().change_count(); n != p->seen_changes) { // exec from JS too
+        p->seen_changes = n;
+        p->last_change = now;
+    }
     bool idle = p->first_frame_reported && now - std::max(p->last_change, klab_last_input()) > kIdleMs;
     if (idle && now - p->last_render < kIdleFrameMs) return;
     p->last_render = now;
@@ -268,7 +272,7 @@ void frame(void* arg) {
         p->gl_ms.push_back(emscripten_get_now() - t1);
     }
 
-    std::string title = p->app.title();
+    std::string title = p->app.lab().title();
     if (title != p->title) {
         p->title = title;
         klab_set_title(title.c_str());
@@ -315,6 +319,10 @@ int main() {
     // WebGL2 (the slow part of creating a context on software GL); the window and its context
     // last, when getContext() no longer has to wait for that.
     klab_mark("klab:main");
+    if (!klab_has_canvas()) {
+        klab::ui::web_lab(); // boots the default machine; Module.Lab drives it
+        return 0;
+    }
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
     g_platform = std::make_unique<WebPlatform>(); // boots the default machine
@@ -366,12 +374,7 @@ int main() {
     io.GetClipboardTextFn = get_clipboard;
     io.SetClipboardTextFn = set_clipboard;
     io.ClipboardUserData = nullptr;
-    web_install_lesson_hooks(p->app);
     p->app.set_textures(&p->textures);
-    p->app.set_change_listener([](uint64_t n) {
-        if (g_platform) g_platform->last_change = emscripten_get_now();
-        klab_notify_change(static_cast<double>(n));
-    });
     fit_canvas(p); // the window's size in device pixels (fonts are already at this scale)
     // The layout the page kept in localStorage (window rectangles, then which views are open).
     std::string ini(static_cast<size_t>(klab_saved_layout_size()), '\0');

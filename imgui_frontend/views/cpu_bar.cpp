@@ -62,7 +62,7 @@ void draw_cpu_bar(ViewContext& c) {
                               "irqs %s\ncurrent: %s (pid %d)\n%s%s",
                               pc, pc & PREEMPT_MASK, (pc & SOFTIRQ_MASK) >> SOFTIRQ_SHIFT,
                               (pc & HARDIRQ_MASK) >> HARDIRQ_SHIFT, (pc & NMI_MASK) >> NMI_SHIFT,
-                              ctx.irqs_disabled ? "disabled" : "enabled", ctx.comm.c_str(), ctx.pid,
+                              ctx.irqs_disabled ? "disabled" : "enabled", cpu_curr(k, uint32_t(cpu)).comm.c_str(), cpu_curr(k, uint32_t(cpu)).pid,
                               current ? "the console's commands run on this CPU" : "click: run ",
                               current ? "" : move.c_str());
         }

@@ -1,7 +1,7 @@
 // The lesson panel's state between frames and what it asks the App to do. The panel only reads
 // the lesson (a LessonView the App fills each frame) and returns LessonActions, which the App
-// carries out after the frame: every command still goes through App::submit, so it lands in
-// the console and the command log.
+// hands to the lab controller after the frame: every command still goes through submit, so it
+// lands in the console and the command log.
 #pragma once
 
 #include <array>
@@ -14,28 +14,11 @@
 #include "lesson/lesson.h"
 #include "lesson/markdown.h"
 #include "lesson/runner.h"
+#include "session/lab_controller.h"
 
 namespace klab::ui {
 
-struct LessonAction {
-    enum class Kind : uint8_t {
-        open,      // text: lesson id (resumes saved progress)
-        close,     // back to the list
-        run,       // text: KernelC from a prose code block's "run" button
-        hint,      // reveal the next hint
-        solution,  // show the reference solution
-        reset,     // back to the step's start
-        next,      // the next step
-        go_to,     // step: 0-based (replays the reference path)
-        predict,   // text: the student's answer
-        export_progress,
-        import_progress,
-        open_url,  // text: a link in the prose (a new browser tab)
-    };
-    Kind kind;
-    std::string text;
-    uint32_t step = 0;
-};
+using LessonAction = klab::LessonAction; // session/lab_controller.h
 
 // One shipped lesson in the list (or the file that failed to parse).
 struct LessonListEntry {

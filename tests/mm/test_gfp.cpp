@@ -45,6 +45,37 @@ TEST_CASE("%pGg names: composites first, then single bits, unknown bits in hex")
     CHECK_FALSE(gfp_from_name("GFP_BOGUS", &v));
 }
 
+TEST_CASE("every mask macro of gfp_types.h is known, with Debian's config values") {
+    gfp_t v = 0;
+    CHECK(gfp_from_name("__GFP_ZEROTAGS", &v));
+    CHECK(v == 0x800000);
+    CHECK(gfp_from_name("___GFP_ZEROTAGS", &v));
+    CHECK(v == 0x800000);
+    CHECK(gfp_from_name("__GFP_DMA", &v));
+    CHECK(v == 0x1);
+    CHECK(gfp_from_name("__GFP_SKIP_KASAN_POISON", &v)); // no KASAN_HW_TAGS: 0
+    CHECK(v == 0);
+    CHECK(gfp_from_name("__GFP_NOLOCKDEP", &v)); // no LOCKDEP: 0
+    CHECK(v == 0);
+    CHECK(gfp_from_name("__GFP_BITS_MASK", &v));
+    CHECK(v == 0x7ffffff);
+    CHECK(gfp_from_name("GFP_MOVABLE_MASK", &v));
+    CHECK(v == 0x18);
+    CHECK(gfp_from_name("GFP_ZONEMASK", &v));
+    CHECK(v == 0xf);
+    size_t n = 0;
+    const GfpConstant* all = gfp_constants(&n);
+    CHECK(n == 75); // 28 ___GFP_ bits, 29 __GFP_ masks, GFP_ZONEMASK, the bits shift and mask,
+                    // 13 GFP_ sets, GFP_MOVABLE_MASK and _SHIFT
+    for (size_t i = 0; i < n; ++i) {
+        INFO(all[i].name);
+        gfp_t w = 0;
+        CHECK(gfp_from_name(all[i].name, &w));
+    }
+    CHECK(gfp_mode_string(GFP_KERNEL | __GFP_ZEROTAGS) == "0x800cc0(GFP_KERNEL|__GFP_ZEROTAGS)");
+    CHECK(gfp_mode_string(GFP_HIGHUSER_MOVABLE) == "0x100cca(GFP_HIGHUSER_MOVABLE)");
+}
+
 TEST_CASE("gfp_zone(): the highest zone a mask allows, and the impossible combinations") {
     ZoneKind z;
     // x86_64: no highmem, DMA32 exists.

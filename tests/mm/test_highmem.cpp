@@ -104,7 +104,7 @@ TEST_CASE("i386 kmap: wrapping flushes count==1 slots, a full pkmap would sleep 
     CHECK(a == pkmap_addr(k, 1));
     uint64_t before = k.clock.ns;
     CHECK(kmap(k, last, &a) == KmapResult::would_sleep_forever);
-    CHECK(contains(dmesg(k), "INFO: task insmod:1000 blocked for more than 120 seconds."));
+    CHECK(contains(dmesg(k), "INFO: task klab-sh:1000 blocked for more than 120 seconds."));
     CHECK(k.clock.ns - before >= 120ull * 1000000000ull);
     CHECK_VM(k);
 }

@@ -21,7 +21,7 @@ TEST_CASE("a failed allocation prints warn_alloc's report with Mem-Info and budd
     CHECK_FALSE(contains(dmesg(k), "page allocation failure"));
     CHECK(alloc_pages(k, GFP_KERNEL | __GFP_COMP, 10) == NO_PFN);
     std::string d = dmesg(k);
-    CHECK(contains(d, "] insmod: page allocation failure: order:10, "
+    CHECK(contains(d, "] klab-sh: page allocation failure: order:10, "
                       "mode:0x40cc0(GFP_KERNEL|__GFP_COMP), nodemask=(null),cpuset=/,"
                       "mems_allowed=0\n"));
     CHECK(contains(d, "] Mem-Info:\n"));
@@ -91,7 +91,7 @@ TEST_CASE("freeing with the wrong order is a Bad page state") {
     __free_pages(k, p, 3);
     std::string d = dmesg(k);
     char want[64];
-    std::snprintf(want, sizeof want, "] BUG: Bad page state in process insmod  pfn:%05x\n", p);
+    std::snprintf(want, sizeof want, "] BUG: Bad page state in process klab-sh  pfn:%05x\n", p);
     CHECK(contains(d, want));
     CHECK(contains(d, "page dumped because: freed with order 3, allocated with order 2\n"));
     CHECK(contains(d, "] Disabling lock debugging due to kernel taint\n"));
@@ -115,7 +115,7 @@ TEST_CASE("freeing a page inside a block, a reserved page, or a bad address") {
     CHECK_MM(k);
     __free_pages(k, 4096 + 10, 0); // inside the kernel image: PG_reserved
     CHECK(contains(dmesg(k), "page dumped because: PAGE_FLAGS_CHECK_AT_FREE flag(s) set\n"));
-    CHECK(contains(dmesg(k), "flags: 0x1000(reserved|node=0|zone=1)\n"));
+    CHECK(contains(dmesg(k), "flags: 0xfffffc0001000(reserved|node=0|zone=1|lastcpupid=0x1fffff)\n"));
     CHECK_MM(k);
     free_pages(k, 0xdead000, 0);
     CHECK(contains(dmesg(k), "] kernel BUG at mm/page_alloc.c:5757!\n"));

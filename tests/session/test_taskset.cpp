@@ -23,8 +23,8 @@ TEST_CASE("taskset -cp moves the shell: smp_processor_id and the per-CPU page li
     CHECK(!r.error);
     CHECK(r.output == "pid 1000's current affinity list: 0-3\npid 1000's new affinity list: 2\n");
     CHECK(s.kernel().current_cpu == 2);
-    CHECK(s.kernel().cpus[2].pid == 1000);
-    CHECK(s.kernel().cpus[0].comm == "swapper/0");
+    CHECK(cpu_curr(s.kernel(), 2).pid == 1000);
+    CHECK(cpu_curr(s.kernel(), 0).comm == "swapper/0");
     CHECK(contains(s.exec("raw_smp_processor_id()").output, "= 2\n"));
     // An order-0 page now comes from CPU 2's list: CPU 2's pcp count moves, CPU 0's does not.
     auto pcp_count = [&](uint32_t cpu) {

@@ -1,6 +1,7 @@
 // Classic SLAB (mm/slab.c of 6.1): tunables, geometry, colouring, array caches, the three
 // node lists, /proc/slabinfo and its tunables write, double frees, cache_reap; the checker
 // after every step.
+#include <algorithm>
 #include <set>
 
 #include "helpers.h"
@@ -168,10 +169,12 @@ TEST_CASE("SLAB colouring: colour_next moves first, then gives the offset, and w
 TEST_CASE("SLAB refill: the first refill of an untouched array takes 16, later ones a batch") {
     Kernel k = boot_classic();
     SlabCtx cx;
-    const uint32_t c = cache_by_name(k, "kmalloc-128");
+    // A cache of its own: kmalloc-128 already holds the boot caches' node structs.
+    const uint32_t c = make_cache(k, "refill128", 128, 0, SLAB_ACCOUNT);
+    const uint64_t cp = k.slab.caches[c].address;
     auto ac = [&]() -> const array_cache& { return k.slab.caches[c].cpu_cache[0]; };
     auto node = [&]() -> const kmem_cache_node& { return k.slab.caches[c].node; };
-    uint64_t first = kmalloc(k, 100, GFP_KERNEL, cx);
+    uint64_t first = kmem_cache_alloc(k, cp, GFP_KERNEL, cx);
     REQUIRE(first);
     CHECK(ac().avail == 15); // BATCHREFILL_LIMIT 16, one handed out
     CHECK(node().nr_slabs == 1);
@@ -182,17 +185,17 @@ TEST_CASE("SLAB refill: the first refill of an untouched array takes 16, later o
     const Slab& sl = k.slab.slabs[slab_of(k, first)];
     CHECK(first == slab_address(k, sl) + 15 * 128);
     CHECK_SLAB(k);
-    for (int i = 0; i < 15; ++i) kmalloc(k, 100, GFP_KERNEL, cx);
+    for (int i = 0; i < 15; ++i) kmem_cache_alloc(k, cp, GFP_KERNEL, cx);
     CHECK(ac().avail == 0);
-    kmalloc(k, 100, GFP_KERNEL, cx); // touched now: batch 60, only 16 left on the slab
+    kmem_cache_alloc(k, cp, GFP_KERNEL, cx); // touched now: batch 60, only 16 left on the slab
     CHECK(ac().avail == 15);
     CHECK(node().slabs_full.count == 1);
     CHECK(node().slabs_partial.count == 0);
     CHECK(node().free_objects == 0);
     CHECK(node().nr_slabs == 1);
     CHECK_SLAB(k);
-    for (int i = 0; i < 15; ++i) kmalloc(k, 100, GFP_KERNEL, cx);
-    kmalloc(k, 100, GFP_KERNEL, cx); // empty array, no free object: a new slab, 60 of it max
+    for (int i = 0; i < 15; ++i) kmem_cache_alloc(k, cp, GFP_KERNEL, cx);
+    kmem_cache_alloc(k, cp, GFP_KERNEL, cx); // empty array, no free object: a new slab, 60 of it max
     CHECK(node().nr_slabs == 2);
     CHECK(ac().avail == 31); // the whole new slab (32) minus the one returned
     CHECK(node().slabs_full.count == 2);
@@ -282,27 +285,29 @@ TEST_CASE("SLAB lists: slabs move full -> partial -> free and back, free slabs a
 }
 
 TEST_CASE("SLAB /proc/slabinfo: real tunables, active slabs, sharedavail") {
+    // Boot already holds objects: 61 node structs in kmalloc-128, the shared arrays in
+    // kmalloc-4k (limit 120: 3856 bytes), kmalloc-2k (limit 54) and kmalloc-1k (limit 24).
     Kernel k = boot_classic();
     SlabCtx cx;
     std::vector<uint64_t> objs;
     for (int i = 0; i < 200; ++i) objs.push_back(kmalloc(k, 100, GFP_KERNEL, cx));
     CHECK(slabinfo_line(k, "kmalloc-128") ==
-          "kmalloc-128          224    224    128   32    1 : tunables  120   60    8 : slabdata      7      7      0");
+          "kmalloc-128          288    288    128   32    1 : tunables  120   60    8 : slabdata      9      9      0");
     for (uint64_t o : objs) kfree(k, o, cx);
     CHECK(slabinfo_line(k, "kmalloc-128") ==
-          "kmalloc-128          224    224    128   32    1 : tunables  120   60    8 : slabdata      7      7    120");
+          "kmalloc-128          288    288    128   32    1 : tunables  120   60    8 : slabdata      9      9    120");
     CHECK(slabinfo_line(k, "kmalloc-32") ==
           "kmalloc-32             0      0     32  124    1 : tunables  120   60    8 : slabdata      0      0      0");
     CHECK(slabinfo_line(k, "task_struct") ==
           "task_struct            0      0   6016    1    2 : tunables    8    4    0 : slabdata      0      0      0");
     CHECK(slabinfo_line(k, "kmalloc-4k") ==
-          "kmalloc-4k             0      0   4096    1    1 : tunables   24   12    8 : slabdata      0      0      0");
+          "kmalloc-4k            33     33   4096    1    1 : tunables   24   12    8 : slabdata     33     33      0");
     CHECK(slabinfo_line(k, "kmalloc-1k") ==
-          "kmalloc-1k             0      0   1024    4    1 : tunables   54   27    8 : slabdata      0      0      0");
+          "kmalloc-1k            12     12   1024    4    1 : tunables   54   27    8 : slabdata      3      3      0");
     // Retuning drains the arrays: the slabs become free and all but free_limit go.
     REQUIRE(proc_write(k, "/proc/slabinfo", "kmalloc-128 30 10 2\n").ok());
     CHECK(slabinfo_line(k, "kmalloc-128") ==
-          "kmalloc-128            0     32    128   32    1 : tunables   30   10    2 : slabdata      0      1      0");
+          "kmalloc-128           61     96    128   32    1 : tunables   30   10    2 : slabdata      2      3      0");
     CHECK_SLAB(k);
 }
 
@@ -396,15 +401,22 @@ TEST_CASE("SLAB caches made after boot take their struct, node and shared array 
     Kernel k = boot_classic();
     auto used = [&](const char* n) { return cache_objects(k, n).size(); };
     auto active = [&](const char* n) { return slab_cache_info(k, cache_by_name(k, n)).active_objs; };
+    auto holds = [&](const char* n, uint64_t obj) {
+        std::vector<uint64_t> v = cache_objects(k, n);
+        return std::find(v.begin(), v.end(), obj) != v.end();
+    };
+    // The boot caches' own structs, nodes and shared arrays are there already.
+    const size_t kc0 = used("kmem_cache"), node0 = used("kmalloc-128"), shared0 = used("kmalloc-2k");
+    CHECK(kc0 > 0);
     SlabCtx cx;
     uint64_t c = kmem_cache_create(k, "mine", 300, 0, 0, 0, cx);
     REQUIRE(c);
-    CHECK(used("kmem_cache") == 1);
-    CHECK(used("kmalloc-128") == 1); // struct kmem_cache_node (120 bytes)
-    CHECK(used("kmalloc-2k") == 1);  // the shared array: 16 + 8 * 8 * 27 bytes
+    CHECK(used("kmem_cache") == kc0 + 1);
+    CHECK(used("kmalloc-128") == node0 + 1); // struct kmem_cache_node (120 bytes)
+    CHECK(used("kmalloc-2k") == shared0 + 1); // the shared array: 16 + 8 * 8 * 27 bytes
     const kmem_cache& s = k.slab.caches[cache_by_address(k, c)];
-    CHECK(s.node_address == cache_objects(k, "kmalloc-128")[0]);
-    CHECK(s.node.shared.address == cache_objects(k, "kmalloc-2k")[0]);
+    CHECK(holds("kmalloc-128", s.node_address));
+    CHECK(holds("kmalloc-2k", s.node.shared.address));
     uint64_t o = kmem_cache_alloc(k, c, GFP_KERNEL, cx);
     CHECK(o);
     kmem_cache_destroy(k, c, cx); // still has an object: Linux's WARN, cache stays
@@ -413,10 +425,10 @@ TEST_CASE("SLAB caches made after boot take their struct, node and shared array 
     kmem_cache_free(k, c, o, cx);
     kmem_cache_destroy(k, c, cx);
     CHECK(cache_by_name(k, "mine") == NO_CACHE);
-    CHECK(used("kmem_cache") == 0);
-    CHECK(used("kmalloc-128") == 0);
-    CHECK(used("kmalloc-2k") == 0);
-    CHECK(active("kmalloc-2k") > 0); // the freed objects wait in the array caches
+    CHECK(used("kmem_cache") == kc0);
+    CHECK(used("kmalloc-128") == node0);
+    CHECK(used("kmalloc-2k") == shared0);
+    CHECK(active("kmalloc-2k") > shared0); // the freed objects wait in the array caches
     CHECK_SLAB(k);
 }
 
@@ -534,14 +546,17 @@ TEST_CASE("SLAB and SLOB: kmem:* events are parents of the page-allocator events
         SlabCtx cx;
         cx.caller = 0xffffffffc0000123ull;
         uint64_t first = k.trace.written;
-        uint64_t p = kmalloc(k, 100, GFP_KERNEL, cx);
+        // A size whose slab (SLAB: kmalloc-96) or SLOB page boot left empty or too full, so
+        // that the call needs a new page.
+        const uint32_t req = a == SlabAllocator::slab ? 80 : 3500;
+        uint64_t p = kmalloc(k, req, GFP_KERNEL, cx);
         std::vector<TraceEvent> ev = k.trace.since(first);
         REQUIRE(ev.size() >= 2);
         const TraceEvent& km = ev.back();
         CHECK(km.type == TraceEventType::kmalloc);
         CHECK(km.pfn == p);
-        CHECK(km.bytes_req == 100);
-        CHECK(km.bytes_alloc == (a == SlabAllocator::slab ? 128u : 108u)); // SLOB: size + header
+        CHECK(km.bytes_req == req);
+        CHECK(km.bytes_alloc == (a == SlabAllocator::slab ? 128u : 3508u)); // SLAB: 96 cache-line aligned; SLOB: size + header
         bool child = false;
         for (const TraceEvent& e : ev)
             if (e.type == TraceEventType::mm_page_alloc && e.parent == km.id) child = true;

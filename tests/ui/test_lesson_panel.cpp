@@ -68,8 +68,8 @@ struct Gui {
 };
 
 // Progress kept in a map, as localStorage keeps it in the browser.
-klab::ui::AppHooks map_hooks(std::map<std::string, std::string>& store, std::string* downloaded = nullptr) {
-    klab::ui::AppHooks h;
+klab::LabHooks map_hooks(std::map<std::string, std::string>& store, std::string* downloaded = nullptr) {
+    klab::LabHooks h;
     h.load = [&store](const std::string& k) { return store.count(k) ? store[k] : std::string(); };
     h.save = [&store](const std::string& k, const std::string& v) { store[k] = v; };
     if (downloaded)
@@ -87,7 +87,7 @@ TEST_CASE("the lesson panel: a lesson runs in the App's own session, driven by i
     Gui gui;
     klab::ui::App app;
     std::map<std::string, std::string> store;
-    app.set_hooks(map_hooks(store));
+    app.lab().set_hooks(map_hooks(store));
     gui.frame(app, 2);
     CHECK_FALSE(has(app, "view/Lesson"));
     // The Lessons menu lists the lessons; the list opens the panel.
@@ -95,9 +95,9 @@ TEST_CASE("the lesson panel: a lesson runs in the App's own session, driven by i
     gui.frame(app, 2);
     REQUIRE(has(app, "lesson/open/buddy-allocator"));
     gui.click(app, "lesson/open/buddy-allocator");
-    REQUIRE(app.lesson() != nullptr);
-    CHECK(app.machine().arch == klab::Arch::i386); // the lesson's machine is the App's
-    CHECK(&app.lesson()->session() == &app.session());
+    REQUIRE(app.lab().lesson() != nullptr);
+    CHECK(app.lab().machine().arch == klab::Arch::i386); // the lesson's machine is the App's
+    CHECK(&app.lab().lesson()->session() == &app.session());
     CHECK(has(app, "lesson/goal"));
     CHECK(app.highlighted_view().empty());
 
@@ -107,15 +107,15 @@ TEST_CASE("the lesson panel: a lesson runs in the App's own session, driven by i
     ImGui::GetIO().AddInputCharactersUTF8("1");
     gui.frame(app);
     gui.click(app, "lesson/answer_ok");
-    CHECK(app.lesson()->progress()[0].predict.answered);
+    CHECK(app.lab().lesson()->progress()[0].predict.answered);
     size_t log_before = app.session().log().size();
     REQUIRE(has(app, "lesson/prose/run/1"));
     gui.click(app, "lesson/prose/run/1");
     REQUIRE(app.session().log().size() == log_before + 1);
     CHECK(app.session().log().back().text == "big = alloc_pages(GFP_KERNEL, 4);\n");
-    CHECK(app.lesson()->progress()[0].met);
-    CHECK(app.lesson()->progress()[0].predict.resolved);
-    CHECK(app.lesson()->progress()[0].predict.correct); // one order-9 block after the split
+    CHECK(app.lab().lesson()->progress()[0].met);
+    CHECK(app.lab().lesson()->progress()[0].predict.resolved);
+    CHECK(app.lab().lesson()->progress()[0].predict.correct); // one order-9 block after the split
     gui.frame(app, 2);
     CHECK(has(app, "lesson/explanation"));
     CHECK(app.highlighted_view() == "zones");
@@ -124,29 +124,29 @@ TEST_CASE("the lesson panel: a lesson runs in the App's own session, driven by i
 
     // Hints one by one, then Next.
     gui.click(app, "lesson/hint");
-    CHECK(app.lesson()->progress()[0].hints_shown == 1);
+    CHECK(app.lab().lesson()->progress()[0].hints_shown == 1);
     gui.click(app, "lesson/next");
-    REQUIRE(app.lesson()->step_index() == 1);
+    REQUIRE(app.lab().lesson()->step_index() == 1);
     gui.frame(app);
     CHECK(app.highlighted_view().empty());
     CHECK_FALSE(has(app, "lesson/explanation"));
 
     // Step 2 through the console: the goal is re-checked after the typed command.
     gui.click(app, "lesson/choice/2"); // "the order-10 block comes back"
-    CHECK(app.lesson()->progress()[1].predict.answered);
+    CHECK(app.lab().lesson()->progress()[1].predict.answered);
     gui.type_line(app, "__free_pages(big, 4);");
     CHECK(app.session().log().back().text == "__free_pages(big, 4);");
-    CHECK(app.lesson()->progress()[1].met);
-    CHECK(app.lesson()->progress()[1].predict.correct);
-    CHECK(app.lesson()->step_commands() == std::vector<std::string>{"__free_pages(big, 4);"});
+    CHECK(app.lab().lesson()->progress()[1].met);
+    CHECK(app.lab().lesson()->progress()[1].predict.correct);
+    CHECK(app.lab().lesson()->step_commands() == std::vector<std::string>{"__free_pages(big, 4);"});
 
     // Reset step: back to the step's start, the goal no longer met.
     gui.click(app, "lesson/reset");
-    CHECK_FALSE(app.lesson()->goal().met);
-    CHECK(app.lesson()->progress()[1].met); // a step once met stays done
+    CHECK_FALSE(app.lab().lesson()->goal().met);
+    CHECK(app.lab().lesson()->progress()[1].met); // a step once met stays done
     // A reboot from the menu leaves the lesson's machine: the lesson closes, the lab goes on.
-    app.boot(klab::MachineConfig::preset(klab::Arch::x86_64));
-    CHECK(app.lesson() == nullptr);
+    app.lab().boot(klab::MachineConfig::preset(klab::Arch::x86_64));
+    CHECK(app.lab().lesson() == nullptr);
     gui.frame(app, 2);
 }
 
@@ -155,21 +155,21 @@ TEST_CASE("the lesson panel walks every shipped lesson by its reference solution
         CAPTURE(l.id);
         Gui gui;
         klab::ui::App app;
-        REQUIRE(app.open_lesson(l.id, 0, false));
+        REQUIRE(app.lab().open_lesson(l.id, 0, false));
         gui.frame(app, 2);
         for (uint32_t i = 0; i < l.steps.size(); i++) {
             CAPTURE(i + 1);
-            REQUIRE(app.lesson()->step_index() == i);
+            REQUIRE(app.lab().lesson()->step_index() == i);
             if (!l.steps[i].solution.empty()) {
                 gui.click(app, "lesson/solution");
                 gui.frame(app, 5); // the prose scrolls to the solution
                 gui.click(app, "lesson/solution/run/1");
             }
-            CHECK(app.lesson()->step_done());
+            CHECK(app.lab().lesson()->step_done());
             if (i + 1 < l.steps.size()) gui.click(app, "lesson/next");
         }
         gui.frame(app);
-        CHECK(app.lesson()->lesson_done());
+        CHECK(app.lab().lesson()->lesson_done());
         CHECK(has(app, "lesson/complete"));
     }
 }
@@ -179,26 +179,26 @@ TEST_CASE("progress: saved after every change, resumed by a new App, corrupt rec
     {
         Gui gui;
         klab::ui::App app;
-        app.set_hooks(map_hooks(store));
-        REQUIRE(app.open_lesson("buddy-allocator", 0, true));
+        app.lab().set_hooks(map_hooks(store));
+        REQUIRE(app.lab().open_lesson("buddy-allocator", 0, true));
         app.submit("big = alloc_pages(GFP_KERNEL, 4);");
         app.lesson_panel().actions.push_back({klab::ui::LessonAction::Kind::hint, "", 0});
         app.lesson_panel().actions.push_back({klab::ui::LessonAction::Kind::next, "", 0});
         gui.frame(app);
-        CHECK(app.lesson()->step_index() == 1);
+        CHECK(app.lab().lesson()->step_index() == 1);
     }
     {
         Gui gui;
         klab::ui::App app; // a reload
-        app.set_hooks(map_hooks(store));
-        REQUIRE(app.open_lesson("buddy-allocator", 0, true));
-        CHECK(app.lesson()->step_index() == 1);
-        CHECK(app.lesson()->progress()[0].met);
-        CHECK(app.lesson()->progress()[0].hints_shown == 1);
+        app.lab().set_hooks(map_hooks(store));
+        REQUIRE(app.lab().open_lesson("buddy-allocator", 0, true));
+        CHECK(app.lab().lesson()->step_index() == 1);
+        CHECK(app.lab().lesson()->progress()[0].met);
+        CHECK(app.lab().lesson()->progress()[0].hints_shown == 1);
         CHECK(app.session().evaluate("big != 0").value() == 1); // step 1's reference path ran
         gui.frame(app, 2);
         CHECK(app.lesson_panel().notices.empty());
-        app.close_lesson();
+        app.lab().close_lesson();
         app.lesson_panel().wants_panel = true;
         gui.frame(app, 2);
         CHECK(has(app, "lesson/open/buddy-allocator"));
@@ -207,9 +207,9 @@ TEST_CASE("progress: saved after every change, resumed by a new App, corrupt rec
     {
         Gui gui;
         klab::ui::App app;
-        app.set_hooks(map_hooks(store));
-        REQUIRE(app.open_lesson("buddy-allocator", 0, true));
-        CHECK(app.lesson()->step_index() == 0);
+        app.lab().set_hooks(map_hooks(store));
+        REQUIRE(app.lab().open_lesson("buddy-allocator", 0, true));
+        CHECK(app.lab().lesson()->step_index() == 0);
         REQUIRE(app.lesson_panel().notices.size() == 1);
         CHECK(app.lesson_panel().notices[0] ==
               "Saved progress for buddy-allocator was not restored (the progress record names a "
@@ -225,9 +225,9 @@ TEST_CASE("progress export and import: a file with every lesson record, damaged 
     Gui gui;
     {
         klab::ui::App a;
-        a.set_hooks(map_hooks(a_store, &file));
-        REQUIRE(a.open_lesson("pages-and-zones", 0, true));
-        REQUIRE(a.open_lesson("buddy-allocator", 0, true));
+        a.lab().set_hooks(map_hooks(a_store, &file));
+        REQUIRE(a.lab().open_lesson("pages-and-zones", 0, true));
+        REQUIRE(a.lab().open_lesson("buddy-allocator", 0, true));
         a.lesson_panel().actions.push_back({klab::ui::LessonAction::Kind::export_progress, "", 0});
         gui.frame(a);
         REQUIRE_FALSE(file.empty());
@@ -235,8 +235,8 @@ TEST_CASE("progress export and import: a file with every lesson record, damaged 
         CHECK(file.find("\"pages-and-zones\"") != std::string::npos);
     }
     klab::ui::App b;
-    b.set_hooks(map_hooks(b_store));
-    std::string msg = b.import_progress(file);
+    b.lab().set_hooks(map_hooks(b_store));
+    std::string msg = b.lab().import_progress(file);
     CHECK(msg == "Imported progress for 2 lessons.");
     CHECK(b_store == a_store);
     // A damaged record and an unknown lesson are named; the good one still comes in.
@@ -245,12 +245,12 @@ TEST_CASE("progress export and import: a file with every lesson record, damaged 
         "no-such-lesson":{},
         "pages-and-zones":)" + a_store.at("klab.progress.pages-and-zones") + "}}";
     b_store.clear();
-    msg = b.import_progress(bad);
+    msg = b.lab().import_progress(bad);
     CHECK(msg == "Imported progress for 1 lesson. Ignored: buddy-allocator (the progress record "
                  "does not match this lesson's steps); no-such-lesson (no such lesson).");
     CHECK(b_store.size() == 1);
-    CHECK(b.import_progress("not json") == "Progress was not imported: the file is not JSON.");
-    CHECK(b.import_progress("{\"lessons\":{}}") ==
+    CHECK(b.lab().import_progress("not json") == "Progress was not imported: the file is not JSON.");
+    CHECK(b.lab().import_progress("{\"lessons\":{}}") ==
           "Progress was not imported: the file is not a Kernel Lab progress file.");
 }
 
@@ -258,27 +258,27 @@ TEST_CASE("a malformed lesson shows its error with file and line, and the lab ke
     Gui gui;
     klab::ui::App app;
     std::string err;
-    CHECK_FALSE(app.open_lesson_text("---\nid: broken\ntitle: B\npreset: i386\n---\n## Step 2: x\n",
+    CHECK_FALSE(app.lab().open_lesson_text("---\nid: broken\ntitle: B\npreset: i386\n---\n## Step 2: x\n",
                                      "mine.md", 0, &err));
     CHECK(err == "mine.md:6: expected Step 1, found Step 2");
     gui.frame(app, 2);
     CHECK(has(app, "lesson/error"));
-    CHECK(app.lesson() == nullptr);
+    CHECK(app.lab().lesson() == nullptr);
     CHECK(app.submit("x = 6 * 7;").output.find("42") != std::string::npos);
     gui.click(app, "lesson/close");
     CHECK_FALSE(has(app, "lesson/error"));
     // An unknown id is an error too, not a crash.
-    CHECK_FALSE(app.open_lesson("no-such-lesson", 0, false, &err));
+    CHECK_FALSE(app.lab().open_lesson("no-such-lesson", 0, false, &err));
     CHECK(err.find("no lesson 'no-such-lesson'") == 0);
 }
 
 TEST_CASE("embed mode: no menus, the lesson, the console and the step's view fill an 800x600 frame") {
     Gui gui(800, 600);
     klab::ui::App app;
-    REQUIRE(app.open_lesson("buddy-allocator", 0, false));
-    app.set_embed_mode(true);
+    REQUIRE(app.lab().open_lesson("buddy-allocator", 0, false));
+    app.lab().set_embed_mode(true);
     gui.frame(app, 3);
-    CHECK(app.embed_mode());
+    CHECK(app.lab().embed_mode());
     CHECK_FALSE(has(app, "menu/lessons"));
     CHECK_FALSE(has(app, "tab/Console"));
     for (const char* id : {"view/Lesson", "view/Console", "view/Zones"}) CHECK_MESSAGE(has(app, id), id);
@@ -289,7 +289,7 @@ TEST_CASE("embed mode: no menus, the lesson, the console and the step's view fil
     CHECK(z->x >= l->w - 1);
     CHECK(c->y >= z->y + z->h - 1);
     CHECK(c->y + c->h <= 600.5f);
-    app.set_embed_mode(false);
+    app.lab().set_embed_mode(false);
     gui.frame(app, 2);
     CHECK(has(app, "tab/Lesson")); // 800x600 without embed: the views are tabs, the lesson first
 }
@@ -297,7 +297,7 @@ TEST_CASE("embed mode: no menus, the lesson, the console and the step's view fil
 TEST_CASE("a lesson at 1280x720: the console spans the views' width, the step's view is the selected tab") {
     Gui gui;
     klab::ui::App app;
-    REQUIRE(app.open_lesson("buddy-allocator", 0, false));
+    REQUIRE(app.lab().open_lesson("buddy-allocator", 0, false));
     gui.frame(app, 3);
     auto l = app.widgets().find("view/Lesson"), c = app.widgets().find("view/Console"),
          z = app.widgets().find("view/Zones");
@@ -317,7 +317,7 @@ TEST_CASE("a lesson at 1280x720: the console spans the views' width, the step's 
     CHECK_FALSE(has(app, "view/Zones"));
     // Closing the lesson (the lesson list stays open) gives the tiled layout back: every view
     // at once, the console in its own tile again.
-    app.close_lesson();
+    app.lab().close_lesson();
     app.lesson_panel().wants_panel = true;
     gui.frame(app, 3);
     CHECK(has(app, "view/Lesson"));
@@ -330,8 +330,8 @@ TEST_CASE("a lesson at 1280x720: the console spans the views' width, the step's 
 TEST_CASE("a lesson's code block wider than the panel scrolls sideways, a narrow one does not") {
     Gui gui(800, 600);
     klab::ui::App app;
-    REQUIRE(app.open_lesson("buddy-allocator", 0, false));
-    app.set_embed_mode(true);
+    REQUIRE(app.lab().open_lesson("buddy-allocator", 0, false));
+    app.lab().set_embed_mode(true);
     gui.frame(app, 3);
     // The introduction's /proc/buddyinfo line is about 100 characters; the prose's call is short.
     CHECK(has(app, "lesson/intro/code_box/1/scrolls"));
@@ -370,8 +370,8 @@ TEST_CASE("the lesson panel: prediction choices and the locked-question message 
         CAPTURE(embed);
         Gui gui(embed ? 800.0f : 1280.0f, embed ? 600.0f : 720.0f);
         klab::ui::App app;
-        REQUIRE(app.open_lesson("buddy-allocator", 1, false));
-        app.set_embed_mode(embed);
+        REQUIRE(app.lab().open_lesson("buddy-allocator", 1, false));
+        app.lab().set_embed_mode(embed);
         gui.frame(app, 3);
         // Step 2 asks a choice question with three answers: every one is in the panel.
         for (int i = 1; i <= 3; i++) check_inside_panel(app, "lesson/choice/" + std::to_string(i));
@@ -391,7 +391,7 @@ TEST_CASE("the lesson panel: prediction choices and the locked-question message 
     // Step 1: the question comes before the prose's Run button.
     Gui gui;
     klab::ui::App app;
-    REQUIRE(app.open_lesson("buddy-allocator", 0, false));
+    REQUIRE(app.lab().open_lesson("buddy-allocator", 0, false));
     gui.frame(app, 3);
     auto q = app.widgets().find("lesson/answer"), run = app.widgets().find("lesson/prose/run/1");
     REQUIRE(q.has_value());
@@ -403,7 +403,7 @@ TEST_CASE("the lesson panel: a done step stays done when the state moves on, and
     Gui gui;
     klab::ui::App app;
     const klab::ui::LessonPanelState& s = app.lesson_panel();
-    REQUIRE(app.open_lesson("buddy-allocator", 1, false));
+    REQUIRE(app.lab().open_lesson("buddy-allocator", 1, false));
     gui.frame(app, 2);
     CHECK(s.goal_text == "Goal: not yet");
     app.submit("__free_pages(big, 4);");
@@ -413,8 +413,8 @@ TEST_CASE("the lesson panel: a done step stays done when the state moves on, and
     // The order-10 block taken again: the goal no longer holds, the step stays done.
     app.submit("again = alloc_pages(GFP_KERNEL, 10);");
     gui.frame(app, 2);
-    CHECK_FALSE(app.lesson()->goal().met);
-    CHECK(app.lesson()->progress()[1].met);
+    CHECK_FALSE(app.lab().lesson()->goal().met);
+    CHECK(app.lab().lesson()->progress()[1].met);
     CHECK(has(app, "lesson/explanation"));
     CHECK(s.goal_text == "\xE2\x9C\x93 Step done");
     REQUIRE(s.goal_notes.size() == 1);
@@ -430,13 +430,13 @@ TEST_CASE("the lesson panel: a done step stays done when the state moves on, and
 
     // kmalloc-and-slab step 1: not done by the kmalloc alone (its ksize part comes after); a
     // second kmalloc (a natural retry) keeps the goal met.
-    REQUIRE(app.open_lesson("kmalloc-and-slab", 0, false));
+    REQUIRE(app.lab().open_lesson("kmalloc-and-slab", 0, false));
     app.submit("a = kmalloc(100, GFP_KERNEL);");
-    CHECK_FALSE(app.lesson()->goal().met);
+    CHECK_FALSE(app.lab().lesson()->goal().met);
     app.submit("size = ksize(a);");
-    CHECK(app.lesson()->goal().met);
+    CHECK(app.lab().lesson()->goal().met);
     app.submit("a = kmalloc(100, GFP_KERNEL);");
-    CHECK(app.lesson()->goal().met);
+    CHECK(app.lab().lesson()->goal().met);
     gui.frame(app, 2);
     CHECK(s.goal_text == "\xE2\x9C\x93 Goal met");
 }
@@ -445,7 +445,7 @@ TEST_CASE("the lesson panel: a BUG during the step is named, and Reset step clea
     Gui gui;
     klab::ui::App app;
     const klab::ui::LessonPanelState& s = app.lesson_panel();
-    REQUIRE(app.open_lesson("buddy-allocator", 1, false));
+    REQUIRE(app.lab().open_lesson("buddy-allocator", 1, false));
     gui.frame(app, 2);
     CHECK_FALSE(has(app, "lesson/trouble"));
     app.submit("__free_pages(big, 3);"); // the wrong order
@@ -462,7 +462,7 @@ TEST_CASE("the lesson panel: a BUG during the step is named, and Reset step clea
 
     // A double kfree after kmalloc-and-slab's step 1 was done: the step stays done, the note
     // names the BUG instead of "the state has changed".
-    REQUIRE(app.open_lesson("kmalloc-and-slab", 0, false));
+    REQUIRE(app.lab().open_lesson("kmalloc-and-slab", 0, false));
     app.submit("a = kmalloc(100, GFP_KERNEL);");
     app.submit("size = ksize(a);");
     app.submit("kfree(a);");

@@ -114,7 +114,7 @@ TEST_CASE("the first screen tiles every view at 1280x720 and draws the machine")
     for (const char* id : {"machine/boot_i386", "console/input", "pagemap/cells", "log/filter",
                            "zones/bar_Normal", "cpu/0", "cpu/1"})
         CHECK_MESSAGE(app.widgets().find(id).has_value(), id);
-    CHECK(app.title().find("x86_64") != std::string::npos);
+    CHECK(app.lab().title().find("x86_64") != std::string::npos);
     // The map was uploaded once, completely: 6 GiB of frames in 1 GiB textures.
     CHECK(tex.tex.size() == 2 * 6);
     CHECK(app.page_map().full_rebuilds() == 1);
@@ -243,7 +243,7 @@ TEST_CASE("an oops lands in the kernel log view and the lab keeps working") {
     app.submit("int *q = NULL;\n*q = 1;");
     for (int i = 0; i < 3; ++i) gui.frame(app);
     CHECK(app.session().dmesg().find("BUG: kernel NULL pointer dereference") != std::string::npos);
-    CHECK(app.title().find("command") != std::string::npos);
+    CHECK(app.lab().title().find("command") != std::string::npos);
     app.submit("x = 1 + 2;");
     gui.frame(app);
     CHECK(app.session().log().back().output.find("3") != std::string::npos);
@@ -258,19 +258,19 @@ TEST_CASE("clicking Boot i386 asks first, then reboots the model as the textbook
     gui.frame(app);
     auto rect = app.widgets().find("machine/boot_i386");
     REQUIRE(rect.has_value());
-    uint64_t boots = app.boot_count();
+    uint64_t boots = app.lab().boot_count();
     gui.click(app, *rect);
     gui.frame(app);
     gui.frame(app); // the dialog sizes itself in its first frame
     // Nothing happened yet: the same confirmation as the Machine menu is open.
-    CHECK(app.boot_count() == boots);
-    CHECK(app.machine().arch == klab::Arch::x86_64);
+    CHECK(app.lab().boot_count() == boots);
+    CHECK(app.lab().machine().arch == klab::Arch::x86_64);
     auto confirm = app.widgets().find("confirm/reboot");
     REQUIRE(confirm.has_value());
     gui.click(app, *confirm);
-    CHECK(app.machine().arch == klab::Arch::i386);
-    CHECK(app.machine().hz() == 100);
-    CHECK(app.boot_count() == boots + 1);
+    CHECK(app.lab().machine().arch == klab::Arch::i386);
+    CHECK(app.lab().machine().hz() == 100);
+    CHECK(app.lab().boot_count() == boots + 1);
     gui.frame(app); // the map follows the new kernel on the next frame
     CHECK(app.page_map().nr_pages() == app.session().kernel().mm.max_pfn);
     CHECK(tex.tex.size() == 2); // 1 GiB: one chunk and its overview, the old ones destroyed
@@ -280,7 +280,7 @@ TEST_CASE("clicking Boot i386 asks first, then reboots the model as the textbook
     gui.click(app, *rect); // disabled now
     gui.frame(app);
     CHECK_FALSE(app.widgets().find("confirm/reboot").has_value());
-    CHECK(app.boot_count() == boots + 1);
+    CHECK(app.lab().boot_count() == boots + 1);
 }
 
 TEST_CASE("every trace event type the engine emits has plain words and a Linux function") {
@@ -439,7 +439,7 @@ TEST_CASE("slab view: a new cache appears, its slab is drawn as objects, a click
     CHECK(app.widgets().find("pagemap/clear_highlight").has_value());
     CHECK_FALSE(app.page_map().highlight().scroll); // scrolled to once
     // A reboot forgets the highlight and the selection's slabs.
-    app.boot(klab::MachineConfig::preset(klab::Arch::i386));
+    app.lab().boot(klab::MachineConfig::preset(klab::Arch::i386));
     settle(gui, app);
     tab = app.widgets().find("tab/Slab caches");
     REQUIRE(tab.has_value());
@@ -541,7 +541,7 @@ TEST_CASE("CPU bar: clicking CPU1 submits taskset and the console's commands run
     REQUIRE(cpu1.has_value());
     gui.click(app, *cpu1);
     CHECK(app.session().log().size() == n);
-    CHECK(app.title().find("2 commands") != std::string::npos);
+    CHECK(app.lab().title().find("2 commands") != std::string::npos);
 }
 
 TEST_CASE("800x600 tabs: the slab and vm views open as tabs and fit") {
