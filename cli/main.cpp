@@ -1,7 +1,8 @@
 // klab: Kernel Lab in a terminal. `klab run FILE` boots a machine and runs a KernelC script
 // statement by statement (the same Session the browser uses); `klab repl` is the console.
 // Exit codes: 0 the script ran (even if the simulated kernel oopsed), 1 KernelC errors,
-// 2 bad usage. `klab lesson check FILE...` validates lessons (exit 1 if one fails).
+// 2 bad usage, 3 `--check` found the model breaking its own invariants. `klab lesson check
+// FILE...` validates lessons (exit 1 if one fails).
 #include <CLI/CLI.hpp>
 
 #include <fstream>
@@ -66,7 +67,7 @@ bool make_config(const MachineOptions& o, klab::MachineConfig& c) {
     return true;
 }
 
-int run_script(const MachineOptions& o, const std::string& file) {
+int run_script(const MachineOptions& o, const std::string& file, bool check) {
     klab::MachineConfig config;
     if (!make_config(o, config)) return 2;
     std::string text, source = file == "-" ? "<stdin>" : file;
@@ -84,19 +85,22 @@ int run_script(const MachineOptions& o, const std::string& file) {
         ss << in.rdbuf();
         text = ss.str();
     }
-    auto s = klab::Session::create(config);
+    klab::SessionOptions opt;
+    opt.check_invariants = check;
+    auto s = klab::Session::create(config, opt);
     if (!s.ok()) {
         std::cerr << "klab: " << s.error().message << "\n";
         return 2;
     }
     // Piece by piece, like a console session: errors to stderr, the rest to stdout.
-    bool compile_errors = false;
+    bool compile_errors = false, broken = false;
     for (const klab::InputPiece& p : klab::split_input(text)) {
         klab::ExecResult r = s.value().exec(p.text, source, p.first_line);
         (r.error ? std::cerr : std::cout) << r.output << std::flush;
         compile_errors = compile_errors || r.compile_error;
+        broken = broken || r.invariant_broken;
     }
-    return compile_errors ? 1 : 0;
+    return broken ? 3 : compile_errors ? 1 : 0;
 }
 
 int repl(const MachineOptions& o) {
@@ -144,6 +148,9 @@ int main(int argc, char** argv) {
         app.add_subcommand("run", "Boot a machine and run a KernelC script (FILE or - for stdin)");
     add_machine_options(run, o);
     run->add_option("file", file, "Script to run, or - for standard input")->required();
+    bool check_invariants = false;
+    run->add_flag("--check", check_invariants,
+                  "Run every subsystem's invariant checker after each command (exit 3 if one fails)");
     CLI::App* rep = app.add_subcommand("repl", "Interactive console");
     add_machine_options(rep, o);
     CLI::App* les = app.add_subcommand("lesson", "Tools for lesson authors (lessons/README.md)");
@@ -166,7 +173,7 @@ int main(int argc, char** argv) {
         int code = app.exit(e);
         return code == 0 ? 0 : 2;
     }
-    if (run->parsed()) return run_script(o, file);
+    if (run->parsed()) return run_script(o, file, check_invariants);
     if (check->parsed()) return klab::cli::lesson_check(lesson_files);
     if (list->parsed()) return klab::cli::lesson_list();
     if (play->parsed()) return klab::cli::lesson_play(play_what, play_step);

@@ -14,6 +14,7 @@ App::App(MachineConfig config) : App(*new LabController(config)) {
 }
 
 App::App(LabController& lab) : lab_(lab), lesson_ui_(std::make_unique<LessonPanelState>()) {
+    for (const ViewDef& d : view_registry()) view_states_.push_back(d.make_state());
     LabController* l = &lab_;
     lesson_ui_->load_progress = [l](const std::string& id) { return l->saved_progress(id); };
     lab_.set_lesson_listener([this](const LessonEvent& e) { on_lesson_event(e); });
@@ -24,22 +25,17 @@ App::~App() {
 }
 
 void App::prepare() {
-    map_.sync(session(), true, 0, session().kernel().trace.written, true);
+    map().sync(session(), true, 0, session().kernel().trace.written, true);
     prepared_at_ = lab_.change_count();
 }
 
 void App::draw_view(ViewSlot& v, ViewContext& c) {
-    switch (v.id) {
-    case ViewId::console: draw_console(c, console_); break;
-    case ViewId::log: draw_kernel_log(c, log_); break;
-    case ViewId::zones: draw_zones(c, zones_); break;
-    case ViewId::trace: draw_trace(c, trace_); break;
-    case ViewId::page_map: draw_page_map(c, map_); break;
-    case ViewId::machine: draw_machine(c); break;
-    case ViewId::slab: draw_slab_caches(c, slab_); break;
-    case ViewId::vm: draw_vm(c, vm_); break;
-    case ViewId::count: ImGui::TextDisabled("Not yet: %s", v.note); break;
-    }
+    const std::vector<ViewDef>& r = view_registry();
+    size_t i = static_cast<size_t>(v.id);
+    if (i < r.size())
+        r[i].draw(c, view_states_[i].get());
+    else
+        ImGui::TextDisabled("Not yet: %s", v.note);
 }
 
 void App::draw_tiled(ViewContext& c) {
@@ -101,10 +97,11 @@ void App::draw_view_tab(ViewContext& c, ViewSlot& v, bool select) {
 
 void App::draw_lesson_tiles(ViewContext& c, float x, float y, float w, float h) {
     const ImVec2 pos(x, y), size(w, h);
-    ViewId step_view = ViewId::count;
+    ViewId step_view = ViewId::none;
     const LessonRunner& lesson = *lab_.lesson();
+    const ViewId console = view_id("console");
     ViewId id;
-    if (lesson_view_id(lesson.lesson().view_of(lesson.step_index()), id) && id != ViewId::console)
+    if (lesson_view_id(lesson.lesson().view_of(lesson.step_index()), id) && id != console)
         step_view = id;
     std::string key = lesson.lesson().id + "#" + std::to_string(lesson.step_index());
     bool select = key != lesson_tiles_step_;
@@ -117,14 +114,14 @@ void App::draw_lesson_tiles(ViewContext& c, float x, float y, float w, float h) 
     ImGui::Begin("##lesson_views", nullptr, fixed | ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoBringToFrontOnFocus);
     if (ImGui::BeginTabBar("views", ImGuiTabBarFlags_FittingPolicyScroll)) {
         for (ViewSlot& v : views_) {
-            if (!v.open || !v.available || v.id == ViewId::console) continue;
+            if (!v.open || !v.available || v.id == console) continue;
             draw_view_tab(c, v, select && v.id == step_view);
         }
         ImGui::EndTabBar();
     }
     ImGui::End();
     for (ViewSlot& v : views_) {
-        if (v.id != ViewId::console || !v.available) continue;
+        if (v.id != console || !v.available) continue;
         v.open = true; // the lesson works through the console
         ImGui::SetNextWindowPos(ImVec2(pos.x, pos.y + top_h));
         ImGui::SetNextWindowSize(ImVec2(size.x, size.y - top_h));
@@ -169,9 +166,9 @@ void App::frame() {
     ch.trace_to = s.kernel().trace.written;
     ch.time = ImGui::GetTime();
     if (prepared_at_ == lab_.change_count() && frame_count_ == 1)
-        map_.sync(s, false, ch.trace_to, ch.trace_to, false); // drawn by prepare(): upload only
+        map().sync(s, false, ch.trace_to, ch.trace_to, false); // drawn by prepare(): upload only
     else
-        map_.sync(s, ch.rebooted, ch.trace_from, ch.trace_to, ch.kernel_changed);
+        map().sync(s, ch.rebooted, ch.trace_from, ch.trace_to, ch.kernel_changed);
 
     if (menu_.reset_layout) views_ = default_views();
     ViewRequests req;
@@ -210,7 +207,7 @@ void App::frame() {
     for (const std::string& text : req.submit) submit(text);
     if (req.boot) lab_.boot(*req.boot);
     if (req.confirm_boot) menu_.confirm_boot = req.confirm_boot; // next frame asks first
-    if (req.highlight) map_.set_highlight(std::move(*req.highlight));
+    if (req.highlight) map().set_highlight(std::move(*req.highlight));
 }
 
 } // namespace klab::ui

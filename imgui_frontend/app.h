@@ -52,12 +52,13 @@ public:
     const WidgetRegistry& widgets() const { return widgets_; }
     std::vector<ViewSlot>& views() { return views_; }
     MenuState& menu() { return menu_; }
-    const PageMap& page_map() const { return map_; }
-    const ConsoleState& console() const { return console_; }
-    const TraceViewState& trace_view() const { return trace_; }
-    const SlabViewState& slab_view() const { return slab_; }
-    const ZonesState& zones_view() const { return zones_; }
-    const VmViewState& vm_view() const { return vm_; }
+    // A view's state by its registry key (the type its row says: ConsoleState for "console").
+    template <typename S>
+    const S& view_state(std::string_view key) const {
+        return *static_cast<const S*>(view_states_[static_cast<size_t>(view_id(key))].get());
+    }
+    const PageMap& page_map() const { return view_state<PageMap>("page-map"); }
+    const ConsoleState& console() const { return view_state<ConsoleState>("console"); }
 
     // Fonts and the display scale (device pixels per CSS pixel) the platform set up.
     void set_fonts(const UiFonts& fonts, float scale) {
@@ -67,7 +68,7 @@ public:
     const UiFonts& fonts() const { return fonts_; }
     float scale() const { return scale_; }
     // Textures for the physical memory map (null: the map says it has no backend).
-    void set_textures(TextureApi* api) { map_.set_textures(api); }
+    void set_textures(TextureApi* api) { map().set_textures(api); }
     // Forget window positions and tile the views again.
     void reset_layout() { menu_.reset_layout = true; }
     // Whether the last frame drew the views as tabs (small screens).
@@ -85,13 +86,9 @@ private:
     LabController& lab_;
     std::vector<ViewSlot> views_ = default_views();
     MenuState menu_;
-    ConsoleState console_;
-    LogViewState log_;
-    ZonesState zones_;
-    TraceViewState trace_;
-    SlabViewState slab_;
-    VmViewState vm_;
-    PageMap map_;
+    std::vector<std::shared_ptr<void>> view_states_; // one per view_registry() row
+    // The memory map is also the App's: synced every frame, its textures, highlights.
+    PageMap& map() { return *static_cast<PageMap*>(view_states_[static_cast<size_t>(view_id("page-map"))].get()); }
     WidgetRegistry widgets_;
     UiFonts fonts_;
     float scale_ = 1.0f;

@@ -84,19 +84,20 @@ void App::draw_embed(ViewContext& c) {
     if (strip > 0) draw_lesson_window(c, *lesson_ui_, pos, ImVec2(strip, size.y));
     ImVec2 right(pos.x + strip, pos.y);
     float rw = size.x - strip;
-    ViewId step_view = ViewId::count;
+    const ViewId console = view_id("console");
+    ViewId step_view = ViewId::none;
     if (lesson) {
         ViewId id;
         if (lesson_view_id(lesson->lesson().view_of(lesson->step_index()), id) &&
-            id != ViewId::console)
+            id != console)
             step_view = id;
     }
-    float top_h = step_view != ViewId::count ? std::floor(size.y * 0.55f) : 0;
+    float top_h = step_view != ViewId::none ? std::floor(size.y * 0.55f) : 0;
     ImGuiWindowFlags fixed = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
                              ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings;
     for (ViewSlot& v : views_) {
         bool is_step = v.id == step_view && v.available;
-        if (!is_step && v.id != ViewId::console) continue;
+        if (!is_step && v.id != console) continue;
         ImVec2 p = is_step ? right : ImVec2(right.x, right.y + top_h);
         ImVec2 sz = is_step ? ImVec2(rw, top_h) : ImVec2(rw, size.y - top_h);
         ImGui::SetNextWindowPos(p);

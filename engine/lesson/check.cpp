@@ -31,11 +31,14 @@ struct Checker {
             if (r.compile_error)
                 problem(near_line, where + ": a ```" + b.lang + " block does not compile:\n" +
                                        r.output);
+            if (r.invariant_broken) problem(near_line, where + ": " + r.output);
         }
     }
 
     void run() {
-        auto s = Session::create(l.machine);
+        SessionOptions opt;
+        opt.check_invariants = true; // every command of the lesson leaves a consistent model
+        auto s = Session::create(l.machine, opt);
         if (!s.ok()) return problem(1, "cannot boot the lesson's machine: " + s.error().message);
         Session& session = s.value();
         check_prose_code(session, l.introduction, 1, "introduction");
@@ -47,6 +50,7 @@ struct Checker {
         if (!st.setup.empty()) {
             ExecResult r = session.exec(st.setup, "console", st.setup_line);
             if (r.compile_error) problem(st.setup_line, name + " setup does not compile:\n" + r.output);
+            if (r.invariant_broken) problem(st.setup_line, name + " setup: " + r.output);
         }
         std::vector<std::pair<std::string, int64_t>> caps;
         for (const GoalCapture& c : st.captures) {
@@ -71,6 +75,7 @@ struct Checker {
             ExecResult r = session.exec(st.solution, "console", st.solution_line);
             if (r.compile_error)
                 problem(st.solution_line, name + " solution does not compile:\n" + r.output);
+            if (r.invariant_broken) problem(st.solution_line, name + " solution: " + r.output);
         }
         if (!st.goal.empty()) {
             auto after = session.evaluate(st.goal, bind_goal_helpers, caps);

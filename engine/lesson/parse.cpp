@@ -437,7 +437,7 @@ Result<void> Parser::predict_block(LessonStep& step, const MdBlock& b) {
 
 const std::vector<std::string>& lesson_view_names() {
     static const std::vector<std::string> names = {"console", "log",  "zones", "page-map", "trace",
-                                                   "machine", "slab", "vm"};
+                                                   "machine", "slab", "vm",    "modules"};
     return names;
 }
 

@@ -91,6 +91,15 @@ MemFault kernel_write(Kernel& k, uint64_t vaddr, const void* in, uint32_t len) {
     });
 }
 
+MemFault guest_write(Kernel& k, uint64_t vaddr, const void* in, uint32_t len) {
+    const auto* src = static_cast<const uint8_t*>(in);
+    return for_each_chunk(k, vaddr, len, true, [&](pfn_t p, uint32_t off, uint32_t n, uint32_t d) {
+        if (p == kIoPfn) return;
+        k.mm.contents.write(p, off, src + d, n);
+        if (p < k.mm.mem_map.size()) k.mm.mem_map[p].guest_written = 1;
+    });
+}
+
 void report_kernel_fault(Kernel& k, const MemFault& f) {
     char buf[160];
     int w = int(k.config.pointer_bytes() * 2);

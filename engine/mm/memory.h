@@ -48,6 +48,9 @@ struct MemFault {
 // A faulting access changes nothing and returns the fault (nothing is logged here).
 MemFault kernel_read(const Kernel& k, uint64_t vaddr, void* out, uint32_t len);
 MemFault kernel_write(Kernel& k, uint64_t vaddr, const void* in, uint32_t len);
+// A store by KernelC code (the VM or a string builtin on its behalf): kernel_write, and the
+// frames it wrote are marked page::guest_written.
+MemFault guest_write(Kernel& k, uint64_t vaddr, const void* in, uint32_t len);
 // Print the first lines of the x86 page-fault oops for a fault (arch/x86/mm/fault.c
 // page_fault_oops(): "BUG: kernel NULL pointer dereference, address: ...", "#PF: ...").
 // Killing the task is left to the caller (no tasks yet).

@@ -79,7 +79,11 @@ struct page {
     PageOwner owner = PageOwner::none;
     uint8_t migratetype = 0; // set_pcppage_migratetype(): the list it came from / goes to
     uint8_t zone = 0;        // zone index (page_zonenum)
-    uint16_t pad = 0;
+    // Model bookkeeping, no Linux field: KernelC code stored into this frame since it was
+    // allocated, so what the kernel keeps inside it (SLUB free pointers, SLOB blocks) is the
+    // student's to corrupt and the invariant checkers do not judge it (machine/check.h).
+    uint8_t guest_written = 0;
+    uint8_t pad = 0;
 };
 static_assert(sizeof(page) == 24, "struct page must stay compact (<= 32 bytes per frame)");
 

@@ -33,25 +33,39 @@ std::string proc_sys_vm_lowmem_reserve_ratio(const Kernel& k) {
 
 namespace {
 
-struct ProcFile {
-    const char* path;
-    std::string (*read)(const Kernel&);
-};
+// 6.1 has /proc/slabinfo only with SLAB or SLUB_DEBUG: not under SLOB.
+bool has_slabinfo(const Kernel& k) {
+    return k.slab.allocator != SlabAllocator::slob;
+}
 
-// Every readable file, in the order `ls` would list them. New subsystems add a line here.
+// Every file, in the order `ls` would list them: its path, how it reads, how a write is
+// handled (null: read-only), and whether this kernel has it (null: always). A new file is a
+// row here plus its renderer (and handler); `cat`, the filters, `echo >` and Tab completion
+// all go through this table.
 const ProcFile kProcFiles[] = {
     {"/proc/buddyinfo", proc_buddyinfo},
+    {"/proc/cmdline", proc_cmdline},
     {"/proc/meminfo", proc_meminfo},
+    {"/proc/modules", proc_modules},
     {"/proc/pagetypeinfo", proc_pagetypeinfo},
-    {"/proc/slabinfo", proc_slabinfo},
-    {"/proc/sys/vm/lowmem_reserve_ratio", proc_sys_vm_lowmem_reserve_ratio},
-    {"/proc/sys/vm/min_free_kbytes", proc_sys_vm_min_free_kbytes},
-    {"/proc/sys/vm/watermark_scale_factor", proc_sys_vm_watermark_scale_factor},
+    {"/proc/slabinfo", proc_slabinfo, proc_slabinfo_write, has_slabinfo},
+    {"/proc/sys/vm/lowmem_reserve_ratio", proc_sys_vm_lowmem_reserve_ratio,
+     lowmem_reserve_ratio_sysctl_handler},
+    {"/proc/sys/vm/min_free_kbytes", proc_sys_vm_min_free_kbytes, min_free_kbytes_sysctl_handler},
+    {"/proc/sys/vm/watermark_scale_factor", proc_sys_vm_watermark_scale_factor,
+     watermark_scale_factor_sysctl_handler},
+    {"/proc/version", proc_version},
     {"/proc/vmallocinfo", proc_vmallocinfo},
     {"/proc/zoneinfo", proc_zoneinfo},
 };
 
 } // namespace
+
+const ProcFile* proc_file(const Kernel& k, std::string_view path) {
+    for (const ProcFile& f : kProcFiles)
+        if (path == f.path) return !f.present || f.present(k) ? &f : nullptr;
+    return nullptr;
+}
 
 std::vector<std::string_view> proc_paths() {
     std::vector<std::string_view> out;
@@ -60,11 +74,15 @@ std::vector<std::string_view> proc_paths() {
 }
 
 Result<std::string> proc_read(const Kernel& k, std::string_view path) {
-    // 6.1 has /proc/slabinfo only with SLAB or SLUB_DEBUG: not under SLOB.
-    const bool absent = path == "/proc/slabinfo" && k.slab.allocator == SlabAllocator::slob;
-    for (const ProcFile& f : kProcFiles)
-        if (path == f.path && !absent) return f.read(k);
+    if (const ProcFile* f = proc_file(k, path)) return f->read(k);
     return make_error("cat: " + std::string(path) + ": No such file or directory");
+}
+
+Result<void> proc_write(Kernel& k, std::string_view path, std::string_view text) {
+    const ProcFile* f = proc_file(k, path);
+    if (!f) return make_error(std::string(path) + ": No such file or directory");
+    if (!f->write) return make_error(std::string(path) + ": Permission denied");
+    return f->write(k, text);
 }
 
 static Result<int64_t> parse_int(std::string_view text) {
@@ -76,42 +94,36 @@ static Result<int64_t> parse_int(std::string_view text) {
     return v;
 }
 
-Result<void> proc_write(Kernel& k, std::string_view path, std::string_view text) {
-    if (path == "/proc/sys/vm/min_free_kbytes") {
-        Result<int64_t> v = parse_int(text);
-        if (!v.ok()) return v.error();
-        if (v.value() < 0 || v.value() > INT32_MAX)
-            return make_error("write error: Invalid argument");
-        // The handler keeps the value as the user's choice and recomputes the watermarks.
-        k.mm.min_free_kbytes = int32_t(v.value());
-        k.mm.user_min_free_kbytes = int32_t(v.value());
-        setup_per_zone_wmarks(k);
-        return {};
-    }
-    if (path == "/proc/sys/vm/watermark_scale_factor") {
-        Result<int64_t> v = parse_int(text);
-        if (!v.ok()) return v.error();
-        if (v.value() < 1 || v.value() > 3000) // extra1 = SYSCTL_ONE, extra2 = 3000
-            return make_error("write error: Invalid argument");
-        k.mm.watermark_scale_factor = int32_t(v.value());
-        setup_per_zone_wmarks(k);
-        return {};
-    }
-    if (path == "/proc/sys/vm/lowmem_reserve_ratio")
-        return lowmem_reserve_ratio_sysctl_handler(k, text);
-    if (path == "/proc/slabinfo" && k.slab.allocator != SlabAllocator::slob) {
-        // slabinfo_write(): SLAB tunes, SLUB answers -EIO.
-        std::string t(text);
-        while (!t.empty() && t.back() == '\n') t.pop_back();
-        int err = slabinfo_write(k, t);
-        if (err == -5) return make_error("write error: Input/output error");
-        if (err == -12) return make_error("write error: Cannot allocate memory");
-        if (err) return make_error("write error: Invalid argument");
-        return {};
-    }
-    if (proc_read(k, path).ok())
-        return make_error(std::string(path) + ": Permission denied");
-    return make_error(std::string(path) + ": No such file or directory");
+// The handler keeps the value as the user's choice and recomputes the watermarks.
+Result<void> min_free_kbytes_sysctl_handler(Kernel& k, std::string_view text) {
+    Result<int64_t> v = parse_int(text);
+    if (!v.ok()) return v.error();
+    if (v.value() < 0 || v.value() > INT32_MAX) return make_error("write error: Invalid argument");
+    k.mm.min_free_kbytes = int32_t(v.value());
+    k.mm.user_min_free_kbytes = int32_t(v.value());
+    setup_per_zone_wmarks(k);
+    return {};
+}
+
+Result<void> watermark_scale_factor_sysctl_handler(Kernel& k, std::string_view text) {
+    Result<int64_t> v = parse_int(text);
+    if (!v.ok()) return v.error();
+    if (v.value() < 1 || v.value() > 3000) // extra1 = SYSCTL_ONE, extra2 = 3000
+        return make_error("write error: Invalid argument");
+    k.mm.watermark_scale_factor = int32_t(v.value());
+    setup_per_zone_wmarks(k);
+    return {};
+}
+
+// slabinfo_write(): SLAB tunes, SLUB answers -EIO.
+Result<void> proc_slabinfo_write(Kernel& k, std::string_view text) {
+    std::string t(text);
+    while (!t.empty() && t.back() == '\n') t.pop_back();
+    int err = slabinfo_write(k, t);
+    if (err == -5) return make_error("write error: Input/output error");
+    if (err == -12) return make_error("write error: Cannot allocate memory");
+    if (err) return make_error("write error: Invalid argument");
+    return {};
 }
 
 } // namespace klab

@@ -5,7 +5,7 @@
 #include <cctype>
 
 #include "proc/proc.h"
-#include "session/filters.h"
+#include "session/shell.h"
 #include "session/state.h"
 
 namespace klab {
@@ -32,9 +32,12 @@ void add_keys(const Map& m, std::string_view prefix, std::vector<std::string>& o
 } // namespace
 
 const std::vector<std::string_view>& shell_words() {
-    static const std::vector<std::string_view> words = {
-        "cat",   "dmesg", "echo",    "grep",    "head", "help", "history", "insmod",
-        "lsmod", "ps",    "reset",   "rmmod",   "slabtop", "tail", "taskset", "wc"};
+    static const std::vector<std::string_view> words = [] {
+        std::vector<std::string_view> w;
+        for (const ShellCommand& c : shell_commands()) w.push_back(c.name);
+        std::sort(w.begin(), w.end());
+        return w;
+    }();
     return words;
 }
 
@@ -56,9 +59,7 @@ bool is_shell_line(std::string_view line) {
     if (b == std::string_view::npos) return false;
     size_t e = line.find_first_of(" \t|", b);
     std::string_view w = line.substr(b, e == std::string_view::npos ? std::string_view::npos : e - b);
-    for (std::string_view s : shell_words())
-        if (w == s) return true;
-    return false;
+    return find_shell_command(w) != nullptr;
 }
 } // namespace
 
@@ -81,11 +82,15 @@ Completion complete(const SessionState& st, std::string_view line, size_t cursor
         first_end++;
     std::string_view first =
         lead == std::string_view::npos ? std::string_view() : before.substr(lead, first_end - lead);
-    // /proc paths: any argument of cat; an argument of a filter that starts with '/'.
+    // /proc paths: as the command's row says (any argument of cat; an argument of a filter
+    // that starts with '/').
     size_t word = cursor;
     while (word > 0 && !std::isspace(static_cast<unsigned char>(before[word - 1]))) word--;
-    bool path_context = first_end < cursor && (first == "cat" || (is_filter(first) && word < cursor &&
-                                                                   before[word] == '/'));
+    const ShellCommand* cmd = find_shell_command(first);
+    ShellArgs args = cmd ? cmd->args : ShellArgs::none;
+    bool path_context = first_end < cursor &&
+                        (args == ShellArgs::files ||
+                         (args == ShellArgs::files_or_words && word < cursor && before[word] == '/'));
 
     size_t start = cursor;
     if (path_context) {

@@ -72,8 +72,10 @@ bool looks_like_command(std::string_view line) {
     while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) i++;
     if (i >= line.size()) return true;
     char c = line[i];
-    if (c == '-')
-        return i + 1 < line.size() && std::isalpha(static_cast<unsigned char>(line[i + 1]));
+    if (c == '-') { // an option: -r, or a long one (--machine)
+        size_t o = i + 1 < line.size() && line[i + 1] == '-' ? i + 2 : i + 1;
+        return o < line.size() && std::isalpha(static_cast<unsigned char>(line[o]));
+    }
     return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '.' || c == '"' ||
            c == '\'' || c == '_' || (c == '|' && (i + 1 >= line.size() || line[i + 1] != '|'));
 }

@@ -23,7 +23,7 @@ bool KernelHost::read(uint64_t addr, void* dst, uint32_t n, kc::Fault& f) {
 }
 
 bool KernelHost::write(uint64_t addr, const void* src, uint32_t n, kc::Fault& f) {
-    MemFault m = kernel_write(st_.kernel, addr, src, n);
+    MemFault m = guest_write(st_.kernel, addr, src, n);
     if (!m) return true;
     f = to_fault(m);
     return false;

@@ -3,6 +3,7 @@
 #include "session/session.h"
 
 #include "kc/compile.h"
+#include "machine/check.h"
 #include "session/console.h"
 #include "session/host.h"
 #include "session/value.h"
@@ -43,6 +44,14 @@ Result<Session> Session::create(const MachineConfig& config, SessionOptions opt)
     return s;
 }
 
+void Session::check_invariants_after(ExecResult& r) const {
+    std::string broken = check_kernel(st_.kernel);
+    if (broken.empty()) return;
+    r.output += "klab: the model broke its own invariants in this command (a bug in the lab, "
+                "not in your code):\n" + broken;
+    r.error = r.invariant_broken = true;
+}
+
 Result<void> Session::boot() {
     KLAB_TRY(config_.validate());
     auto k = Kernel::boot(config_);
@@ -73,6 +82,7 @@ ExecResult Session::exec(std::string_view text, std::string_view source, uint32_
             run_c(p.text, p.first_line + first_line - 1, source, r);
         echo_console(r.output);
     }
+    if (opt_.check_invariants) check_invariants_after(r);
     log_.push_back(CommandRecord{r.id, std::string(source), std::string(text), r.output, r.error});
     generation_++;
     return r;

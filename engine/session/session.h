@@ -32,11 +32,15 @@ struct ExecResult {
     std::string output;
     bool error = false;         // something failed (a compile error, an unknown file, ...)
     bool compile_error = false; // KernelC did not compile (klab run exits with 1)
+    bool invariant_broken = false; // SessionOptions::check_invariants found a model bug
 };
 
 struct SessionOptions {
     // Instructions one statement may run before the watchdog reports a soft lockup.
     uint64_t budget = 50'000'000;
+    // Run every subsystem's invariant checker (machine/check.h) after each command and report
+    // a broken one in the output: golden runs, lesson checks, the fuzzer, `klab run --check`.
+    bool check_invariants = false;
 };
 
 class Session {
@@ -105,6 +109,7 @@ private:
     void run_shell(std::string_view line, ExecResult& r);
     void run_command(std::string_view line, ExecResult& r); // one command of a pipeline
     void echo_console(std::string& out);
+    void check_invariants_after(ExecResult& r) const;
     // Runs a compiled top-level statement as the console's process.
     bool run_statement(kc::Step& step, std::string& out); // false: it was killed
     // Runs a prepared thread to its end, then the deferred work; on a normal end calls on_done
@@ -117,15 +122,9 @@ private:
     bool run_module_function(const std::string& fn, const char* comm,
                              std::vector<std::string> path, int64_t& ret, std::string& out);
     void register_module(const kc::Unit& u, std::string_view source, std::string& out);
-    void cmd_insmod(const std::vector<std::string>& argv, ExecResult& r);
-    void cmd_rmmod(const std::vector<std::string>& argv, ExecResult& r);
-    void cmd_dmesg(const std::vector<std::string>& argv, ExecResult& r);
-    void cmd_cat(const std::vector<std::string>& argv, ExecResult& r);
-    void cmd_help(const std::vector<std::string>& argv, ExecResult& r);
-    void cmd_history(ExecResult& r);
-    void cmd_echo(const std::vector<std::string>& argv, ExecResult& r);
-    void cmd_lsmod(ExecResult& r);
     void cmd_taskset(const std::vector<std::string>& argv, ExecResult& r);
+    // The shell's commands (shell.h) reach the session's state through Shell.
+    friend class Shell;
 };
 
 } // namespace klab

@@ -1,18 +1,39 @@
-// The view registry and the layout: which panels exist, which are open, and where they go.
+// The view registry and the layout: which panels exist (one row each in view_registry.cpp:
+// key, title, default tile, state, draw function), which are open, and where they go.
 // At 1280x720 and above the panels are tiled windows (movable; positions persist through
 // ImGui's ini text, which the web platform keeps in localStorage); below ~1000x620 CSS pixels
 // (an 800x600 iframe) they become tabs of one full-screen window.
 #pragma once
 
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/config.h"
 
 namespace klab::ui {
 
-enum class ViewId { console, log, zones, trace, page_map, machine, slab, vm, count };
+struct ViewContext;
+
+// A view is its row in view_registry(); `none` for no view.
+enum class ViewId : uint32_t { none = UINT32_MAX };
+
+struct ViewDef {
+    const char* key;   // stable name; lessons point at views by it (`view:`, lesson_view_names())
+    const char* title; // window title and tab label (also the ini key)
+    float x, y, w, h;  // default tile, as fractions of the area under the bars
+    // The view's state between frames (any type; made once per App) and its draw function.
+    std::shared_ptr<void> (*make_state)();
+    void (*draw)(ViewContext& c, void* state);
+    bool open = true; // open when the lab starts (and after "reset layout")
+};
+
+// Every view, in menu order (and tab order on small screens). A new view is one row there.
+const std::vector<ViewDef>& view_registry();
+ViewId view_id(std::string_view key);
 
 struct ViewSlot {
     ViewId id;
@@ -23,8 +44,7 @@ struct ViewSlot {
     float x, y, w, h;      // tile, as fractions of the area under the bars
 };
 
-// The panels in menu order (and tab order on small screens). A panel another issue is still
-// building keeps its slot with `available = false` and a note until its draw function lands.
+// The registry's views as slots, open as their rows say, at their default tiles.
 std::vector<ViewSlot> default_views();
 
 enum class LayoutMode { automatic, tiled, tabs };

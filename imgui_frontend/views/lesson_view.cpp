@@ -424,19 +424,6 @@ const MdDoc& lesson_markdown(LessonPanelState& s, const std::string& text) {
     return s.md_cache.emplace(text, std::move(doc)).first->second;
 }
 
-bool lesson_view_id(const std::string& key, ViewId& out) {
-    static const std::pair<const char*, ViewId> kKeys[] = {
-        {"console", ViewId::console}, {"log", ViewId::log},         {"zones", ViewId::zones},
-        {"page-map", ViewId::page_map}, {"trace", ViewId::trace},   {"machine", ViewId::machine},
-        {"slab", ViewId::slab},       {"vm", ViewId::vm}};
-    for (const auto& [k, id] : kKeys)
-        if (key == k) {
-            out = id;
-            return true;
-        }
-    return false;
-}
-
 void prepare_lesson_panel(ViewContext& c, LessonPanelState& s, LessonRunner* r) {
     s.view.runner = r;
     s.view.goal = r ? r->goal() : GoalStatus{};

@@ -11,19 +11,6 @@
 
 namespace klab::ui {
 
-std::vector<ViewSlot> default_views() {
-    return {
-        {ViewId::console, "Console", true, true, "", 0.00f, 0.00f, 0.34f, 0.60f},
-        {ViewId::log, "Kernel log", true, true, "", 0.00f, 0.60f, 0.34f, 0.40f},
-        {ViewId::zones, "Zones", true, true, "", 0.34f, 0.00f, 0.33f, 0.38f},
-        {ViewId::slab, "Slab caches", true, true, "", 0.34f, 0.38f, 0.33f, 0.36f},
-        {ViewId::trace, "Trace", true, true, "", 0.34f, 0.74f, 0.33f, 0.26f},
-        {ViewId::page_map, "Physical memory", true, true, "", 0.67f, 0.00f, 0.33f, 0.38f},
-        {ViewId::vm, "vmalloc / kmap / per-CPU", true, true, "", 0.67f, 0.38f, 0.33f, 0.36f},
-        {ViewId::machine, "Machine", true, true, "", 0.67f, 0.74f, 0.33f, 0.26f},
-    };
-}
-
 bool use_tabs(LayoutMode mode, float w, float h) {
     if (mode == LayoutMode::tabs) return true;
     if (mode == LayoutMode::tiled) return false;

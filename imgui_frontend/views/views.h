@@ -63,6 +63,7 @@ void draw_trace(ViewContext& c, TraceViewState& s);
 void draw_machine(ViewContext& c);
 void draw_slab_caches(ViewContext& c, SlabViewState& s);
 void draw_vm(ViewContext& c, VmViewState& s);
+void draw_modules(ViewContext& c);
 // The main menu bar and its dialogs (machine configuration, reboot confirmation, help).
 void draw_main_menu(ViewContext& c, MenuState& m, std::vector<ViewSlot>& views);
 // One line in plain words for a trace event ("allocated 8 pages (order 3) at pfn 0x...").
@@ -80,7 +81,7 @@ std::string cpu_state_words(uint32_t preempt_count, bool irqs_disabled);
 // layout; the Lessons menu; a frame around the view the step is about once its goal is met
 // (call inside that view's window, after drawing it). prepare_ runs first in every frame.
 struct LessonPanelState;
-enum class ViewId;
+enum class ViewId : uint32_t;
 } // namespace klab::ui
 struct ImVec2;
 namespace klab {
@@ -93,7 +94,7 @@ void draw_lesson_tab(ViewContext& c, LessonPanelState& s);
 void draw_lesson_menu(ViewContext& c, LessonPanelState& s);
 void highlight_lesson_view(ViewContext& c, const LessonPanelState& s, ViewId id);
 // A lesson's view key ("zones", "page-map", ... lesson_view_names()) as a view; false for
-// none or for the CPU bar ("cpus"), which is not a view slot.
+// none (view_registry.cpp).
 bool lesson_view_id(const std::string& key, ViewId& out);
 
 } // namespace klab::ui

@@ -271,5 +271,5 @@ TEST_CASE("view: the lesson's view and a step's own ```view block") {
     CHECK(l.steps[1].prose == "more\n");
     CHECK(parse_err(kHead + "## Step 1: a\n\n```view\nzone\n```\n") ==
           "bad.md:9: unknown view 'zone' (views: console, log, zones, page-map, trace, machine, "
-          "slab, vm)");
+          "slab, vm, modules)");
 }

@@ -122,6 +122,16 @@ TEST_CASE("writing min_free_kbytes recomputes the watermarks") {
           "cat: /proc/nope: No such file or directory");
 }
 
+TEST_CASE("/proc/cmdline is the boot command line and a newline") {
+    MachineConfig c = MachineConfig::preset(Arch::x86_64);
+    c.cmdline = "slab_nomerge no_hash_pointers";
+    Kernel k = Kernel::boot(c, /*with_slab=*/false).value();
+    CHECK(proc_read(k, "/proc/cmdline").value() == "slab_nomerge no_hash_pointers\n");
+    CHECK(proc_read(boot(Arch::i386, 64ull << 20), "/proc/cmdline").value() == "\n");
+    CHECK(proc_write(k, "/proc/cmdline", "quiet\n").error().message ==
+          "/proc/cmdline: Permission denied");
+}
+
 TEST_CASE("golden: the i386 textbook machine (1 GiB) after boot") {
     Kernel k = boot(Arch::i386, 1ull << 30);
     // DMA: 256..4095 free (first 1 MiB reserved). Normal: 7168..227327 free (12 MiB kernel

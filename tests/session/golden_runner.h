@@ -36,7 +36,9 @@ inline klab::MachineConfig config_for(const std::string& text) {
 
 inline std::string run_script(const std::string& text, const std::string& name,
                               uint64_t* hash = nullptr) {
-    auto s = klab::Session::create(config_for(text));
+    klab::SessionOptions opt;
+    opt.check_invariants = true; // a broken invariant prints a line, so the golden fails
+    auto s = klab::Session::create(config_for(text), opt);
     if (!s.ok()) return "BOOT FAILED: " + s.error().message;
     std::string out;
     for (const klab::InputPiece& p : klab::split_input(text))

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 
+#include "proc/proc.h"
 #include "session/session.h"
+#include "session/shell.h"
 
 using namespace klab;
 
@@ -73,9 +75,13 @@ TEST_CASE("complete: /proc paths after cat, by full path or by name") {
     // Every path offered is one cat can print.
     c = s.complete("cat /", 5);
     CHECK(c.candidates.size() >= 7);
-    // (/proc/vmallocinfo is empty until something is vmalloc'ed: the model has no boot areas.)
-    for (const std::string& p : c.candidates)
-        if (p != "/proc/vmallocinfo") CHECK(!s.proc_text(p).empty());
+    // (/proc/vmallocinfo is empty until something is vmalloc'ed: the model has no boot areas;
+    // /proc/modules until a module is loaded.)
+    for (const std::string& p : c.candidates) {
+        std::string out;
+        CHECK_MESSAGE(s.proc(p, out), p);
+        if (p != "/proc/vmallocinfo" && p != "/proc/modules") CHECK_MESSAGE(!out.empty(), p);
+    }
 }
 
 TEST_CASE("complete: the student's variables and functions appear once defined") {
@@ -122,4 +128,24 @@ TEST_CASE("complete: in a pipeline, the filters after '|' and /proc paths as the
     line = "x = 1 | gr";
     c = s.complete(line, line.size());
     CHECK(!has(c, "grep"));
+}
+
+TEST_CASE("complete: /proc paths and shell words come from the registries") {
+    Session s = boot();
+    // Every /proc file of the table completes, /proc/modules and /proc/version included.
+    for (std::string_view p : proc_paths()) {
+        std::string line = "cat " + std::string(p);
+        Completion c = s.complete(line, line.size());
+        CHECK_MESSAGE(has(c, std::string(p).c_str()), p);
+    }
+    Completion c = s.complete("cat /proc/mo", 12);
+    CHECK(has(c, "/proc/modules"));
+    c = s.complete("cat ver", 7);
+    CHECK(has(c, "version"));
+    // Every command of the shell table is a shell word, and help lists every one with a synopsis.
+    std::string help = s.exec("help").output;
+    for (const ShellCommand& cmd : shell_commands()) {
+        CHECK(std::find(shell_words().begin(), shell_words().end(), cmd.name) != shell_words().end());
+        if (!cmd.synopsis.empty()) CHECK_MESSAGE(help.find(cmd.synopsis) != std::string::npos, cmd.name);
+    }
 }

@@ -296,3 +296,28 @@ TEST_CASE("a function with its brace on the next line, fed line by line, defines
     CHECK_MESSAGE(contains(out, "= 42"), out);
     CHECK_FALSE(contains(out, "error"));
 }
+
+TEST_CASE("uname prints the kernel's utsname as coreutils does") {
+    auto x = Session::create(MachineConfig::preset(Arch::x86_64));
+    REQUIRE(x.ok());
+    Session& s = x.value();
+    std::string version = s.proc_text("/proc/version");
+    CHECK(s.exec("uname").output == "Linux\n");
+    CHECK(s.exec("uname -r").output == "6.1.0-klab\n");
+    CHECK(s.exec("uname -m").output == "x86_64\n");
+    CHECK(s.exec("uname -a").output == "Linux (none) 6.1.0-klab #1 SMP x86_64 GNU/Linux\n");
+    CHECK(s.exec("uname -srm").output == "Linux 6.1.0-klab x86_64\n");
+    CHECK(s.exec("uname --kernel-release --machine").output == "6.1.0-klab x86_64\n");
+    CHECK(s.exec("uname -p").output == "unknown\n");
+    // The release and version are the ones /proc/version prints.
+    CHECK(version.find(" 6.1.0-klab ") != std::string::npos);
+    CHECK(version.find(" #1 SMP\n") != std::string::npos);
+    ExecResult bad = s.exec("uname -x");
+    CHECK(bad.error);
+    CHECK(bad.output == "uname: invalid option -- 'x'\nTry 'uname --help' for more information.\n");
+    CHECK(s.exec("uname foo").output == "uname: extra operand 'foo'\nTry 'uname --help' for more information.\n");
+    CHECK(contains(s.exec("help").output, "uname [-asnrvm]"));
+    auto i = Session::create(MachineConfig::preset(Arch::i386));
+    REQUIRE(i.ok());
+    CHECK(i.value().exec("uname -m").output == "i686\n");
+}

@@ -107,6 +107,20 @@ TEST_CASE("new_slab() keeps __GFP_ATOMIC: a failed GFP_ATOMIC slab says 0xa20(GF
     CHECK(contains(d, "  node 0: slabs: "));
 }
 
+TEST_CASE("slab_out_of_memory(): a debugged cache says its debugging raised the min order") {
+    Kernel k = boot_slab(Arch::x86_64, 2, "slub_debug=FZPU,big4050", 64ull << 20);
+    SlabCtx cx;
+    uint64_t c = kmem_cache_create(k, "big4050", 4050, 0, 0, 0, cx);
+    REQUIRE(c);
+    CHECK(k.slab.caches[cache_by_address(k, c)].min_order == 1); // 4050 + metadata > 4096
+    while (alloc_pages(k, GFP_ATOMIC | __GFP_NOWARN, 0) != NO_PFN) {
+    }
+    CHECK(kmem_cache_alloc(k, c, GFP_ATOMIC, cx) == 0);
+    const std::string d = k.log.dmesg();
+    CHECK(contains(d, "  big4050 debugging increased min order, use slub_debug=O to disable.\n"));
+    CHECK(contains(d, "  node 0: slabs: 0, objs: 0, free: 0\n"));
+}
+
 TEST_CASE("boot leaves every cache's struct in kmem_cache and its node in kmem_cache_node") {
     Kernel k = boot_slab();
     const kmem_cache& kc = cache_named(k, "kmem_cache");

@@ -115,7 +115,7 @@ TEST_CASE("the lesson panel: a lesson runs in the App's own session, driven by i
     CHECK(app.session().log().back().text == "big = alloc_pages(GFP_KERNEL, 4);\n");
     CHECK(app.lab().lesson()->progress()[0].met);
     CHECK(app.lab().lesson()->progress()[0].predict.resolved);
-    CHECK(app.lab().lesson()->progress()[0].predict.correct); // one order-9 block after the split
+    CHECK(app.lab().lesson()->progress()[0].predict.correct); // one order-5 block after the split
     gui.frame(app, 2);
     CHECK(has(app, "lesson/explanation"));
     CHECK(app.highlighted_view() == "zones");
@@ -132,7 +132,7 @@ TEST_CASE("the lesson panel: a lesson runs in the App's own session, driven by i
     CHECK_FALSE(has(app, "lesson/explanation"));
 
     // Step 2 through the console: the goal is re-checked after the typed command.
-    gui.click(app, "lesson/choice/2"); // "the order-10 block comes back"
+    gui.click(app, "lesson/choice/2"); // "the order-6 block comes back"
     CHECK(app.lab().lesson()->progress()[1].predict.answered);
     gui.type_line(app, "__free_pages(big, 4);");
     CHECK(app.session().log().back().text == "__free_pages(big, 4);");
@@ -410,8 +410,8 @@ TEST_CASE("the lesson panel: a done step stays done when the state moves on, and
     gui.frame(app, 2);
     CHECK(s.goal_text == "\xE2\x9C\x93 Goal met");
     CHECK(s.goal_notes.empty());
-    // The order-10 block taken again: the goal no longer holds, the step stays done.
-    app.submit("again = alloc_pages(GFP_KERNEL, 10);");
+    // The re-merged order-6 block taken again: the goal no longer holds, the step stays done.
+    app.submit("again = alloc_pages(GFP_KERNEL, 6);");
     gui.frame(app, 2);
     CHECK_FALSE(app.lab().lesson()->goal().met);
     CHECK(app.lab().lesson()->progress()[1].met);

@@ -146,8 +146,8 @@ TEST_CASE("typing a statement into the console runs it and the map changes only 
     CHECK(tex.texels > texels);
     CHECK(app.page_map().full_rebuilds() == 1);
     // The zones view brings the zone whose free lists changed into view (the DMA zone is first).
-    CHECK(app.zones_view().last_scrolled_zone == static_cast<int>(&k.mm.zone_of(head) - &k.mm.zones[0]));
-    CHECK(app.zones_view().last_scrolled_zone > 0);
+    CHECK(app.view_state<klab::ui::ZonesState>("zones").last_scrolled_zone == static_cast<int>(&k.mm.zone_of(head) - &k.mm.zones[0]));
+    CHECK(app.view_state<klab::ui::ZonesState>("zones").last_scrolled_zone > 0);
     // The block is marked as the last change for a moment, whatever the zoom.
     bool marked = false;
     for (const auto& [first, count] : app.page_map().recent()) marked = marked || (first == head && count == 8);
@@ -158,9 +158,9 @@ TEST_CASE("typing a statement into the console runs it and the map changes only 
     auto& t = tex.tex.begin()->second; // the first chunk's full-resolution texture
     if (row < chunk_rows) CHECK(t.px[head] == app.page_map().colour_at(head));
     // The trace view grouped the command's events and explained them.
-    REQUIRE(!app.trace_view().groups.empty());
-    CHECK(app.trace_view().groups[0].cmd_id == 1);
-    CHECK(klab::ui::explain_trace_event(app.trace_view().groups[0].events.back()).find("pfn") !=
+    REQUIRE(!app.view_state<klab::ui::TraceViewState>("trace").groups.empty());
+    CHECK(app.view_state<klab::ui::TraceViewState>("trace").groups[0].cmd_id == 1);
+    CHECK(klab::ui::explain_trace_event(app.view_state<klab::ui::TraceViewState>("trace").groups[0].events.back()).find("pfn") !=
           std::string::npos);
 }
 
@@ -319,9 +319,9 @@ TEST_CASE("the trace view explains a kmalloc's chain of events") {
     gui.frame(app);
     app.submit("p = kmalloc(100, GFP_KERNEL);");
     for (int i = 0; i < 3; ++i) gui.frame(app);
-    REQUIRE(!app.trace_view().groups.empty());
+    REQUIRE(!app.view_state<klab::ui::TraceViewState>("trace").groups.empty());
     bool kmalloc_seen = false;
-    for (const klab::TraceEvent& e : app.trace_view().groups[0].events)
+    for (const klab::TraceEvent& e : app.view_state<klab::ui::TraceViewState>("trace").groups[0].events)
         if (e.type == klab::TraceEventType::kmalloc) {
             kmalloc_seen = true;
             CHECK(klab::ui::explain_trace_event(e).find("kmalloc of 100 bytes") != std::string::npos);
@@ -386,29 +386,29 @@ TEST_CASE("slab view: a new cache appears, its slab is drawn as objects, a click
     gui.click(app, *tab);
     settle(gui, app);
     REQUIRE(app.widgets().find("slab/table").has_value());
-    size_t caches = app.slab_view().caches.size();
+    size_t caches = app.view_state<klab::ui::SlabViewState>("slab").caches.size();
     CHECK(caches > 20); // the boot caches: kmalloc-*, kmem_cache, ...
     app.submit("c = kmem_cache_create(\"klab_test\", 200, 0, SLAB_POISON | SLAB_RED_ZONE, NULL);");
     settle(gui, app);
-    REQUIRE(app.slab_view().caches.size() == caches + 1);
-    CHECK(app.slab_view().caches.front().name == "klab_test"); // slabinfo order: newest first
+    REQUIRE(app.view_state<klab::ui::SlabViewState>("slab").caches.size() == caches + 1);
+    CHECK(app.view_state<klab::ui::SlabViewState>("slab").caches.front().name == "klab_test"); // slabinfo order: newest first
     // Find it with the filter box, then click its row.
     auto filter = app.widgets().find("slab/filter");
     REQUIRE(filter.has_value());
     gui.click(app, *filter);
     ImGui::GetIO().AddInputCharactersUTF8("klab_t");
     settle(gui, app);
-    CHECK(app.slab_view().order.size() == 1);
+    CHECK(app.view_state<klab::ui::SlabViewState>("slab").order.size() == 1);
     auto row = app.widgets().find("slab/row/klab_test");
     REQUIRE(row.has_value());
     gui.click(app, *row);
     settle(gui, app);
-    CHECK(app.slab_view().selected == "klab_test");
-    CHECK(app.slab_view().slabs.empty()); // no objects yet, no slabs
+    CHECK(app.view_state<klab::ui::SlabViewState>("slab").selected == "klab_test");
+    CHECK(app.view_state<klab::ui::SlabViewState>("slab").slabs.empty()); // no objects yet, no slabs
     app.submit("p = kmem_cache_alloc(c, GFP_KERNEL); q = kmem_cache_alloc(c, GFP_KERNEL);");
     settle(gui, app);
-    REQUIRE(app.slab_view().slabs.size() == 1);
-    const auto& sl = app.slab_view().slabs[0];
+    REQUIRE(app.view_state<klab::ui::SlabViewState>("slab").slabs.size() == 1);
+    const auto& sl = app.view_state<klab::ui::SlabViewState>("slab").slabs[0];
     // A debug cache takes SLUB's slow path: no CPU slab, the slab stays on the node's partial list.
     CHECK(sl.view.list == klab::SlabList::node_partial);
     CHECK(sl.view.inuse == 2);
@@ -421,16 +421,16 @@ TEST_CASE("slab view: a new cache appears, its slab is drawn as objects, a click
     // One byte past the object: the right red zone is damaged, and the view says so.
     app.submit("memset(p, 0x41, 201);");
     settle(gui, app);
-    REQUIRE(app.slab_view().slabs.size() == 1);
-    CHECK(app.slab_view().slabs[0].damaged[0] == 1);
-    CHECK(app.slab_view().slabs[0].damaged[1] == 0);
+    REQUIRE(app.view_state<klab::ui::SlabViewState>("slab").slabs.size() == 1);
+    CHECK(app.view_state<klab::ui::SlabViewState>("slab").slabs[0].damaged[0] == 1);
+    CHECK(app.view_state<klab::ui::SlabViewState>("slab").slabs[0].damaged[1] == 0);
     // Clicking the slab points its page out in the memory map.
     auto slab = app.widgets().find("slab/slab_0");
     REQUIRE(slab.has_value());
     gui.click(app, *slab);
     settle(gui, app);
     REQUIRE(app.page_map().highlight().ranges.size() == 1);
-    CHECK(app.page_map().highlight().ranges[0].first == app.slab_view().slabs[0].view.pfn);
+    CHECK(app.page_map().highlight().ranges[0].first == app.view_state<klab::ui::SlabViewState>("slab").slabs[0].view.pfn);
     CHECK(app.page_map().highlight().label.find("klab_test") != std::string::npos);
     auto map_tab = app.widgets().find("tab/Physical memory");
     REQUIRE(map_tab.has_value());
@@ -446,7 +446,7 @@ TEST_CASE("slab view: a new cache appears, its slab is drawn as objects, a click
     gui.click(app, *tab);
     settle(gui, app);
     CHECK(app.page_map().highlight().ranges.empty());
-    CHECK(app.slab_view().slabs.empty());
+    CHECK(app.view_state<klab::ui::SlabViewState>("slab").slabs.empty());
 }
 
 TEST_CASE("slab view: sorting by a column and a kmalloc cache's slabs on several lists") {
@@ -457,7 +457,7 @@ TEST_CASE("slab view: sorting by a column and a kmalloc cache's slabs on several
     app.submit("void *a[200]; int i; for (i = 0; i < 200; i++) a[i] = kmalloc(1000, GFP_KERNEL);"
                " for (i = 0; i < 200; i += 2) kfree(a[i]);");
     settle(gui, app);
-    const auto& v = app.slab_view();
+    const auto& v = app.view_state<klab::ui::SlabViewState>("slab");
     REQUIRE(!v.order.empty());
     // Default sort: objects, largest first.
     for (size_t i = 1; i < v.order.size(); ++i)
@@ -466,9 +466,9 @@ TEST_CASE("slab view: sorting by a column and a kmalloc cache's slabs on several
     REQUIRE(row.has_value());
     gui.click(app, *row);
     settle(gui, app);
-    REQUIRE(app.slab_view().slabs.size() > 3);
+    REQUIRE(app.view_state<klab::ui::SlabViewState>("slab").slabs.size() > 3);
     bool partial = false;
-    for (const auto& sl : app.slab_view().slabs)
+    for (const auto& sl : app.view_state<klab::ui::SlabViewState>("slab").slabs)
         partial = partial || sl.view.list == klab::SlabList::cpu_partial || sl.view.list == klab::SlabList::node_partial;
     CHECK(partial);
     CHECK(ImGui::GetDrawData()->TotalVtxCount > 1000);
@@ -487,14 +487,14 @@ TEST_CASE("vm view: a vmalloc area with its scattered pages, pkmap slots on i386
     app.submit("v = vmalloc(5 * PAGE_SIZE);");
     settle(gui, app);
     bool found = false;
-    for (const auto& a : app.vm_view().areas)
+    for (const auto& a : app.view_state<klab::ui::VmViewState>("vm").areas)
         if (a.pages.size() == 5 && !a.kernel_stack) found = true;
     CHECK(found);
     CHECK(app.widgets().find("vm/mapping").has_value());
     app.submit("pg = alloc_pages(GFP_HIGHUSER, 0); m = kmap(pg); l = kmap_local_page(pg);");
     settle(gui, app);
-    CHECK(app.vm_view().pkmap.size() == 1);
-    CHECK(app.vm_view().kmap_local.size() == 1);
+    CHECK(app.view_state<klab::ui::VmViewState>("vm").pkmap.size() == 1);
+    CHECK(app.view_state<klab::ui::VmViewState>("vm").kmap_local.size() == 1);
     auto kmap_tab = app.widgets().find("vm/tab_kmap");
     REQUIRE(kmap_tab.has_value());
     gui.click(app, *kmap_tab);
@@ -509,9 +509,9 @@ TEST_CASE("vm view: a vmalloc area with its scattered pages, pkmap slots on i386
     app.submit("this_cpu_write(hits, -3); *this_cpu_ptr(pc) = 70000;");
     CHECK_FALSE(app.session().log().back().error);
     settle(gui, app);
-    CHECK(app.vm_view().percpu.dyn_allocs.size() >= 1);
+    CHECK(app.view_state<klab::ui::VmViewState>("vm").percpu.dyn_allocs.size() >= 1);
     // The table: each variable's value on CPU0 and CPU1.
-    const auto& rows = app.vm_view().percpu_rows;
+    const auto& rows = app.view_state<klab::ui::VmViewState>("vm").percpu_rows;
     bool hits = false, pc = false;
     for (const auto& r : rows) {
         if (r[0] == "hits" && r.size() >= 3) hits = r[1] == "7" && r[2] == "-3";
@@ -616,9 +616,9 @@ TEST_CASE("slab view under classic SLAB: tunables and slabdata columns, node lis
                " for (i = 0; i < 40; i++) o[i] = kmem_cache_alloc(c, GFP_KERNEL);"
                " for (i = 0; i < 40; i += 3) kmem_cache_free(c, o[i]);");
     settle(gui, app);
-    REQUIRE(!app.slab_view().caches.empty());
-    REQUIRE(app.slab_view().caches.front().name == "klab_slab");
-    uint32_t id = app.slab_view().caches.front().id;
+    REQUIRE(!app.view_state<klab::ui::SlabViewState>("slab").caches.empty());
+    REQUIRE(app.view_state<klab::ui::SlabViewState>("slab").caches.front().name == "klab_slab");
+    uint32_t id = app.view_state<klab::ui::SlabViewState>("slab").caches.front().id;
     const klab::Kernel& k = app.session().kernel();
     klab::SlabClassicView cv = klab::slab_classic_view(k, id);
     REQUIRE(cv.valid);
@@ -635,7 +635,7 @@ TEST_CASE("slab view under classic SLAB: tunables and slabdata columns, node lis
     REQUIRE(row.has_value());
     gui.click(app, *row);
     settle(gui, app);
-    CHECK(app.slab_view().selected == "klab_slab");
+    CHECK(app.view_state<klab::ui::SlabViewState>("slab").selected == "klab_slab");
     // The detail: tunables, where the index array lives, one array cache per CPU, the shared one.
     CHECK(app.widgets().find("slab/classic/tunables").has_value());
     const char* mgmt = cv.mgmt == klab::SlabMgmt::on_slab    ? "slab/classic/mgmt/on_slab"
@@ -647,7 +647,7 @@ TEST_CASE("slab view under classic SLAB: tunables and slabdata columns, node lis
     CHECK(app.widgets().find("slab/array/cpu1").has_value());
     CHECK(app.widgets().find("slab/array/shared").has_value() == cv.has_shared);
     // The slabs are drawn list by list in the node's list order: full, partial, free.
-    const auto& slabs = app.slab_view().slabs;
+    const auto& slabs = app.view_state<klab::ui::SlabViewState>("slab").slabs;
     REQUIRE(slabs.size() == cv.slabs_full.size() + cv.slabs_partial.size() + cv.slabs_free.size());
     REQUIRE(!slabs.empty());
     size_t i = 0;
@@ -712,7 +712,7 @@ TEST_CASE("slab view under classic SLAB: a click on a tunables, slabdata or full
     app.submit("void *a[300]; int i; for (i = 0; i < 300; i++) a[i] = kmalloc(3000, GFP_KERNEL);"
                " for (i = 0; i < 300; i += 2) kfree(a[i]);");
     settle(gui, app);
-    const klab::ui::SlabViewState& v = app.slab_view();
+    const klab::ui::SlabViewState& v = app.view_state<klab::ui::SlabViewState>("slab");
     const klab::Kernel& k = app.session().kernel();
     REQUIRE(v.order.size() > 20);
     REQUIRE(v.order.size() == v.caches.size()); // no filter: every cache is a row
@@ -796,7 +796,7 @@ TEST_CASE("slab view under SLOB: clicking a page points that page out in the mem
         CHECK(app.page_map().highlight().ranges[0].first == small[j].pfn);
         CHECK(app.page_map().highlight().ranges[0].second == 1);
         CHECK(app.page_map().highlight().label.find("free_slob_small") != std::string::npos);
-        CHECK(app.slab_view().selected_slab == small[j].id);
+        CHECK(app.view_state<klab::ui::SlabViewState>("slab").selected_slab == small[j].id);
     }
     CHECK(small[0].pfn != small[1].pfn);
     // The map tab offers to clear it.
@@ -970,4 +970,27 @@ TEST_CASE("small words: a missed choice is quoted, the CPU bar's preempt_count i
     CHECK(klab::ui::cpu_state_words(0, false).find("may sleep") != std::string::npos);
     CHECK(klab::ui::cpu_state_words(0x100, true).find("interrupt context") != std::string::npos);
     CHECK(klab::ui::cpu_state_words(0x100, true).find("irqs off") != std::string::npos);
+
+TEST_CASE("modules view: lists the session's modules and loads one through the console") {
+    HeadlessImGui gui;
+    FakeTextures tex;
+    klab::ui::App app;
+    app.set_textures(&tex);
+    app.submit("int hello_init(void) { return 0; }\nmodule_init(hello_init);\nMODULE_LICENSE(\"GPL\");");
+    bool found = false;
+    for (klab::ui::ViewSlot& v : app.views())
+        if (std::string(v.title) == "Modules") {
+            CHECK_FALSE(v.open); // closed until asked for
+            v.open = found = true;
+        }
+    REQUIRE(found);
+    gui.frame(app);
+    gui.frame(app);
+    auto insmod = app.widgets().find("modules/insmod/hello");
+    REQUIRE(insmod.has_value());
+    gui.click(app, *insmod);
+    CHECK(app.session().log().back().text == "insmod hello");
+    CHECK(app.session().kernel().modules.modules.at("hello").loaded());
+    gui.frame(app);
+    CHECK(app.widgets().find("modules/rmmod/hello").has_value());
 }
