@@ -908,7 +908,7 @@ TEST_CASE("slab view: a slab's line counts the objects handed out, as the grid a
     REQUIRE(row.has_value());
     gui.click(app, *row);
     settle(gui, app, 20);
-    const auto& st = app.slab_view();
+    const auto& st = app.view_state<klab::ui::SlabViewState>("slab");
     CHECK(st.selected == "kmalloc-128");
     REQUIRE(!st.slabs.empty());
     REQUIRE(st.slab_heads.size() == st.slabs.size());
@@ -970,6 +970,7 @@ TEST_CASE("small words: a missed choice is quoted, the CPU bar's preempt_count i
     CHECK(klab::ui::cpu_state_words(0, false).find("may sleep") != std::string::npos);
     CHECK(klab::ui::cpu_state_words(0x100, true).find("interrupt context") != std::string::npos);
     CHECK(klab::ui::cpu_state_words(0x100, true).find("irqs off") != std::string::npos);
+}
 
 TEST_CASE("modules view: lists the session's modules and loads one through the console") {
     HeadlessImGui gui;
