@@ -177,6 +177,9 @@ void App::frame() {
     // The embed flag is the controller's (JS sets it): the windows tile again when it flips.
     relayout_ = relayout_ || lab_.embed_mode() != embed_;
     embed_ = lab_.embed_mode();
+    auto& console = *static_cast<ConsoleState*>(view_states_[static_cast<size_t>(view_id("console"))].get());
+    console.has_menus = !embed_; // the console's welcome names the Lessons menu only if there is one
+    handle_shortcuts(*lesson_ui_, menu_, console, lab_.lesson() != nullptr);
     bool strip = lesson_strip_width() > 0;
     relayout_ = relayout_ || strip != had_strip_;
     had_strip_ = strip;
@@ -187,12 +190,17 @@ void App::frame() {
     } else {
         draw_main_menu(c, menu_, views_);
         draw_lesson_menu(c, *lesson_ui_);
-        tabs_ = use_tabs(menu_.mode, css.x, css.y);
+        // An open lesson needs its panel and the console at once: on a small screen too it
+        // gets the lesson layout (panel left, the step's view over the console right) rather
+        // than tabs that would hide one behind the other.
+        bool lesson_layout = lab_.lesson() && menu_.mode == LayoutMode::automatic;
+        tabs_ = use_tabs(menu_.mode, css.x, css.y) && !lesson_layout;
         if (tabs_)
             draw_tabs(c);
         else
             draw_tiled(c);
     }
+    draw_open_confirmation(c, *lesson_ui_);
     menu_.reset_layout = false;
     relayout_ = false;
 

@@ -109,6 +109,8 @@ private:
     void reset(uint64_t nr_pages);
     void destroy_textures();
     bool recolour_row(const Kernel& k, uint32_t row); // true if any texel changed
+    // recolour_row for a row that one order-10 block covers; false: not such a row.
+    bool fill_block_row(const Kernel& k, uint32_t row, bool& changed);
     void upload_dirty();
 };
 

@@ -54,6 +54,8 @@ void apply_theme(float scale) {
     c[ImGuiCol_ButtonHovered] = ImVec4(0.26f, 0.44f, 0.66f, 1.00f);
     // Secondary text (hints, timestamps) at 6.5:1 on the window background: readable, WCAG AA.
     c[ImGuiCol_TextDisabled] = ImVec4(0.62f, 0.64f, 0.68f, 1.00f);
+    // The keyboard focus (navigation): amber, unlike any button or frame colour.
+    c[ImGuiCol_NavHighlight] = ImVec4(1.00f, 0.82f, 0.40f, 1.00f);
     s.ScaleAllSizes(scale);
     ImGui::GetIO().IniFilename = nullptr; // layout persistence is the platform's job
 }

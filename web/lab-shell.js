@@ -55,23 +55,38 @@
     $('canvas').style.visibility = 'hidden';
   }
 
+  // What the loading screen says start-up is doing.
+  let staged = false; // past the download: the byte count no longer replaces the text
+  function stage(text) {
+    staged = true;
+    $('loading-text').textContent = text;
+  }
+
+  // Resolves once the loading screen has been painted (at once if something was): main()
+  // then holds the main thread for a while, and the student sees progress, not a blank page.
+  function painted() {
+    const paints = performance.getEntriesByType ? performance.getEntriesByType('paint') : [];
+    if (paints.length > 0) return Promise.resolve();
+    return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  }
+
   function progress(loaded, total) {
     const pct = total > 0 ? Math.min(100, (100 * loaded) / total) : 0;
     $('loading-bar').style.width = pct.toFixed(1) + '%';
+    if (staged) return;
     $('loading-text').textContent = total > 0
       ? `Loading the kernel model… ${(loaded / 1048576).toFixed(1)} MB`
       : 'Loading the kernel model…';
   }
 
-  // Whether the browser offers WebGL2. index.html's worker answers without blocking the page
-  // (klabStart.webgl2); when it cannot tell (no OffscreenCanvas), a context is created here on
-  // the lab's own canvas with the attributes Emscripten's GLFW asks for (getContext then hands
-  // GLFW this same context).
+  // Whether the browser offers WebGL2: index.html asked for the page's context right after
+  // the canvas (klabStart.webgl2); without that answer it is asked for here, with the
+  // attributes Emscripten's GLFW asks for (getContext then hands GLFW this same context).
   async function webgl2Available(canvas) {
     const early = window.klabStart;
     if (early && early.webgl2 && (await early.webgl2) === true) return true;
     try {
-      const ok = !!canvas.getContext('webgl2', { antialias: false, depth: true, stencil: true, alpha: false });
+      const ok = !!canvas.getContext('webgl2', { antialias: false, depth: false, stencil: false, alpha: false });
       mark('klab:gl-context');
       return ok;
     } catch (e) {
@@ -102,7 +117,8 @@
   function compiledWasm() {
     const early = window.klabStart;
     if (early && early.wasm) {
-      early.wasm.then(() => early.progress && showProgress(early.progress)).catch(() => {});
+      // From the first byte (index.html's fetch keeps a copy of the response for this).
+      (early.response || early.wasm).then(() => early.progress && showProgress(early.progress)).catch(() => {});
       return early.wasm;
     }
     return fetch('index.wasm').then((resp) => {
@@ -126,8 +142,11 @@
   async function start() {
     const canvas = $('canvas');
     // The final size before GLFW creates the context: no reallocation of a live drawing buffer.
-    canvas.width = Math.round(window.innerWidth * (window.devicePixelRatio || 1));
-    canvas.height = Math.round(window.innerHeight * (window.devicePixelRatio || 1));
+    // (index.html set it already; setting it again would resize the live drawing buffer).
+    const w = Math.round(window.innerWidth * (window.devicePixelRatio || 1));
+    const h = Math.round(window.innerHeight * (window.devicePixelRatio || 1));
+    if (canvas.width !== w) canvas.width = w;
+    if (canvas.height !== h) canvas.height = h;
     const wasmModule = compiledWasm();
     wasmModule.then(() => mark('klab:wasm-compiled'), () => {});
     // index.js is fetched, parsed and run (the kernel boots) while the check runs.
@@ -142,11 +161,15 @@
       canvas,
       // Hand Emscripten the module compiled above (index.js is parsed while it compiles).
       instantiateWasm: (imports, receive) => {
-        wasmModule.then((compiled) => WebAssembly.instantiate(compiled, imports)
-          .then((instance) => { mark('klab:instantiated'); receive(instance, compiled); }))
-          .catch((e) => fail('start', 'The kernel model could not be started: ' + e.message));
+        wasmModule.then((compiled) => {
+          // main() runs as soon as receive() is called: the boot stage is on screen first.
+          stage('Booting the Linux 6.1 model…');
+          return Promise.all([WebAssembly.instantiate(compiled, imports), painted()])
+            .then(([instance]) => { mark('klab:instantiated'); receive(instance, compiled); });
+        }).catch((e) => fail('start', 'The kernel model could not be started: ' + e.message));
         return {};
       },
+      onKlabStage: stage,
       print: (t) => console.log(t),
       printErr: (t) => console.warn(t),
       onAbort: (what) => fail('abort', 'The kernel model stopped unexpectedly: ' + what,
@@ -158,9 +181,6 @@
       onKlabChange: (generation) => { if (window.klab) changed(generation); },
       onFirstFrame: (ms) => {
         $('loading').hidden = true;
-        const early = window.klabStart;
-        // The warm-up context did its job (after its answer is in: terminate drops queued messages).
-        if (early && early.warmWorker) early.webgl2.then(() => early.warmWorker.terminate());
         window.klab = makeApi(window.Module);
         window.klabFirstFrameMs = ms;
         window.klabStatus = 'ready';
@@ -184,6 +204,17 @@
   for (const type of ['pointermove', 'pointerdown', 'pointerup', 'wheel', 'keydown', 'keyup', 'resize', 'focus', 'paste']) {
     window.addEventListener(type, inputSeen, { capture: true, passive: true });
   }
+  // Keys typed into the page's own fields (the text version, the share-link box) are theirs:
+  // Emscripten's GLFW listens for keys on the whole window, in the capture phase, and cancels
+  // Tab, so without this they would also reach the lab's console and Tab could not leave a
+  // field. Registered before index.js runs, this listener comes first; the browser's own
+  // handling (typing, Tab, Enter submitting a form) is left alone.
+  const isField = (t) => t instanceof Element && t.closest('#klab-text, #klab-info, #klab-notices, input, textarea, select, button, a');
+  for (const type of ['keydown', 'keypress', 'keyup']) {
+    window.addEventListener(type, (e) => { if (isField(e.target)) e.stopImmediatePropagation(); }, true);
+  }
+  // F1 is the lab's help (its shortcuts), not the browser's, while the canvas has the keyboard.
+  $('canvas').addEventListener('keydown', (e) => { if (e.key === 'F1') e.preventDefault(); });
   // Keyboard focus must follow the pointer into the canvas, also inside a course site's iframe.
   $('canvas').addEventListener('mousedown', () => $('canvas').focus());
   // Ctrl+V: the browser hands the clipboard over in a paste event right after the key press,

@@ -22,15 +22,17 @@ uint32_t frame_size(const Function& f) {
 enum class SegResult : uint8_t { Hit, Miss, Fault };
 
 // The VM's own memory: the thread's kernel stack and the module's data and rodata.
-SegResult seg_access(Program& prog, Thread& th, uint64_t addr, void* buf, uint32_t n, bool write,
-                     Fault& f) {
+// A read copies into dst; a write (src set) copies from src.
+SegResult seg_access(Program& prog, Thread& th, uint64_t addr, void* dst, const void* src,
+                     uint32_t n, Fault& f) {
+    const bool write = src != nullptr;
     uint64_t so = addr - th.stack_base;
     if (addr >= th.stack_base && so < th.stack.size()) {
         if (n > th.stack.size() - so) return SegResult::Miss;
         if (write)
-            std::memcpy(th.stack.data() + so, buf, n);
+            std::memcpy(th.stack.data() + so, src, n);
         else
-            std::memcpy(buf, th.stack.data() + so, n);
+            std::memcpy(dst, th.stack.data() + so, n);
         return SegResult::Hit;
     }
     uint64_t base = prog.target().module_base;
@@ -46,9 +48,9 @@ SegResult seg_access(Program& prog, Thread& th, uint64_t addr, void* buf, uint32
             return SegResult::Fault;
         }
         if (write)
-            std::memcpy(prog.data.data() + d, buf, n);
+            std::memcpy(prog.data.data() + d, src, n);
         else
-            std::memcpy(buf, prog.data.data() + d, n);
+            std::memcpy(dst, prog.data.data() + d, n);
         return SegResult::Hit;
     }
     if (off >= Layout::kRodataOffset) {
@@ -61,7 +63,7 @@ SegResult seg_access(Program& prog, Thread& th, uint64_t addr, void* buf, uint32
             f.protection = true;
             return SegResult::Fault;
         }
-        std::memcpy(buf, prog.rodata.data() + d, n);
+        std::memcpy(dst, prog.rodata.data() + d, n);
         return SegResult::Hit;
     }
     // Module text: executable, readable in Linux, but the lab has no machine code to show.
@@ -84,7 +86,7 @@ bool vm_read(Program& prog, Thread& th, Host& host, uint64_t addr, void* dst, ui
     if (uint32_t lo = below_stack(th, addr, n))
         return vm_read(prog, th, host, addr, dst, lo, f) &&
                vm_read(prog, th, host, addr + lo, static_cast<uint8_t*>(dst) + lo, n - lo, f);
-    switch (seg_access(prog, th, addr, dst, n, false, f)) {
+    switch (seg_access(prog, th, addr, dst, nullptr, n, f)) {
     case SegResult::Hit: return true;
     case SegResult::Fault: return false;
     case SegResult::Miss: break;
@@ -98,7 +100,7 @@ bool vm_write(Program& prog, Thread& th, Host& host, uint64_t addr, const void* 
         return vm_write(prog, th, host, addr, src, lo, f) &&
                vm_write(prog, th, host, addr + lo, static_cast<const uint8_t*>(src) + lo,
                         n - lo, f);
-    switch (seg_access(prog, th, addr, const_cast<void*>(src), n, true, f)) {
+    switch (seg_access(prog, th, addr, nullptr, src, n, f)) {
     case SegResult::Hit: return true;
     case SegResult::Fault: return false;
     case SegResult::Miss: break;

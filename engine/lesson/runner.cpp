@@ -282,7 +282,23 @@ Result<ProgressRecord> LessonRunner::parse_progress(const Lesson& lesson, std::s
             !uint_at(s, "commands", 1u << 30, commands))
             return Error{"step " + std::to_string(i + 1) + " of the progress record is damaged"};
         prog[i].hints_shown = static_cast<uint32_t>(hints);
-        // Commands and predictions belong to a live state, which a reload does not keep.
+        // The student's prediction is theirs: a reload keeps it (a page that replays the
+        // step's commands resolves it again; restore_progress clears `resolved` for the step
+        // it goes to). Commands belong to a live state, which a reload does not keep.
+        if (auto pr = s.find("predict"); pr != s.end()) {
+            PredictRecord& p = prog[i].predict;
+            auto a = pr->is_object() ? pr->find("answer") : pr->end();
+            auto v = pr->is_object() ? pr->find("value") : pr->end();
+            if (!pr->is_object() || a == pr->end() || !a->is_string() || v == pr->end() ||
+                !v->is_number_integer() || !bool_at(*pr, "resolved", p.resolved) ||
+                !bool_at(*pr, "correct", p.correct))
+                return Error{"step " + std::to_string(i + 1) + " of the progress record is damaged"};
+            p.answered = true;
+            p.answer = a->get<std::string>();
+            p.value = v->get<int64_t>();
+            if (auto ac = pr->find("actual"); ac != pr->end() && ac->is_number_integer())
+                p.actual = ac->get<int64_t>();
+        }
     }
     return ProgressRecord{static_cast<uint32_t>(step), std::move(prog)};
 }
@@ -293,7 +309,11 @@ void LessonRunner::take_marks(const ProgressRecord& rec) {
         progress_[i].met = rec.steps[i].met;
         progress_[i].hints_shown = rec.steps[i].hints_shown;
         progress_[i].solution_shown = rec.steps[i].solution_shown;
+        progress_[i].predict = rec.steps[i].predict;
     }
+    // The step shown starts afresh: the student's answer stays, to be checked again by the
+    // commands (replayed by a page that kept them, or typed anew).
+    progress_[step_].predict.resolved = progress_[step_].predict.correct = false;
 }
 
 Result<void> LessonRunner::restore_progress(std::string_view text) {
@@ -306,6 +326,7 @@ Result<void> LessonRunner::restore_progress(std::string_view text) {
         progress_ = keep;
         return r;
     }
+    take_marks(rec.value()); // go_to() started the step afresh: its prediction comes back
     return {};
 }
 

@@ -32,6 +32,8 @@ public:
     virtual ExecResult run(std::string_view text, std::string_view source, uint32_t first_line) = 0;
     virtual void restore(const Session::Snapshot& s) = 0;
     virtual const Session& session() const = 0;
+    // The live session, for goals (Session::evaluate borrows it and gives it back unchanged).
+    virtual Session& session() = 0;
 };
 
 // A session of the runner's own (klab lesson check/play, tests).
@@ -44,6 +46,7 @@ public:
     }
     void restore(const Session::Snapshot& s) override { session_->restore(s); }
     const Session& session() const override { return *session_; }
+    Session& session() override { return *session_; }
 
 private:
     SessionOptions opt_;
@@ -88,6 +91,7 @@ public:
 
     const Lesson& lesson() const { return lesson_; }
     const Session& session() const { return host_->session(); }
+    Session& session() { return host_->session(); }
     uint32_t step_index() const { return step_; }
     const LessonStep& step() const { return lesson_.steps[step_]; }
     uint32_t step_count() const { return static_cast<uint32_t>(lesson_.steps.size()); }
@@ -138,7 +142,7 @@ public:
     Result<void> restore_progress(std::string_view json);
     // Reads a record without applying it: a corrupt or foreign record gives the reason.
     static Result<ProgressRecord> parse_progress(const Lesson& lesson, std::string_view json);
-    // Takes a record's per-step marks (met, hints, solution) without moving: for a runner just
+    // Takes a record's per-step marks (met, hints, solution, prediction) without moving: for a runner just
     // started at the record's step.
     void take_marks(const ProgressRecord& rec);
 

@@ -94,7 +94,7 @@ struct Kernel {
     // call trace names the KernelC caller (empty otherwise).
     std::vector<std::string> dump_stack_callers;
     uint32_t die_counter = 0; // the [#N] of oops and BUG() reports (die_header())
-    bool panicked = false;    // panic() ran: the machine has stopped (arch/x86/traps.h)
+    uint32_t panics = 0;      // panic() calls: a real machine stops at the first (arch/x86/traps.h)
     TaskTable tasks;          // task_structs, pids, current per CPU (sched/task.h)
     ModuleList modules;       // loaded and defined modules (module/module.h)
     Kallsyms kallsyms;        // the symbols of KernelC code, for %pS and call traces

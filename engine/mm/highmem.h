@@ -59,7 +59,8 @@ uint64_t kmap_local_slot_addr(uint32_t cpu, uint32_t idx);
 // page_address() including pkmap'ed highmem pages (0 for an unmapped highmem page).
 uint64_t page_address_hm(const Kernel& k, pfn_t page);
 
-// What a call did wrong, for the binding to end the statement as Linux would.
+// What a call did: bug means a BUG() reported through arch/x86/traps.h and killed current;
+// would_sleep_forever, that the task would wait in D state for a pkmap slot forever.
 enum class KmapResult : uint8_t { ok, bug, would_sleep_forever };
 
 // kmap(): may sleep. Lowmem pages (every page on x86_64) return their direct-map address.

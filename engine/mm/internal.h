@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
+#include <string>
 #include <string_view>
 
 #include "core/result.h"
@@ -76,7 +78,9 @@ uint64_t nr_free_buffer_pages(const Kernel& k);
 
 // --- reports (report.cpp) ---
 void warn_alloc(Kernel& k, gfp_t gfp, uint32_t order);
-void show_mem(Kernel& k);
+// warn_alloc(gfp, NULL, msg) for callers with their own message (vmalloc) and stack.
+void warn_alloc_msg(Kernel& k, gfp_t gfp, const std::string& msg,
+                    std::initializer_list<const char*> frames);
 // WARN_ON_ONCE-style report at a Linux source location; site is a bit in warn_once_bits.
 void warn_once(Kernel& k, uint32_t site, const char* file, int line, const char* func,
                gfp_t gfp_for_nowarn);

@@ -2,13 +2,14 @@
 // (mm/page_alloc.c, lib/show_mem.c), bad_page()/dump_page() (mm/debug.c), and the WARN and
 // VM_BUG_ON reports (kernel/panic.c __warn(), BUG()). Simplifications: dump_page() prints no
 // "raw:" hex lines and its flags value holds only the page flags (no node/zone bits); a
-// VM_BUG_ON prints the oops header but does not kill the task (no tasks yet); bad_page() is
-// not rate-limited. The modelled config is Debian-like: NUMA on x86_64, CPUSETS, SWAP (no
+// VM_BUG_ON is a BUG() (arch/x86/traps.h: the task dies) as with CONFIG_DEBUG_VM, which
+// Debian leaves off; bad_page() is not rate-limited. The modelled config is Debian-like: NUMA on x86_64, CPUSETS, SWAP (no
 // swap device), HUGETLB, MEMORY_FAILURE, no CMA, no THP.
 #include <cstdarg>
 #include <cstdio>
 #include <string>
 
+#include "arch/x86/traps.h"
 #include "machine/kernel.h"
 #include "mm/internal.h"
 #include "mm/kstack.h"
@@ -35,14 +36,6 @@ std::string node_prefix(const Kernel& k) {
     return numa(k) ? "Node 0 " : "";
 }
 
-void cut_here(Kernel& k) {
-    printk(k, LogLevel::warning, "------------[ cut here ]------------");
-}
-
-void end_trace(Kernel& k) {
-    printk(k, LogLevel::warning, "---[ end trace 0000000000000000 ]---");
-}
-
 } // namespace
 
 void warn_once(Kernel& k, uint32_t site, const char* file, int line, const char* func, gfp_t gfp) {
@@ -53,17 +46,7 @@ void warn_once(Kernel& k, uint32_t site, const char* file, int line, const char*
 }
 
 void report_vm_bug(Kernel& k, const char* file, int line, const char* func) {
-    cut_here(k);
-    printk(k, LogLevel::crit, strfmt("kernel BUG at %s:%d!", file, line));
-    printk(k, LogLevel::warning, die_header(k, "invalid opcode", 0));
-    dump_stack(k, {func});
-    end_trace(k);
-    // oops_end(): add_taint(TAINT_DIE, LOCKDEP_NOW_UNRELIABLE).
-    add_taint(k, TAINT_DIE);
-    if (!k.mm.lock_debugging_off) {
-        k.mm.lock_debugging_off = true;
-        printk(k, LogLevel::warning, "Disabling lock debugging due to kernel taint");
-    }
+    BUG(k, file, line, {func});
 }
 
 void dump_page(Kernel& k, pfn_t p, const char* reason) {
@@ -251,13 +234,11 @@ static void show_mem_filtered(Kernel& k, uint32_t max_zone_idx) {
     printk(k, LogLevel::warning, "0 pages hwpoisoned");
 }
 
-void show_mem(Kernel& k) {
-    show_mem_filtered(k, uint32_t(k.mm.zones.size() - 1));
-}
-
 // LESSON(alloc-failure) warn_alloc(): one report per 10 seconds at most, none with
-// __GFP_NOWARN.
-void warn_alloc(Kernel& k, gfp_t gfp, uint32_t order) {
+// __GFP_NOWARN. Mem-Info leaves out the zones above the request's highest zone
+// (warn_alloc_show_mem() passes gfp_zone(gfp_mask) to __show_free_areas()).
+void warn_alloc_msg(Kernel& k, gfp_t gfp, const std::string& msg,
+                    std::initializer_list<const char*> frames) {
     if (gfp & __GFP_NOWARN) return;
     // ___ratelimit(&nopage_rs): a burst of 1 per 10*HZ; the first report after a quiet
     // interval says how many were suppressed.
@@ -274,13 +255,17 @@ void warn_alloc(Kernel& k, gfp_t gfp, uint32_t order) {
     k.mm.warn_alloc_last = now;
     const task_struct& c = current(k);
     printk(k, LogLevel::warning,
-           strfmt("%s: page allocation failure: order:%u, mode:%s, nodemask=(null),cpuset=/,"
-               "mems_allowed=0",
-               c.comm.c_str(), order, gfp_mode_string(gfp).c_str()));
-    dump_stack(k, {"warn_alloc", "__alloc_pages_slowpath", "__alloc_pages"});
+           strfmt("%s: %s, mode:%s, nodemask=(null),cpuset=/,mems_allowed=0", c.comm.c_str(),
+                  msg.c_str(), gfp_mode_string(gfp).c_str()));
+    dump_stack(k, frames);
     ZoneKind kind = ZoneKind::Normal;
     gfp_zone(gfp, k.mm.has_highmem(), k.mm.zone_index(ZoneKind::DMA32) >= 0, &kind);
     show_mem_filtered(k, uint32_t(k.mm.zone_index(kind)));
+}
+
+void warn_alloc(Kernel& k, gfp_t gfp, uint32_t order) {
+    warn_alloc_msg(k, gfp, strfmt("page allocation failure: order:%u", order),
+                   {"warn_alloc", "__alloc_pages_slowpath", "__alloc_pages"});
 }
 
 } // namespace klab

@@ -1,5 +1,6 @@
 // vmalloc areas, the kernel page table outside the direct map and /proc/vmallocinfo (see
 // vmalloc.h for what is modelled and simplified).
+#include "arch/x86/traps.h"
 #include "mm/vmalloc.h"
 
 #include <algorithm>
@@ -30,6 +31,19 @@ std::string ptr_text(const Kernel& k, uint64_t v) {
 
 // WARN_ON_ONCE sites in MemoryModel::warn_once_bits (mm/internal.h 0..3, highmem 8..9).
 constexpr uint32_t kWarnVmallocZero = 10;
+constexpr uint32_t kWarnKvmallocIntMax = 11;
+// IOREMAP_MAX_ORDER (arch/x86/include/asm/page_types.h): PUD_SHIFT on x86_64, PMD_SHIFT on
+// non-PAE i386.
+uint32_t ioremap_max_order(const Kernel& k) {
+    return k.config.arch == Arch::x86_64 ? 30 : 22;
+}
+
+// get_count_order_long(): the order of the smallest power of two >= v.
+uint32_t count_order(uint64_t v) {
+    uint32_t o = 0;
+    while ((1ull << o) < v) ++o;
+    return o;
+}
 
 uint64_t page_align(uint64_t v) {
     return (v + kPage - 1) & ~(kPage - 1);
@@ -48,27 +62,10 @@ void reserve_kc_windows(Kernel& k) {
         v.reserved.push_back({0xf7800000ull, 0xf8c00000ull});
 }
 
-// warn_alloc(gfp, NULL, fmt, ...) for vmalloc's own failures: same rate limit as the page
-// allocator's, the message instead of "page allocation failure".
+// warn_alloc(gfp, NULL, fmt, ...) for vmalloc's own failures: the page allocator's report
+// with the message instead of "page allocation failure".
 void vmalloc_warn(Kernel& k, gfp_t gfp, const std::string& msg) {
-    if (gfp & __GFP_NOWARN) return;
-    uint64_t now = k.clock.jiffies();
-    if (k.mm.warn_alloc_any && now - k.mm.warn_alloc_last < 10ull * k.clock.hz) {
-        k.mm.warn_alloc_missed++;
-        return;
-    }
-    if (k.mm.warn_alloc_missed) {
-        printk(k, LogLevel::warning,
-               "warn_alloc: " + std::to_string(k.mm.warn_alloc_missed) + " callbacks suppressed");
-    }
-    k.mm.warn_alloc_missed = 0;
-    k.mm.warn_alloc_any = true;
-    k.mm.warn_alloc_last = now;
-    printk(k, LogLevel::warning,
-           current(k).comm + ": " + msg + ", mode:" + gfp_mode_string(gfp) +
-               ", nodemask=(null),cpuset=/,mems_allowed=0");
-    dump_stack(k, {"warn_alloc", "__vmalloc_node_range", "vmalloc"});
-    show_mem(k);
+    warn_alloc_msg(k, gfp, msg, {"warn_alloc", "__vmalloc_node_range", "vmalloc"});
 }
 
 // A WARN(1, fmt) report: the message, then __warn()'s lines.
@@ -122,6 +119,9 @@ vm_struct* get_vm_area(Kernel& k, uint64_t size, uint64_t align, uint32_t flags,
                        const std::string& caller, gfp_t gfp) {
     size = page_align(size);
     if (size == 0) return nullptr;
+    // __get_vm_area_node(): an ioremap area is aligned to its size, up to IOREMAP_MAX_ORDER.
+    if (flags & VM_IOREMAP)
+        align = 1ull << std::clamp<uint32_t>(count_order(size), 12, ioremap_max_order(k));
     if (!(flags & VM_NO_GUARD)) size += kPage;
     uint64_t addr = find_free_va(k, size, align);
     if (!addr && !k.vmalloc.purge_list.empty()) {
@@ -148,6 +148,22 @@ vm_struct* get_vm_area(Kernel& k, uint64_t size, uint64_t align, uint32_t flags,
     return &vm;
 }
 
+// merge_or_add_vmap_area() on the purge tree: a freed range that touches a lazily freed
+// neighbour becomes one range with it.
+void add_to_purge_list(VmallocState& v, uint64_t start, uint64_t end) {
+    auto next = v.purge_list.find(end);
+    if (next != v.purge_list.end()) {
+        end = next->second;
+        v.purge_list.erase(next);
+    }
+    auto it = v.purge_list.lower_bound(start);
+    if (it != v.purge_list.begin() && std::prev(it)->second == start) {
+        std::prev(it)->second = end;
+        return;
+    }
+    v.purge_list[start] = end;
+}
+
 // remove_vm_area(): unmap, take the area off the busy tree and put its range on the lazy
 // purge list; purge when more than lazy_max_pages() are waiting.
 void remove_vm_area(Kernel& k, uint64_t addr) {
@@ -157,7 +173,7 @@ void remove_vm_area(Kernel& k, uint64_t addr) {
     for (uint64_t a = it->second.addr; a < it->second.addr + it->second.size; a += kPage)
         k.kpt.clear(a);
     uint64_t end = it->second.addr + it->second.size;
-    v.purge_list[addr] = end;
+    add_to_purge_list(v, addr, end);
     v.vmap_lazy_nr += (end - addr) >> 12;
     v.busy.erase(it);
     if (v.vmap_lazy_nr > lazy_max_pages(k)) purge_vmap_area_lazy(k);
@@ -216,6 +232,40 @@ void purge_vmap_area_lazy(Kernel& k) {
     k.vmalloc.nr_purges++;
 }
 
+// __vunmap() once the area is found: free its pages (VM_ALLOC areas own them; a vmap area's
+// nr_pages is 0 in Linux), take it off the busy tree, then kvfree() its pages[] array, which
+// vfree()s the array's own area when it was vmalloc'ed.
+static void release_area(Kernel& k, uint64_t addr, bool deallocate_pages) {
+    auto it = k.vmalloc.busy.find(addr);
+    if (it == k.vmalloc.busy.end()) return;
+    uint64_t array = deallocate_pages ? it->second.pages_area : 0;
+    if (deallocate_pages && (it->second.flags & VM_ALLOC)) free_area_pages(k, it->second);
+    remove_vm_area(k, addr);
+    if (array) release_area(k, array, true);
+}
+
+static uint64_t vmalloc_area(Kernel& k, uint64_t size, uint64_t align, gfp_t gfp,
+                             uint32_t vm_flags, const std::string& caller, uint32_t order,
+                             uint64_t real_size);
+
+// The pages[] array of __vmalloc_area_node(), one pointer per small page: kmalloc'ed up to
+// a page (not modelled: no slab object is taken), vmalloc'ed above that with the area's
+// caller (its line in /proc/vmallocinfo, and " vpages" on the area's own). The nested
+// __vmalloc_node() cannot fail its size checks and its might_sleep() is the one the caller
+// already passed (rate-limited in Linux), so the model goes straight to the area.
+static bool alloc_page_array(Kernel& k, uint64_t addr, gfp_t gfp, const std::string& caller) {
+    const vm_struct& vm = k.vmalloc.busy.at(addr);
+    uint64_t array_size = (vm.mapped_bytes() >> 12) * k.config.pointer_bytes();
+    if (array_size <= kPage) return true;
+    const gfp_t reclaim_mask = __GFP_RECLAIM | __GFP_HIGH | __GFP_IO | __GFP_FS | __GFP_NOWARN |
+                               __GFP_RETRY_MAYFAIL | __GFP_NOFAIL | __GFP_NORETRY |
+                               __GFP_MEMALLOC | __GFP_NOMEMALLOC; // GFP_RECLAIM_MASK
+    uint64_t array =
+        vmalloc_area(k, array_size, 1, (gfp & reclaim_mask) | __GFP_ZERO, 0, caller, 0, array_size);
+    k.vmalloc.busy.at(addr).pages_area = array;
+    return array != 0;
+}
+
 static uint64_t vmalloc_area(Kernel& k, uint64_t size, uint64_t align, gfp_t gfp,
                              uint32_t vm_flags, const std::string& caller, uint32_t order,
                              uint64_t real_size) {
@@ -232,10 +282,18 @@ static uint64_t vmalloc_area(Kernel& k, uint64_t size, uint64_t align, gfp_t gfp
         return 0;
     }
     uint64_t addr = vm->addr;
-    // __vmalloc_area_node(): highmem is fine unless a DMA zone was asked for; one page at a
-    // time, so the frames are wherever the allocator finds them.
+    // __vmalloc_area_node() sets __GFP_NOWARN first: its own failure reports ("failed to
+    // allocated page array size", "failed to allocate pages") are never printed in 6.1.192,
+    // and a vmalloc that runs out of pages midway fails quietly. Highmem is fine unless a
+    // DMA zone was asked for; one page at a time, so the frames are wherever the allocator
+    // finds them.
     gfp_t page_gfp = gfp | __GFP_NOWARN;
     if (!(gfp & (__GFP_DMA | __GFP_DMA32))) page_gfp |= __GFP_HIGHMEM;
+    if (!alloc_page_array(k, addr, page_gfp, caller)) {
+        remove_vm_area(k, addr); // free_vm_area()
+        trace_close(k, TraceEventType::klab_vmalloc, id, 0, gfp);
+        return 0;
+    }
     std::vector<pfn_t> pages;
     for (uint64_t i = 0; i < nr_pages; i += 1u << order) {
         pfn_t p = alloc_pages(k, page_gfp, order);
@@ -250,14 +308,7 @@ static uint64_t vmalloc_area(Kernel& k, uint64_t size, uint64_t align, gfp_t gfp
     vm->page_order = order;
     k.vmalloc.nr_vmalloc_pages += pages.size();
     if (pages.size() < nr_pages) {
-        char buf[128];
-        // Linux prints the size it did get (area->nr_pages * PAGE_SIZE).
-        std::snprintf(buf, sizeof buf,
-                      "vmalloc error: size %llu, page order %u, failed to allocate pages",
-                      (unsigned long long)(pages.size() << 12), order);
-        vmalloc_warn(k, gfp, buf);
-        free_area_pages(k, *vm);
-        remove_vm_area(k, addr);
+        release_area(k, addr, true); // __vfree(area->addr)
         trace_close(k, TraceEventType::klab_vmalloc, id, 0, gfp);
         return 0;
     }
@@ -297,7 +348,7 @@ uint64_t __vmalloc_node(Kernel& k, uint64_t size, uint64_t align, gfp_t gfp, uin
     for (;;) {
         uint64_t addr = vmalloc_area(k, size, align, gfp, vm_flags, caller, order, real_size);
         if (addr || order == 0) return addr;
-        // fail: retry with small pages.
+        // fail: retry with small pages (quietly: the page failures carry __GFP_NOWARN).
         order = 0;
         align = 1;
         size = real_size;
@@ -305,6 +356,14 @@ uint64_t __vmalloc_node(Kernel& k, uint64_t size, uint64_t align, gfp_t gfp, uin
 }
 
 uint64_t vmalloc_huge(Kernel& k, uint64_t size, gfp_t gfp, const std::string& caller) {
+    return __vmalloc_node(k, size, 1, gfp, VM_ALLOW_HUGE_VMAP, caller);
+}
+
+uint64_t kvmalloc_vmalloc(Kernel& k, uint64_t size, gfp_t gfp, const std::string& caller) {
+    if (size > 0x7fffffffull) { // INT_MAX: "Don't even allow crazy sizes"
+        warn_once(k, kWarnKvmallocIntMax, "mm/util.c", 596, "kvmalloc_node", gfp);
+        return 0;
+    }
     return __vmalloc_node(k, size, 1, gfp, VM_ALLOW_HUGE_VMAP, caller);
 }
 
@@ -319,7 +378,7 @@ uint64_t vmalloc_user(Kernel& k, uint64_t size, const std::string& caller) {
                           VM_USERMAP, caller);
 }
 
-static void vunmap_area(Kernel& k, uint64_t addr, bool deallocate_pages, const char* func) {
+static void vunmap_area(Kernel& k, uint64_t addr, bool deallocate_pages) {
     char buf[128];
     if (addr & (kPage - 1)) {
         std::snprintf(buf, sizeof buf, "Trying to vfree() bad address (%s)",
@@ -327,21 +386,20 @@ static void vunmap_area(Kernel& k, uint64_t addr, bool deallocate_pages, const c
         warn_msg(k, buf, 2752, "__vunmap");
         return;
     }
-    auto it = k.vmalloc.busy.find(addr);
-    // A vm_map_ram area has no vm_struct: find_vm_area() finds nothing.
-    if (it == k.vmalloc.busy.end() || it->second.vm_map_ram) {
+    // find_vm_area() finds the busy area that contains addr (its guard page included) and
+    // __vunmap() frees that area whole. A vm_map_ram area has no vm_struct: nothing found.
+    const vm_struct* vm = find_vm_area(k, addr);
+    if (!vm || vm->vm_map_ram) {
         std::snprintf(buf, sizeof buf, "Trying to vfree() nonexistent vm area (%s)",
                       ptr_text(k, addr).c_str());
         warn_msg(k, buf, 2758, "__vunmap");
         return;
     }
-    (void)func;
+    uint64_t start = vm->addr;
+    uint32_t nr = uint32_t(vm->pages.size());
     uint64_t id = trace_open(k);
-    uint32_t nr = uint32_t(it->second.pages.size());
-    // Only VM_ALLOC areas own their pages (a vmap area's nr_pages is 0 in Linux).
-    if (deallocate_pages && (it->second.flags & VM_ALLOC)) free_area_pages(k, it->second);
-    remove_vm_area(k, addr);
-    trace_close(k, TraceEventType::klab_vfree, id, addr, nr);
+    release_area(k, start, deallocate_pages);
+    trace_close(k, TraceEventType::klab_vfree, id, start, nr);
 }
 
 void vfree(Kernel& k, uint64_t addr) {
@@ -353,13 +411,13 @@ void vfree(Kernel& k, uint64_t addr) {
         k.vmalloc.deferred.push_back(addr);
         return;
     }
-    vunmap_area(k, addr, true, "vfree");
+    vunmap_area(k, addr, true);
 }
 
 void vfree_deferred_work(Kernel& k) {
     std::vector<uint64_t> todo;
     todo.swap(k.vmalloc.deferred);
-    for (uint64_t a : todo) vunmap_area(k, a, true, "free_work");
+    for (uint64_t a : todo) vunmap_area(k, a, true);
 }
 
 uint64_t vmap(Kernel& k, const std::vector<pfn_t>& pages, uint32_t flags,
@@ -376,7 +434,7 @@ uint64_t vmap(Kernel& k, const std::vector<pfn_t>& pages, uint32_t flags,
 
 void vunmap(Kernel& k, uint64_t addr) {
     might_sleep(k, "mm/vmalloc.c", 2879, {"__might_resched", "vunmap"});
-    if (addr) vunmap_area(k, addr, false, "vunmap");
+    if (addr) vunmap_area(k, addr, false);
 }
 
 uint64_t ioremap(Kernel& k, uint64_t phys, uint64_t size, const std::string& caller) {
@@ -409,7 +467,7 @@ void iounmap(Kernel& k, uint64_t addr) {
         dump_stack(k, {"iounmap"});
         return;
     }
-    vunmap_area(k, vm->addr, false, "iounmap");
+    vunmap_area(k, vm->addr, false);
 }
 
 uint32_t vmap_max_alloc(const Kernel& k) {
@@ -502,7 +560,10 @@ VmUnmapRam vm_unmap_ram(Kernel& k, uint64_t addr, uint32_t count) {
         auto it = v.vmap_blocks.find(block);
         // spin_lock(&NULL->lock). Linux has already unmapped the range (whatever area it was
         // in); the model leaves it mapped so that area stays consistent.
-        if (it == v.vmap_blocks.end()) return VmUnmapRam::oops;
+        if (it == v.vmap_blocks.end()) {
+            page_fault_oops(k, 0, 2, {"vm_unmap_ram"}); // a write to NULL's lock
+            return VmUnmapRam::oops;
+        }
         for (uint64_t a = addr; a < addr + size; a += kPage) k.kpt.clear(a);
         VmapBlock& b = it->second;
         b.dirty += 1u << get_order_pages(count ? count : 1);
@@ -612,6 +673,7 @@ std::string proc_vmallocinfo(const Kernel& k) {
         if (vm.flags & VM_ALLOC) s += " vmalloc";
         if (vm.flags & VM_MAP) s += " vmap";
         if (vm.flags & VM_USERMAP) s += " user";
+        if (vm.pages_area) s += " vpages"; // is_vmalloc_addr(v->pages)
         // show_numa_info(): CONFIG_NUMA on the x86_64 preset only; one node.
         if (k.config.arch == Arch::x86_64 && nr_pages) s += " N0=" + std::to_string(nr_pages);
         s += "\n";

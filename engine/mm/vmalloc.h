@@ -5,9 +5,10 @@
 // virtual address to page frame, covering only what is outside the direct map (vmalloc,
 // pkmap and fixmap addresses); free virtual space is searched by walking the busy and lazily
 // freed areas in address order (Linux keeps an augmented rb-tree, with the same lowest-fit
-// result); the vm_struct and its pages[] array come from no allocator (Linux kmallocs them,
-// or vmallocs the array when it exceeds a page: " vpages"); huge mappings only for
-// vmalloc_huge (below); one node.
+// result); the vm_struct and a pages[] array of up to a page come from no allocator (Linux
+// kmallocs them); a larger array is vmalloc'ed as in Linux, with the area's caller, and the
+// area prints " vpages" (above 512 pages on x86_64, 1024 on i386: 8- and 4-byte pointers);
+// huge mappings for VM_ALLOW_HUGE_VMAP (vmalloc_huge, kvmalloc; below); one node.
 // vm_map_ram()/vm_unmap_ram(): up to VMAP_MAX_ALLOC pages come from per-CPU vmap blocks
 // (VMAP_BLOCK_SIZE areas, bump-allocated in power-of-two page runs, freed when every page
 // was given back: vb->dirty), larger counts get a vmap_area of their own; neither has a guard
@@ -65,6 +66,7 @@ struct vm_struct {
     std::vector<pfn_t> pages;  // VM_ALLOC/VM_MAP: the frames, in virtual order
     uint32_t page_order = 0;   // vm->page_order: 9 for a PMD-mapped vmalloc_huge area
     uint64_t phys_addr = 0;    // VM_IOREMAP
+    uint64_t pages_area = 0;   // the vmalloc'ed pages[] array (" vpages"), 0 if kmalloc'ed
     std::string caller;        // "%pS" of the caller, e.g. "my_init+0x1c/0x80 [mod]"
     bool kernel_stack = false; // allocated by alloc_thread_stack_node (VMAP_STACK)
     bool percpu = false;       // a percpu chunk's area (pcpu_get_vm_areas): pages are percpu's
@@ -103,10 +105,17 @@ uint64_t vzalloc(Kernel& k, uint64_t size, const std::string& caller);
 uint64_t vmalloc_user(Kernel& k, uint64_t size, const std::string& caller);
 // vmalloc_huge(): VM_ALLOW_HUGE_VMAP. On x86_64 (HAVE_ARCH_HUGE_VMALLOC) a size of at least
 // PMD_SIZE is rounded up to 2 MiB, aligned to 2 MiB and backed by order-9 blocks mapped with
-// PMDs; if those cannot be had, the warning and a retry with small pages, as 6.1 does. i386
-// has no huge vmalloc. Simplification: Linux split_page()s the blocks and frees small pages;
-// the model keeps and frees the order-9 blocks whole.
+// PMDs; if those cannot be had, a quiet retry with small pages, as 6.1 does. i386 has no
+// huge vmalloc. Simplification: Linux split_page()s the blocks and frees small pages; the
+// model keeps and frees the order-9 blocks whole.
 uint64_t vmalloc_huge(Kernel& k, uint64_t size, gfp_t gfp, const std::string& caller);
+// kvmalloc_node()'s vmalloc fallback (mm/util.c), for a blocking request kmalloc could not
+// serve: sizes above INT_MAX fail with a WARN_ON_ONCE unless __GFP_NOWARN; the rest is
+// __vmalloc_node_range() with VM_ALLOW_HUGE_VMAP (so 4 MiB + 1 is a 6 MiB PMD-mapped area
+// on x86_64).
+uint64_t kvmalloc_vmalloc(Kernel& k, uint64_t size, gfp_t gfp, const std::string& caller);
+// vfree()/vunmap(): the area that contains addr is freed whole (find_vm_area() works by
+// containment); an address that is not page-aligned or in no area gets 6.1's WARN.
 void vfree(Kernel& k, uint64_t addr);
 // Run the vfree()s that interrupt context deferred (the vfree_deferred work item).
 void vfree_deferred_work(Kernel& k);
@@ -125,6 +134,8 @@ uint32_t vmap_bbmap_bits(const Kernel& k);
 // report (BUG, or the oops of vb_free on an address that is no vmap block: *fault_addr is
 // then the faulting address and the caller reports the page fault).
 uint64_t vm_map_ram(Kernel& k, const std::vector<pfn_t>& pages);
+// What happened (for tests): bug and oops have reported through arch/x86/traps.h and killed
+// current.
 enum class VmUnmapRam : uint8_t { ok, bug, oops };
 VmUnmapRam vm_unmap_ram(Kernel& k, uint64_t addr, uint32_t count);
 

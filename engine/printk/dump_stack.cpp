@@ -24,9 +24,7 @@ std::string print_tainted(uint32_t mask) {
     return s;
 }
 
-namespace {
-
-void cpu_info(Kernel& k) {
+void dump_stack_print_info(Kernel& k) {
     const task_struct& c = current(k);
     char buf[200];
     std::snprintf(buf, sizeof buf, "CPU: %u PID: %d Comm: %.15s %s %s %s", k.current_cpu, c.pid,
@@ -34,6 +32,8 @@ void cpu_info(Kernel& k) {
     printk(k, LogLevel::warning, buf);
     printk(k, LogLevel::warning, std::string("Hardware name: ") + k.hardware_name());
 }
+
+namespace {
 
 // "Call Trace:", then the frames in their context's tags: the given ones, the KernelC caller's,
 // and the kernel path of the task that ran it.
@@ -71,7 +71,7 @@ std::vector<std::string> syscall_entry_frames(const Kernel& k) {
 }
 
 void dump_stack(Kernel& k, std::initializer_list<const char*> frames) {
-    cpu_info(k);
+    dump_stack_print_info(k);
     std::vector<const char*> all{"dump_stack_lvl"};
     all.insert(all.end(), frames.begin(), frames.end());
     call_trace(k, all);
@@ -89,7 +89,7 @@ void warn_report(Kernel& k, const char* file, int line, const char* func,
     printk(k, LogLevel::warning, modules_linked_in(k));
     // x86 WARN() traps (ud2) and __warn() prints the trap's registers with show_regs(): the
     // WARN's function as RIP (EIP on i386), then the trace of its callers; no dump_stack_lvl.
-    cpu_info(k);
+    dump_stack_print_info(k);
     printk(k, LogLevel::warning, std::string(k.config.arch == Arch::x86_64 ? "RIP: 0010:" : "EIP: ") + func);
     std::vector<const char*> callers(frames.begin(), frames.end());
     if (!callers.empty() && std::string(callers.front()) == func) callers.erase(callers.begin());

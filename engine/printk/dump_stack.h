@@ -30,6 +30,9 @@ inline constexpr uint32_t TAINT_FLAGS_COUNT = 19; // one column per flag on the 
 void add_taint(Kernel& k, TaintFlag flag);
 // "Not tainted" or "Tainted: G        W         ".
 std::string print_tainted(uint32_t mask);
+// lib/dump_stack.c dump_stack_print_info(): the "CPU: 0 PID: 1000 Comm: klab-sh Not tainted
+// 6.1.0-klab #1" and "Hardware name: ..." lines.
+void dump_stack_print_info(Kernel& k);
 // "CPU: 0 PID: 1000 Comm: insmod Not tainted 6.1.0-klab #1", "Hardware name: ...",
 // "Call Trace:", " <TASK>" (or " <IRQ>"), the frames innermost first, then the caller's frames
 // a subsystem put in Kernel::dump_stack_callers (the KernelC code that called it), then the

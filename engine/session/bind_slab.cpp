@@ -13,8 +13,8 @@
 #include "session/oops.h"
 #include "slab/slab.h"
 #include "mm/vmalloc.h"
-#include "session/oops.h"
 #include "slab/slab_query.h"
+#include "arch/x86/traps.h"
 
 namespace klab {
 
@@ -39,9 +39,13 @@ public:
         KernelHost host(st, c_.host.table());
         kc::run(st.prog, th, host, kCtorBudget);
         host.account(th);
-        if (th.exit == kc::Exit::Done) return true;
-        report_death(st, th);
-        return false;
+        bool lived = th.exit == kc::Exit::Done;
+        if (!lived) {
+            report_death(st, host, th);
+            make_task_dead(st.kernel); // the calling task dies with its constructor
+        }
+        host.forget_frames();
+        return lived;
     }
 
     std::string symbol(uint64_t addr) override {
@@ -104,8 +108,7 @@ kc::BuiltinStatus with_ctx(CallCtx& c, Fn fn) {
         c.fault.access = kc::Access::Read;
         return kc::BuiltinStatus::Fault;
     }
-    if (cx.bug) return kc::BuiltinStatus::Kill;
-    return ok(c, v);
+    return ok(c, v); // a BUG() made current die: the host ends the task
 }
 
 gfp_t gfp_arg(CallCtx& c, uint32_t i) {
@@ -204,10 +207,8 @@ kc::BuiltinStatus do_cache_shrink(CallCtx& c) {
 }
 
 // kvmalloc (mm/util.c kvmalloc_node): kmalloc first, quietly and without retrying hard when
-// the request is above a page, then vmalloc for blocking requests above a page. kvfree frees
-// either kind. Simplification: the 6.1 WARN_ON_ONCE for sizes above INT_MAX is not printed
-// (the request just fails), and the vmalloc area does not use huge mappings (x86 vmalloc
-// huge pages are off by default in 6.1 anyway).
+// the request is above a page, then vmalloc for blocking requests above a page
+// (kvmalloc_vmalloc: the INT_MAX warning, huge mappings). kvfree frees either kind.
 kc::BuiltinStatus kvmalloc_call(CallCtx& c, uint64_t size, gfp_t flags) {
     const uint64_t page = c.k().config.page_size();
     gfp_t kflags = flags;
@@ -219,8 +220,7 @@ kc::BuiltinStatus kvmalloc_call(CallCtx& c, uint64_t size, gfp_t flags) {
     kc::BuiltinStatus st = with_ctx(c, [&](SlabCtx& cx) { return kmalloc(c.k(), size, kflags, cx); });
     if (st != kc::BuiltinStatus::Ok || c.ret || size <= page) return st;
     if (!(flags & __GFP_DIRECT_RECLAIM)) return ok(c, 0); // vmalloc may sleep
-    if (size > 0x7fffffffull) return ok(c, 0);
-    return ok(c, __vmalloc_node(c.k(), size, 1, flags, 0, caller_symbol(c.st, c.th)));
+    return ok(c, kvmalloc_vmalloc(c.k(), size, flags, caller_symbol(c.st, c.th)));
 }
 kc::BuiltinStatus do_kvmalloc(CallCtx& c) {
     return kvmalloc_call(c, c.arg(0), gfp_arg(c, 1));

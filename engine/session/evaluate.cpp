@@ -59,6 +59,37 @@ private:
     const std::vector<bool>& allowed_;
 };
 
+// What a read-only run borrows from the live state, given back when the scope ends: the
+// goal's program is lent to the state (builtins read string literals through it), and a
+// refusal's log record is taken out again (the copy below reports it).
+class LiveRunScope {
+public:
+    LiveRunScope(SessionState& st, const kc::Program& goal)
+        : st_(st), own_(std::move(st.prog)), log_size_(st.kernel.log.records.size()),
+          log_seq_(st.kernel.log.next_seq), log_open_(st.kernel.log.open) {
+        if (log_size_) last_text_ = st.kernel.log.records.back().text;
+        st_.prog = goal; // a copy: the run may write its data
+    }
+    ~LiveRunScope() {
+        st_.prog = std::move(own_);
+        KernelLog& log = st_.kernel.log;
+        while (log.records.size() > log_size_) log.records.pop_back();
+        log.next_seq = log_seq_;
+        log.open = log_open_;
+        if (!log.records.empty()) log.records.back().text = last_text_;
+    }
+    LiveRunScope(const LiveRunScope&) = delete;
+    LiveRunScope& operator=(const LiveRunScope&) = delete;
+
+private:
+    SessionState& st_;
+    kc::Program own_;
+    size_t log_size_;
+    uint64_t log_seq_;
+    bool log_open_;
+    std::string last_text_;
+};
+
 struct Compiled {
     kc::Program prog;
     BuiltinTable table;
@@ -126,8 +157,7 @@ Error describe(const kc::Thread& th, const KernelLog* log, uint64_t first_seq) {
 } // namespace
 
 Result<int64_t> Session::evaluate(std::string_view expr, BindExtra extra,
-                                  const std::vector<std::pair<std::string, int64_t>>& constants)
-    const {
+                                  const std::vector<std::pair<std::string, int64_t>>& constants) {
     auto compiled = compile_goal(st_.prog, builtins_, expr, extra, constants);
     KLAB_TRY(compiled);
     Compiled& c = compiled.value();
@@ -143,29 +173,19 @@ Result<int64_t> Session::evaluate(std::string_view expr, BindExtra extra,
         for (const char* name : kReadOnly)
             if (id < c.prog.builtins.size() && c.prog.builtins[id].name == name) allowed[id] = true;
     }
-    SessionState& live = const_cast<SessionState&>(st_); // restored below if anything logged
-    KernelLog& log = live.kernel.log;
-    size_t log_size = log.records.size();
-    uint64_t log_seq = log.next_seq;
-    bool log_open = log.open;
-    std::string last_text = log.records.empty() ? std::string() : log.records.back().text;
-    if (log_size + 64 < KernelLog::kLogCapacity) {
+    if (st_.kernel.log.records.size() + 64 < KernelLog::kLogCapacity) {
         const kc::Target& t = c.prog.target();
-        // Builtins read string literals through the state's program: lend it the goal's one
-        // (a copy: the run may write its data) for the run.
-        kc::Program own = std::move(live.prog);
-        live.prog = c.prog;
-        kc::Thread th = kc::make_thread(live.prog, c.code, t.stack_base, t.thread_size);
-        ReadOnlyHost host(live, c.table, allowed);
-        kc::run(live.prog, th, host, kGoalBudget);
-        live.prog = std::move(own);
-        // Undo a refusal's log record (the copy below reports it).
-        while (log.records.size() > log_size) log.records.pop_back();
-        log.next_seq = log_seq;
-        log.open = log_open;
-        if (!log.records.empty()) log.records.back().text = last_text;
-        if (th.exit == kc::Exit::Done && !host.needs_copy) return value_of(c.prog, c.type, th.result);
-        if (!host.needs_copy && th.exit != kc::Exit::Killed) return describe(th, nullptr, 0);
+        kc::Thread th;
+        bool needs_copy = false;
+        {
+            LiveRunScope scope(st_, c.prog);
+            th = kc::make_thread(st_.prog, c.code, t.stack_base, t.thread_size);
+            ReadOnlyHost host(st_, c.table, allowed);
+            kc::run(st_.prog, th, host, kGoalBudget);
+            needs_copy = host.needs_copy;
+        }
+        if (th.exit == kc::Exit::Done && !needs_copy) return value_of(c.prog, c.type, th.result);
+        if (!needs_copy && th.exit != kc::Exit::Killed) return describe(th, nullptr, 0);
     }
 
     // On a copy of the whole state: any builtin may run, nothing the student sees changes.

@@ -3,7 +3,9 @@
 
 #include "kc/compile.h"
 
+#include "arch/x86/traps.h"
 #include "mm/memory.h"
+#include "session/oops.h"
 
 namespace klab {
 
@@ -29,6 +31,36 @@ bool KernelHost::write(uint64_t addr, const void* src, uint32_t n, kc::Fault& f)
     return false;
 }
 
+namespace {
+// Console statements have no function of their own: their code is given addresses just
+// below the module text and prints as console_stmt+off.
+constexpr uint64_t kConsoleText = 0x1000;
+} // namespace
+
+uint64_t console_stmt_address(const kc::Program& prog) {
+    return prog.text_base() - kConsoleText;
+}
+
+uint64_t frame_ip(const kc::Program& prog, const kc::Thread& th, const kc::Frame& fr) {
+    if (fr.func != kc::kEntryFunc) return prog.function_address(fr.func) + fr.pc * 4;
+    if (th.entry.name == "<kernel>") return 0; // a callback trampoline: no frame of its own
+    return console_stmt_address(prog) + std::min<uint64_t>(fr.pc * 4, kConsoleText - 1);
+}
+
+KernelHost::KernelHost(SessionState& st, const BuiltinTable& table)
+    : st_(st), table_(table), frames_base_(current(st.kernel).ret_ips.size()) {}
+
+void KernelHost::record_frames(const kc::Thread& th) {
+    std::vector<uint64_t>& ips = current(st_.kernel).ret_ips;
+    ips.resize(frames_base_);
+    for (const kc::Frame& fr : th.frames)
+        if (uint64_t ip = frame_ip(st_.prog, th, fr)) ips.push_back(ip);
+}
+
+void KernelHost::forget_frames() {
+    current(st_.kernel).ret_ips.resize(frames_base_);
+}
+
 void KernelHost::account(const kc::Thread& th) {
     if (th.steps > accounted_) st_.kernel.clock.advance_ns(th.steps - accounted_);
     accounted_ = th.steps;
@@ -38,10 +70,13 @@ kc::BuiltinStatus KernelHost::call(uint32_t id, const uint64_t* args, uint32_t n
                                    kc::Thread& th, uint64_t& ret, kc::Fault& f) {
     account(th);
     if (id >= table_.fns.size() || !table_.fns[id]) return kc::BuiltinStatus::Kill;
+    record_frames(th);
     CallCtx c{st_, th, *this, args, nargs, 0, {}};
     kc::BuiltinStatus s = table_.fns[id](c);
     ret = c.ret;
     if (s == kc::BuiltinStatus::Fault) f = c.fault;
+    // The kernel decided the task dies (a BUG, an oops or a panic inside the call).
+    if (task_dying(st_.kernel)) return kc::BuiltinStatus::Kill;
     return s;
 }
 

@@ -31,6 +31,7 @@ public:
         lab_.changed(true);
     }
     const Session& session() const override { return *lab_.session_; }
+    Session& session() override { return *lab_.session_; }
 
 private:
     LabController& lab_;
@@ -59,8 +60,10 @@ bool LabController::boot(const MachineConfig& config, std::string* error) {
 
 ExecResult LabController::submit(std::string_view text, std::string_view source) {
     ExecResult r = session_->exec(text, source);
-    // The student's command in a lesson: counted, and the goal checked on the new state.
-    if (lesson_ && !in_lesson_op_) {
+    // The student's command in a lesson: counted, and the goal checked on the new state. Only
+    // the console's (typed, the text version, a panel's Run button): a course page's exec
+    // (source "course") or a script's run is not the student's work.
+    if (lesson_ && !in_lesson_op_ && source == "console") {
         lesson_->note_command(text);
         lesson_changed();
     }

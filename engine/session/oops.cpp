@@ -9,6 +9,8 @@
 #include "printk/dump_stack.h"
 #include "printk/pointer.h"
 #include "printk/printk.h"
+#include "arch/x86/traps.h"
+#include "session/host.h"
 #include "session/builtins.h"
 
 namespace klab {
@@ -37,53 +39,17 @@ void log(Kernel& k, LogLevel l, const std::string& s) {
     printk(k, l, s);
 }
 
-std::string addr_hex(const Kernel& k, uint64_t a) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%0*llx", static_cast<int>(k.config.pointer_bytes() * 2),
-                  static_cast<unsigned long long>(a));
-    return buf;
-}
-
-void cpu_lines(SessionState& st) {
-    Kernel& k = st.kernel;
-    const task_struct& c = current(k);
-    char buf[200];
-    std::snprintf(buf, sizeof buf, "CPU: %u PID: %d Comm: %.15s %s %s %s", k.current_cpu, c.pid,
-                  c.comm.c_str(), print_tainted(k.tainted).c_str(), kUtsRelease, kUtsVersion);
-    log(k, LogLevel::warning, buf);
-    log(k, LogLevel::warning, "Hardware name: " + k.hardware_name());
-}
-
-// RIP line and the call trace (callers of the faulting function, then the kernel path).
-void rip_and_trace(SessionState& st, const kc::Thread& th) {
-    Kernel& k = st.kernel;
-    std::vector<std::string> frames;
-    // A fault inside a kernel function (memset through a bad pointer) has that function as
-    // RIP; the KernelC caller comes first in the call trace.
-    if (!th.frames.empty()) {
-        const kc::Frame& top = th.frames.back();
-        const kc::Function& f = kc::frame_function(st.prog, th, top);
-        if (top.pc < f.code.size() && f.code[top.pc].op == kc::Op::CallBuiltin) {
-            uint32_t id = static_cast<uint32_t>(f.code[top.pc].a);
-            if (id < st.prog.builtins.size()) frames.push_back(st.prog.builtins[id].name);
-        }
+// A fault inside a kernel function (memset through a bad pointer) has that function as RIP;
+// the KernelC caller comes first in the call trace.
+TrapFrames builtin_frame(const SessionState& st, const kc::Thread& th) {
+    if (th.frames.empty()) return {};
+    const kc::Frame& top = th.frames.back();
+    const kc::Function& f = kc::frame_function(st.prog, th, top);
+    if (top.pc < f.code.size() && f.code[top.pc].op == kc::Op::CallBuiltin) {
+        uint32_t id = static_cast<uint32_t>(f.code[top.pc].a);
+        if (id < st.prog.builtins.size()) return {st.prog.builtins[id].name};
     }
-    for (auto it = th.frames.rbegin(); it != th.frames.rend(); ++it)
-        if (!is_trampoline(th, *it)) frames.push_back(frame_symbol(st, th, *it));
-    if (!frames.empty())
-        log(k, LogLevel::warning,
-            (k.config.arch == Arch::x86_64 ? "RIP: 0010:" : "EIP: ") + frames[0]);
-    log(k, LogLevel::warning, "Call Trace:");
-    log(k, LogLevel::warning, " <TASK>");
-    for (size_t i = 1; i < frames.size() && i <= kMaxTraceFrames; i++)
-        log(k, LogLevel::warning, " " + frames[i]);
-    for (const auto& f : current(k).kernel_path) log(k, LogLevel::warning, " " + f);
-    log(k, LogLevel::warning, " </TASK>");
-}
-
-void end_trace(SessionState& st) {
-    log(st.kernel, LogLevel::warning, "---[ end trace 0000000000000000 ]---");
-    add_taint(st.kernel, TAINT_DIE);
+    return {};
 }
 
 bool stack_end_corrupted(const kc::Thread& th) {
@@ -92,68 +58,21 @@ bool stack_end_corrupted(const kc::Thread& th) {
     return magic != kc::kStackEndMagic;
 }
 
-// kernel/panic.c panic(): the message, dump_stack() unless an oops already printed one
-// (TAINT_DIE), x86's panic notifier (dump_kernel_offset; no KASLR in the model), the end
-// marker. A real machine stops here; the lab goes on (see oops.h).
-void panic(Kernel& k, const std::string& msg, std::initializer_list<const char*> frames) {
-    log(k, LogLevel::emerg, "Kernel panic - not syncing: " + msg);
-    if (!(k.tainted & (1u << TAINT_DIE))) dump_stack(k, frames);
-    log(k, LogLevel::emerg, "Kernel Offset: disabled");
-    log(k, LogLevel::emerg, "---[ end Kernel panic - not syncing: " + msg + " ]---");
-}
-
-const char* kPanicLine = "klab: the kernel panicked (a real machine stops here; the lab goes on)";
-
 // schedule_debug() with CONFIG_SCHED_STACK_END_CHECK (Debian's config): the next schedule()
 // of a task whose STACK_END_MAGIC was overwritten panics. A task that dies goes through
 // do_exit() -> do_task_dead() -> __schedule().
-bool exit_stack_check(SessionState& st, const kc::Thread& th) {
-    if (!stack_end_corrupted(th)) return false;
+void exit_stack_check(SessionState& st, const kc::Thread& th) {
+    if (!stack_end_corrupted(th)) return;
     panic(st.kernel, "corrupted stack end detected inside scheduler",
           {"panic", "__schedule", "do_task_dead", "do_exit"});
-    return true;
 }
 
 std::string page_fault(SessionState& st, const kc::Thread& th) {
-    Kernel& k = st.kernel;
     const kc::Fault& f = th.fault;
-    uint64_t a = f.addr & (k.config.pointer_bytes() == 8 ? ~0ull : 0xffffffffull);
     uint32_t err = (f.protection ? 1 : 0) | (f.access == kc::Access::Write ? 2 : 0) |
                    (f.access == kc::Access::Exec ? 0x10 : 0);
-    if (a < k.config.page_size())
-        log(k, LogLevel::alert, "BUG: kernel NULL pointer dereference, address: " + addr_hex(k, a));
-    else
-        log(k, LogLevel::alert, "BUG: unable to handle page fault for address: " + addr_hex(k, a));
-    const char* what = f.access == kc::Access::Exec    ? "instruction fetch"
-                       : f.access == kc::Access::Write ? "write access"
-                                                       : "read access";
-    log(k, LogLevel::alert, std::string("#PF: supervisor ") + what + " in kernel mode");
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "#PF: error_code(0x%04x) - %s", err,
-                  f.protection ? "permissions violation" : "not-present page");
-    log(k, LogLevel::alert, buf);
-    // dump_pagetable(): nothing is mapped in the user half of an idle kernel thread's mm.
-    if (a < k.config.page_offset())
-        log(k, LogLevel::info, k.config.arch == Arch::x86_64 ? "PGD 0 P4D 0 " : "*pde = 00000000 ");
-    if (stack_end_corrupted(th)) log(k, LogLevel::emerg, "Thread overran stack, or stack corrupted");
-    log(k, LogLevel::warning, die_header(k, "Oops", err));
-    cpu_lines(st);
-    rip_and_trace(st, th);
-    log(k, LogLevel::warning, modules_linked_in(st.kernel));
-    // page_fault_oops() prints "%016lx" on both: a 32-bit address gets eight leading zeros.
-    std::snprintf(buf, sizeof buf, "CR2: %016llx", static_cast<unsigned long long>(a));
-    log(k, LogLevel::warning, buf);
-    end_trace(st);
+    page_fault_oops(st.kernel, f.addr, err, builtin_frame(st, th), stack_end_corrupted(th));
     return "Killed";
-}
-
-std::string simple_die(SessionState& st, const kc::Thread& th, const char* str) {
-    log(st.kernel, LogLevel::warning, die_header(st.kernel, str, 0));
-    cpu_lines(st);
-    rip_and_trace(st, th);
-    log(st.kernel, LogLevel::warning, modules_linked_in(st.kernel));
-    end_trace(st);
-    return "Segmentation fault";
 }
 
 // x86_64 (VMAP_STACK): the push into the guard page cannot deliver #PF on the same stack, so
@@ -172,20 +91,18 @@ std::string guard_page_hit(SessionState& st, const kc::Thread& th) {
     log(k, LogLevel::emerg,
         "BUG: TASK stack guard page was hit at " + p(lo - 8) + " (stack is " + p(lo) + ".." +
             p(hi) + ")");
-    simple_die(st, th, "stack guard page");
-    panic(k, "Fatal exception in interrupt", {});
-    return kPanicLine;
+    die(k, "stack guard page", 0, {}, {}, true);
+    return "";
 }
 
 // x86_32 has no VMAP_STACK: frames went on below the stack into the memory there (the VM
 // wrote them through the host) until the lab's limit. Linux would keep going until something
 // faults; nothing reports the overrun itself. The task is stopped and exits.
 std::string stack_overrun_stopped(SessionState& st, const kc::Thread& th) {
-    std::string line = "Killed (the lab stops a call chain " + std::to_string(th.overrun) +
-                       " bytes below its kernel stack: x86_32 has no guard page, so Linux "
-                       "would go on overwriting the memory below)";
-    if (exit_stack_check(st, th)) line += "\n" + std::string(kPanicLine);
-    return line;
+    exit_stack_check(st, th);
+    return "Killed (the lab stops a call chain " + std::to_string(th.overrun) +
+           " bytes below its kernel stack: x86_32 has no guard page, so Linux "
+           "would go on overwriting the memory below)";
 }
 
 std::string stack_overflow(SessionState& st, const kc::Thread& th) {
@@ -193,7 +110,8 @@ std::string stack_overflow(SessionState& st, const kc::Thread& th) {
     return stack_overrun_stopped(st, th);
 }
 
-std::string soft_lockup(SessionState& st, const kc::Thread& th) {
+// kernel/watchdog.c watchdog_timer_fn(): the report, the modules, then show_regs().
+std::string soft_lockup(SessionState& st) {
     Kernel& k = st.kernel;
     const task_struct& c = current(k);
     // The watchdog's threshold is 2 * watchdog_thresh = 20 s; it notices on its next 4 s
@@ -204,8 +122,7 @@ std::string soft_lockup(SessionState& st, const kc::Thread& th) {
                   k.current_cpu, c.comm.c_str(), c.pid);
     log(k, LogLevel::emerg, buf);
     log(k, LogLevel::warning, modules_linked_in(st.kernel));
-    cpu_lines(st);
-    rip_and_trace(st, th);
+    show_regs(k, {});
     add_taint(k, TAINT_SOFTLOCKUP);
     return "Killed (the lab stops a statement the watchdog reports as a soft lockup)";
 }
@@ -250,17 +167,21 @@ std::string caller_symbol(const SessionState& st, const kc::Thread& th) {
     return "";
 }
 
-std::string report_death(SessionState& st, const kc::Thread& th) {
+std::string report_death(SessionState& st, KernelHost& host, const kc::Thread& th) {
+    // The unwinder finds the frames the thread had when it stopped.
+    host.record_frames(th);
     // After an oops the task exits, and its last schedule() checks the stack end.
     auto then_exit = [&](std::string line) {
-        if (exit_stack_check(st, th)) line += "\n" + std::string(kPanicLine);
+        exit_stack_check(st, th);
         return line;
     };
     switch (th.exit) {
     case kc::Exit::Fault: return then_exit(page_fault(st, th));
-    case kc::Exit::DivideError: return then_exit(simple_die(st, th, "divide error"));
+    case kc::Exit::DivideError:
+        die(st.kernel, "divide error", 0, {});
+        return then_exit("Segmentation fault");
     case kc::Exit::StackOverflow: return stack_overflow(st, th);
-    case kc::Exit::Budget: return then_exit(soft_lockup(st, th));
+    case kc::Exit::Budget: return then_exit(soft_lockup(st));
     case kc::Exit::Killed: return then_exit("Killed");
     case kc::Exit::Blocked:
         return "klab: this statement sleeps, and the lab has no tasks to switch to yet";
@@ -268,8 +189,8 @@ std::string report_death(SessionState& st, const kc::Thread& th) {
     }
 }
 
-std::string check_stack_end(SessionState& st, const kc::Thread& th, bool task_exits) {
-    if (!stack_end_corrupted(th)) return "";
+void check_stack_end(SessionState& st, const kc::Thread& th, bool task_exits) {
+    if (!stack_end_corrupted(th)) return;
     // The console's shell goes back to reading the terminal; insmod/rmmod exit.
     if (task_exits)
         panic(st.kernel, "corrupted stack end detected inside scheduler",
@@ -278,11 +199,10 @@ std::string check_stack_end(SessionState& st, const kc::Thread& th, bool task_ex
         panic(st.kernel, "corrupted stack end detected inside scheduler",
               {"panic", "__schedule", "schedule", "schedule_timeout", "n_tty_read", "tty_read",
                "vfs_read", "ksys_read"});
-    return kPanicLine;
 }
 
 void print_call_trace_report(SessionState& st, const kc::Thread& th, const char* innermost) {
-    cpu_lines(st);
+    dump_stack_print_info(st.kernel);
     Kernel& k = st.kernel;
     log(k, LogLevel::warning, "Call Trace:");
     log(k, LogLevel::warning, " <TASK>");

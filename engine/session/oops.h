@@ -1,6 +1,7 @@
-// The kernel's reports for a KernelC statement that dies: the x86 page-fault oops
-// (arch/x86/mm/fault.c page_fault_oops + arch/x86/kernel/dumpstack.c __die), the divide
-// error, the soft-lockup watchdog (kernel/watchdog.c), and kernel stack overflows:
+// What the session tells the kernel when a KernelC statement dies, and what it shows: the
+// VM's exits become the x86 traps of arch/x86/traps.h (a page fault, a divide error, the
+// stack guard page), the soft-lockup watchdog (kernel/watchdog.c) reports a statement that
+// runs too long, and kernel stack overflows are checked:
 // - x86_64 (VMAP_STACK): the stack guard page report of arch/x86/kernel/traps.c
 //   handle_stack_overflow(), reached through the double fault, so oops_end() finds itself in
 //   interrupt context and panics ("Fatal exception in interrupt").
@@ -11,10 +12,9 @@
 //   panics "corrupted stack end detected inside scheduler" (CONFIG_SCHED_STACK_END_CHECK, set
 //   in Debian's 6.1 configs): after a statement (the shell sleeps reading the terminal), after
 //   insmod's init (insmod exits) and when a task dies.
-// Simplifications: no register dump and no "Code:" line (the VM has no machine registers or
-// code bytes); the call trace is the KernelC call stack followed by the kernel path that
+// Simplifications: the call trace is the KernelC call stack followed by the kernel path that
 // called it (e.g. do_one_initcall for insmod). After a panic a real machine stops (printk
-// suppressed, CPUs halted); the lab prints the panic and keeps running so the student can
+// suppressed, CPUs halted); the lab stops the task and keeps the console so the student can
 // inspect the damage. An x86_32 overrun deeper than the lab's limit (32 KiB below the stack)
 // is stopped there: Linux would go on overwriting memory until something faults, which the
 // model cannot predict. The console's i386 stack lives in the kernel image (mm/kstack.h), so
@@ -26,6 +26,10 @@
 
 #include "kc/vm.h"
 #include "session/state.h"
+
+namespace klab {
+class KernelHost;
+}
 
 namespace klab {
 
@@ -42,12 +46,16 @@ void set_symbol_module(SessionState& st, const std::string& fn, const std::strin
 
 // Prints the report for th's exit (Fault, DivideError, StackOverflow, Budget) and taints the
 // kernel as Linux does. Returns the line a shell would print for the killed process.
-std::string report_death(SessionState& st, const kc::Thread& th);
+std::string report_death(SessionState& st, KernelHost& host, const kc::Thread& th);
 
 // CONFIG_SCHED_STACK_END_CHECK after a statement that returned normally: the task's next
 // schedule() (the shell reading the terminal, or the exit of insmod when task_exits) panics
-// if STACK_END_MAGIC was overwritten. Returns the console line to show, "" if intact.
-std::string check_stack_end(SessionState& st, const kc::Thread& th, bool task_exits);
+// if STACK_END_MAGIC was overwritten.
+void check_stack_end(SessionState& st, const kc::Thread& th, bool task_exits);
+
+// The console's line after a panic.
+inline constexpr const char* kPanicLine =
+    "klab: the kernel panicked (a real machine stops here; the lab goes on)";
 
 // dump_stack() from KernelC: CPU/Hardware lines and the call trace of th.
 void print_call_trace_report(SessionState& st, const kc::Thread& th, const char* innermost);

@@ -112,6 +112,7 @@ bool Session::run_statement(kc::Step& step, std::string& out) {
     run_as_console_task(st_.kernel);
     const kc::Target& t = st_.prog.target();
     kc::Thread th = kc::make_thread(st_.prog, std::move(step.code), t.stack_base, t.thread_size);
+    kallsyms_set_statement(st_.kernel, console_stmt_address(st_.prog), code_size(th.entry));
     KernelHost host(st_, builtins_);
     // The shell then sleeps reading the terminal: schedule() checks the stack end.
     return run_thread(th, host, false, out, [&] { show_result(st_, step, th, host, out); });
@@ -119,21 +120,28 @@ bool Session::run_statement(kc::Step& step, std::string& out) {
 
 bool Session::run_thread(kc::Thread& th, KernelHost& host, bool task_exits, std::string& out,
                          const std::function<void()>& on_done) {
+    Kernel& k = st_.kernel;
+    uint32_t panics = k.panics;
     kc::run(st_.prog, th, host, opt_.budget);
     host.account(th);
-    run_deferred_work(st_.kernel);
-    if (th.exit == kc::Exit::Done) {
+    run_deferred_work(k);
+    bool lived = th.exit == kc::Exit::Done;
+    std::string line;
+    if (lived) {
         on_done();
-        if (std::string l = check_stack_end(st_, th, task_exits); !l.empty()) {
-            echo_console(out);
-            out += l + "\n";
-        }
-        return true;
+        check_stack_end(st_, th, task_exits);
+    } else {
+        line = report_death(st_, host, th);
     }
-    std::string line = report_death(st_, th);
-    echo_console(out); // the console shows the kernel's report before the shell's "Killed"
-    if (!line.empty()) out += line + "\n";
-    return false;
+    if (!lived || k.panics != panics) {
+        echo_console(out); // the console shows the kernel's report before the shell's "Killed"
+        if (!line.empty()) out += line + "\n";
+        if (k.panics != panics) out += std::string(kPanicLine) + "\n";
+    }
+    // The shell goes on after the statement it ran was killed (the lab's console survives).
+    current(k).dying = false;
+    host.forget_frames();
+    return lived;
 }
 
 bool Session::run_module_function(const std::string& fn, const char* comm,

@@ -66,15 +66,16 @@ public:
         return klab::complete(st_, line, cursor);
     }
 
-    // Evaluates one KernelC expression without changing the session (lesson goals,
-    // engine/lesson/): on the live state when it only reads, else on a copy (evaluate.cpp).
+    // Evaluates one KernelC expression without changing what the session shows (lesson goals,
+    // engine/lesson/): on the live state when it only reads, under a scope that undoes what
+    // the run touched (the lent program, a refusal's log record), else on a copy
+    // (evaluate.cpp). Not const: the read-only run borrows the live state.
     // `extra` may declare more builtins, which must only read the kernel (the goal helpers),
     // into the goal's own copy of the program; `constants` are added as named long constants.
     // The error is the compile error, or why the expression could not finish.
     using BindExtra = Result<void> (*)(kc::Program&, BuiltinTable&);
     Result<int64_t> evaluate(std::string_view expr, BindExtra extra = nullptr,
-                             const std::vector<std::pair<std::string, int64_t>>& constants = {})
-        const;
+                             const std::vector<std::pair<std::string, int64_t>>& constants = {});
 
     struct Snapshot {
         SessionState state;

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "arch/x86/traps.h"
 #include "mm/page_alloc.h"
 #include "mm/page_flags.h"
 #include "lib/text.h"
@@ -371,17 +372,17 @@ void slab_dump_stack(Kernel& k, SlabCtx& cx, std::initializer_list<const char*> 
     k.dump_stack_callers.clear();
 }
 
+TrapFrames slab_bug_frames(const SlabCtx& cx, std::initializer_list<const char*> frames) {
+    TrapFrames out(frames.begin(), frames.end());
+    if (cx.api && (out.empty() || out.back() != cx.api)) out.push_back(cx.api);
+    return out;
+}
+
 void slub_bug_at(Kernel& k, int line, const char* func, SlabCtx& cx) {
-    printk(k, LogLevel::warning, "------------[ cut here ]------------");
-    printk(k, LogLevel::crit, strfmt("kernel BUG at mm/slub.c:%d!", line));
-    printk(k, LogLevel::warning, die_header(k, "invalid opcode", 0));
     if (func)
-        slab_dump_stack(k, cx, {func});
+        BUG(k, "mm/slub.c", line, slab_bug_frames(cx, {func}));
     else
-        slab_dump_stack(k, cx, {});
-    printk(k, LogLevel::warning, "---[ end trace 0000000000000000 ]---");
-    add_taint(k, TAINT_DIE);
-    cx.bug = true;
+        BUG(k, "mm/slub.c", line, slab_bug_frames(cx, {}));
 }
 
 void setup_slab_debug(Kernel& k, const kmem_cache& s, const Slab& slab) {

@@ -253,8 +253,8 @@ struct SlabModel {
     SlabQueue free_slob_small, free_slob_medium, free_slob_large;
 };
 
-// The caller's side of a slab call: who called (for tracks and trace events), a way to run
-// KernelC constructors, and whether a BUG() fired (the calling task must then die).
+// The caller's side of a slab call: who called (for tracks and trace events) and a way to run
+// KernelC constructors. A BUG() inside the slab layer kills current (arch/x86/traps.h).
 struct SlabHooks {
     virtual ~SlabHooks() = default;
     // Run the constructor at fn on obj; false if it did not return normally.
@@ -267,7 +267,6 @@ struct SlabHooks {
 struct SlabCtx {
     uint64_t caller = 0; // _RET_IP_
     SlabHooks* hooks = nullptr;
-    bool bug = false; // a BUG() fired: the task must be killed
     uint64_t fault_addr = 0; // nonzero: the call faulted at this address (an oops follows)
     const char* api = nullptr; // the API entry ("kfree"), below the model's frames in traces
 };

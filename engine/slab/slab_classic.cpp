@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "arch/x86/traps.h"
 #include "lib/text.h"
 #include "mm/page_alloc.h"
 #include "mm/percpu.h"
@@ -299,9 +300,9 @@ uint32_t cache_grow_begin(Kernel& k, uint32_t cache, gfp_t flags, SlabCtx& cx) {
     const uint64_t ctor = s2.ctor;
     const uint32_t num = s2.objects;
     for (uint32_t i = 0; i < num; ++i) {
-        if (ctor && cx.hooks && !cx.bug) {
+        if (ctor && cx.hooks && !task_dying(k)) {
             uint64_t obj = slab_classic_obj(k, m.slabs[id], i);
-            if (!cx.hooks->run_ctor(k, ctor, obj)) cx.bug = true;
+            cx.hooks->run_ctor(k, ctor, obj); // a constructor that dies kills current
         }
         set_free_obj(k, m.slabs[id], i, i);
     }
@@ -620,13 +621,7 @@ void slab_classic_free(Kernel& k, uint32_t cache, uint32_t id, uint64_t obj, Sla
     uint64_t base = slab_address(k, slab) + slab.colour_off;
     uint64_t off = obj - base;
     if (obj < base || off % s.size || off / s.size >= slab.objects) {
-        printk(k, LogLevel::warning, "------------[ cut here ]------------");
-        printk(k, LogLevel::crit, "kernel BUG at mm/slab.c:2708!");
-        printk(k, LogLevel::warning, die_header(k, "invalid opcode", 0));
-        slab_dump_stack(k, cx, {"cache_free_debugcheck", "___cache_free"});
-        printk(k, LogLevel::warning, "---[ end trace 0000000000000000 ]---");
-        add_taint(k, TAINT_DIE);
-        cx.bug = true;
+        BUG(k, "mm/slab.c", 2708, slab_bug_frames(cx, {"cache_free_debugcheck", "___cache_free"}));
         return;
     }
     uint32_t objnr = uint32_t(off / s.size);
@@ -647,13 +642,7 @@ void slab_classic_free(Kernel& k, uint32_t cache, uint32_t id, uint64_t obj, Sla
                       (unsigned long long)obj);
         printk(k, LogLevel::err,
                strfmt("slab: double free detected in cache '%s', objp %s", s.name.c_str(), ptr));
-        printk(k, LogLevel::warning, "------------[ cut here ]------------");
-        printk(k, LogLevel::crit, "kernel BUG at mm/slab.c:2527!");
-        printk(k, LogLevel::warning, die_header(k, "invalid opcode", 0));
-        slab_dump_stack(k, cx, {"slab_put_obj", "free_block", "___cache_free"});
-        printk(k, LogLevel::warning, "---[ end trace 0000000000000000 ]---");
-        add_taint(k, TAINT_DIE);
-        cx.bug = true;
+        BUG(k, "mm/slab.c", 2527, slab_bug_frames(cx, {"slab_put_obj", "free_block", "___cache_free"}));
         return;
     }
     s.free_count++;

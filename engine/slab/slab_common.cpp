@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "arch/x86/traps.h"
 #include "mm/page_alloc.h"
 #include "lib/text.h"
 #include "printk/dump_stack.h"
@@ -794,12 +795,13 @@ uint64_t kmem_cache_create(Kernel& k, const std::string& name, uint32_t size, ui
     }
     if (err) {
         if (flags & SLAB_PANIC) {
-            printk(k, LogLevel::emerg,
-                   strfmt("Kernel panic - not syncing: kmem_cache_create_usercopy: Failed to create "
-                       "slab '%s'. Error %d",
-                       name.c_str(), err));
-            slab_dump_stack(k, cx, {"panic", "kmem_cache_create_usercopy"});
-            cx.bug = true;
+            // panic("%s: Failed to create slab '%s'. Error %d\n", ...): a NULL name prints as
+            // %s does it (the model's name is "" then).
+            set_slab_stack_callers(k, cx, {"panic", "kmem_cache_create_usercopy"});
+            panic(k, strfmt("kmem_cache_create_usercopy: Failed to create slab '%s'. Error %d\n",
+                            name.empty() ? "(null)" : name.c_str(), err),
+                  {"panic", "kmem_cache_create_usercopy"});
+            k.dump_stack_callers.clear();
         } else {
             printk(k, LogLevel::warning,
                    strfmt("kmem_cache_create_usercopy(%s) failed with error %d", name.c_str(), err));

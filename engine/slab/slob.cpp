@@ -16,6 +16,7 @@
 // once (its footer is still reserved). One node.
 #include <algorithm>
 
+#include "arch/x86/traps.h"
 #include "lib/text.h"
 #include "mm/page_alloc.h"
 #include "slab/slub_internal.h"
@@ -335,8 +336,8 @@ uint64_t slob_cache_alloc(Kernel& k, uint32_t cache, gfp_t gfp, SlabCtx& cx) {
         uint32_t order = get_order(size);
         b = slob_new_pages(k, gfp | (order ? __GFP_COMP : 0), order);
     }
-    if (b && ctor && cx.hooks && !cx.bug) {
-        if (!cx.hooks->run_ctor(k, ctor, b)) cx.bug = true;
+    if (b && ctor && cx.hooks && !task_dying(k)) {
+        cx.hooks->run_ctor(k, ctor, b); // a constructor that dies kills current
     }
     if (b) slabm(k).caches[cache].alloc_count++;
     return b;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "arch/x86/traps.h"
 #include "mm/page_alloc.h"
 #include "sched/context.h"
 #include "slab/slub_internal.h"
@@ -204,8 +205,8 @@ uint32_t new_slab(Kernel& k, uint32_t cache, gfp_t gfp, SlabCtx& cx) {
     for (uint32_t i = 0; i < slab.objects; ++i) {
         uint64_t obj = start + uint64_t(i) * s.size;
         setup_object_debug(k, s, obj);
-        if (s.ctor && cx.hooks && !cx.bug) {
-            if (!cx.hooks->run_ctor(k, s.ctor, obj)) cx.bug = true;
+        if (s.ctor && cx.hooks && !task_dying(k)) {
+            cx.hooks->run_ctor(k, s.ctor, obj); // a constructor that dies kills current
         }
     }
     // Re-fetch: a constructor may have created caches or slabs (vector reallocation).

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "arch/x86/traps.h"
 #include "machine/kernel.h"
 #include "slab/slab.h"
 
@@ -148,7 +149,9 @@ uint32_t get_info_end(const kmem_cache& s, uint32_t ptr_bytes);
 void slab_bug_banner(Kernel& k, const kmem_cache& s, const std::string& reason);
 void slab_fix(Kernel& k, const kmem_cache& s, const std::string& what);
 std::string slab_ptr(const Kernel& k, uint64_t p); // "%p" of the model's reports
-// "kernel BUG at mm/slub.c:419!" and the invalid-opcode oops header; sets cx.bug.
+// The frames of a BUG() in the slab layer: the model's functions, then the API entry.
+TrapFrames slab_bug_frames(const SlabCtx& cx, std::initializer_list<const char*> frames);
+// BUG() at mm/slub.c:line in func (nullptr: in the API entry itself); current dies.
 void slub_bug_at(Kernel& k, int line, const char* func, SlabCtx& cx);
 // Puts the slab API name and the KernelC caller's frames in Kernel::dump_stack_callers (the
 // caller clears them after its dump_stack()).

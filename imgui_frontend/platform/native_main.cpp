@@ -38,6 +38,7 @@ int main() {
     glfwSwapInterval(1);
 
     ImGui::CreateContext();
+    ImGui::GetIO().ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard; // as in web_main.cpp
     float xscale = 1, yscale = 1;
     glfwGetWindowContentScale(window, &xscale, &yscale);
     klab::ui::apply_theme(xscale);

@@ -24,6 +24,7 @@
 #include "platform/web_app.h"
 #include "platform/wheel.h"
 #include "theme.h"
+#include "views/lesson_state.h"
 
 namespace {
 
@@ -139,6 +140,10 @@ EM_JS(void, klab_first_frame, (), {
 });
 // A page without a canvas (or node) gets the controller and Module.Lab only, no drawing.
 EM_JS(int, klab_has_canvas, (), { return typeof document !== 'undefined' && Module.canvas ? 1 : 0; });
+// The menu's "Copy share link": the page's embed layer builds the link of the exact state.
+EM_JS(void, klab_copy_share_link, (), {
+    if (window.klabEmbed && typeof window.klabEmbed.copyShareLink === 'function') window.klabEmbed.copyShareLink();
+});
 EM_JS(void, klab_copy_to_browser, (const char* t), {
     var text = UTF8ToString(t);
     try { if (navigator.clipboard) navigator.clipboard.writeText(text).catch(function () {}); } catch (e) {}
@@ -257,6 +262,10 @@ void frame(void* arg) {
     ImGui::Render();
     if (pinch) io.KeyCtrl = false;
     klab_set_wants_tab(console_wants_tab(p->app.console()));
+    if (klab::ui::LessonPanelState& lp = p->app.lesson_panel(); lp.share_requested) {
+        lp.share_requested = false;
+        klab_copy_share_link();
+    }
     double t1 = emscripten_get_now();
     if (!p->first_frame_reported) klab_mark("klab:frame0-built");
     release_held_keys(p->window);
@@ -315,9 +324,9 @@ void web_reset_layout() {
 
 int main() {
     // Start-up order (docs/frontend.md, "Start-up"): the CPU work first — booting the default
-    // machine and rasterising the fonts — while the page's worker warms up the GPU process's
-    // WebGL2 (the slow part of creating a context on software GL); the window and its context
-    // last, when getContext() no longer has to wait for that.
+    // machine and rasterising the fonts — while the GPU process sets up the WebGL2 context
+    // index.html asked for (the slow part on software GL); the GLFW window last, on that
+    // context, when its first GL query no longer has to wait for it.
     klab_mark("klab:main");
     if (!klab_has_canvas()) {
         klab::ui::web_lab(); // boots the default machine; Module.Lab drives it
@@ -325,6 +334,9 @@ int main() {
     }
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
+    // Menus, lesson buttons and fields are reachable by keyboard (Tab, arrows, Space/Enter;
+    // Alt for the menu bar); the focused widget is framed in theme.cpp's NavHighlight colour.
+    ImGui::GetIO().ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
     g_platform = std::make_unique<WebPlatform>(); // boots the default machine
     klab_mark("klab:app-booted");
     WebPlatform* p = g_platform.get();
@@ -374,6 +386,7 @@ int main() {
     io.GetClipboardTextFn = get_clipboard;
     io.SetClipboardTextFn = set_clipboard;
     io.ClipboardUserData = nullptr;
+    p->app.lesson_panel().can_share = true;
     p->app.set_textures(&p->textures);
     fit_canvas(p); // the window's size in device pixels (fonts are already at this scale)
     // The layout the page kept in localStorage (window rectangles, then which views are open).

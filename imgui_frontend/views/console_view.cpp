@@ -268,7 +268,8 @@ void draw_console(ViewContext& c, ConsoleState& s) {
         ImGui::TextUnformatted("  p = kmalloc(100, GFP_KERNEL);");
         ImGui::TextUnformatted("  cat /proc/buddyinfo");
         ImGui::PushStyleColor(ImGuiCol_Text, line_colour(LineKind::note));
-        ImGui::TextWrapped("'help' lists the commands; the Lessons menu has guided lessons.");
+        ImGui::TextWrapped("%s", s.has_menus ? "'help' lists the commands; the Lessons menu has guided lessons."
+                                             : "'help' lists the commands.");
         ImGui::PopStyleColor();
         c.widgets.track_last_item("console/welcome");
     }

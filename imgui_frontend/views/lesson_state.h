@@ -59,6 +59,14 @@ struct LessonPanelState {
     enum class Scroll : uint8_t { none, hint, solution, explanation };
     Scroll scroll_to = Scroll::none; // what the prose scrolls to in the next frame
     bool wants_panel = false; // the Lessons menu asked for the list
+    // A lesson to open once the student confirms (they typed commands the lesson's boot
+    // would throw away), and how many.
+    std::string confirm_open;
+    size_t confirm_commands = 0;
+    // The page can make share links (the web platform sets can_share and, when the menu's
+    // "Copy share link" sets share_requested, asks the page for one and clears it).
+    bool can_share = false;
+    bool share_requested = false;
     // For tests and the JS API: ImGui time from a command to the status shown.
     uint64_t frames_drawn = 0;
     // The goal line and the notes under it as last drawn (tests read what the student reads).

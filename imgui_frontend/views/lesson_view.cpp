@@ -37,6 +37,19 @@ void act(LessonPanelState& s, Kind k, std::string text = {}, uint32_t step = 0) 
     s.actions.push_back(LessonAction{k, std::move(text), step});
 }
 
+// Opening a lesson boots the lesson's machine, and the session on screen goes. When the
+// student typed something in it (outside a lesson, or in the open lesson's step), ask first.
+void request_open(ViewContext& c, LessonPanelState& s, const std::string& id) {
+    const LessonRunner* r = s.view.runner;
+    size_t typed = r ? r->step_commands().size() : c.session.log().size();
+    if (typed == 0) {
+        act(s, Kind::open, id);
+        return;
+    }
+    s.confirm_open = id;
+    s.confirm_commands = typed;
+}
+
 void build_list(LessonPanelState& s) {
     s.list.clear();
     for (const BuiltinLessonFile& f : builtin_lesson_files()) {
@@ -94,7 +107,7 @@ void draw_list(ViewContext& c, LessonPanelState& s) {
         }
         ImGui::PushID(e.id.c_str());
         std::string label = e.title + "##open";
-        if (ImGui::Selectable(label.c_str(), false)) act(s, Kind::open, e.id);
+        if (ImGui::Selectable(label.c_str(), false)) request_open(c, s, e.id);
         c.widgets.track_last_item("lesson/open/" + e.id);
         ImGui::SameLine(ImGui::GetContentRegionAvail().x * 0.70f);
         if (e.started && e.done == e.steps)
@@ -494,7 +507,8 @@ void draw_lesson_menu(ViewContext& c, LessonPanelState& s) {
             std::string label = e.title + (e.started ? "  (" + std::to_string(e.done) + "/" +
                                                            std::to_string(e.steps) + ")"
                                                      : std::string());
-            if (ImGui::MenuItem(label.c_str())) act(s, Kind::open, e.id);
+            if (ImGui::MenuItem(label.c_str())) request_open(c, s, e.id);
+            c.widgets.track_last_item("menu/lesson/" + e.id);
         }
         ImGui::Separator();
         if (ImGui::MenuItem("All lessons…")) s.wants_panel = true;
@@ -503,7 +517,39 @@ void draw_lesson_menu(ViewContext& c, LessonPanelState& s) {
         ImGui::EndMenu();
     }
     c.widgets.track_last_item("menu/lessons");
+    // The page makes the link (web/embed/embed.js: machine, lesson, step, commands).
+    if (s.can_share && ImGui::MenuItem("Copy share link")) s.share_requested = true;
+    if (s.can_share) c.widgets.track_last_item("menu/share");
     ImGui::EndMainMenuBar();
+}
+
+void draw_open_confirmation(ViewContext& c, LessonPanelState& s) {
+    constexpr const char* kTitle = "Open the lesson?";
+    if (!s.confirm_open.empty() && !ImGui::IsPopupOpen(kTitle)) ImGui::OpenPopup(kTitle);
+    ImGui::SetNextWindowPos(ImGui::GetMainViewport()->GetCenter(), ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
+    if (!ImGui::BeginPopupModal(kTitle, nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
+    c.widgets.track_window("confirm/open-lesson-dialog");
+    std::string title = s.confirm_open;
+    for (const LessonListEntry& e : s.list)
+        if (e.id == s.confirm_open) title = e.title;
+    ImGui::Text("The lesson \"%s\" boots its own machine.", title.c_str());
+    ImGui::Text("The %zu command%s you typed in this session will be gone%s.", s.confirm_commands,
+                s.confirm_commands == 1 ? "" : "s", s.view.runner ? " (this lesson's progress is kept)" : "");
+    if (s.can_share) ImGui::TextDisabled("Copy a share link first to keep them.");
+    bool open = ImGui::Button("Open the lesson");
+    c.widgets.track_last_item("confirm/open-lesson");
+    ImGui::SameLine();
+    if (s.can_share && ImGui::Button("Copy share link")) s.share_requested = true;
+    if (s.can_share) c.widgets.track_last_item("confirm/share");
+    if (s.can_share) ImGui::SameLine();
+    bool cancel = ImGui::Button("Cancel") || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape));
+    c.widgets.track_last_item("confirm/cancel");
+    if (open) act(s, Kind::open, s.confirm_open);
+    if (open || cancel) {
+        s.confirm_open.clear();
+        ImGui::CloseCurrentPopup();
+    }
+    ImGui::EndPopup();
 }
 
 void highlight_lesson_view(ViewContext& c, const LessonPanelState& s, ViewId id) {

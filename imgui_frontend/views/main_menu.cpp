@@ -92,10 +92,11 @@ void confirm_dialog(ViewContext& c, MenuState& ms) {
     ImGui::EndPopup();
 }
 
-void help_window(MenuState& ms) {
+void help_window(ViewContext& c, MenuState& ms) {
     if (!ms.show_help) return;
     ImGui::SetNextWindowPos(ImGui::GetMainViewport()->GetCenter(), ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
     if (ImGui::Begin("Help", &ms.show_help, ImGuiWindowFlags_AlwaysAutoResize)) {
+        c.widgets.track_window("view/Help");
         ImGui::TextUnformatted("Type KernelC or shell commands (cat, dmesg, insmod ...) in the Console.");
         ImGui::TextUnformatted("The Lessons menu has guided lessons: each step says what to do and checks the kernel.");
         ImGui::Separator();
@@ -115,6 +116,13 @@ void help_window(MenuState& ms) {
                 ImGui::TextUnformatted(k[0]);
                 ImGui::TableSetColumnIndex(1);
                 ImGui::TextUnformatted(k[1]);
+            }
+            for (const Shortcut& k : shortcuts()) {
+                ImGui::TableNextRow();
+                ImGui::TableSetColumnIndex(0);
+                ImGui::TextUnformatted(k.keys);
+                ImGui::TableSetColumnIndex(1);
+                ImGui::TextUnformatted(k.what);
             }
             ImGui::EndTable();
         }
@@ -185,7 +193,7 @@ void draw_main_menu(ViewContext& c, MenuState& ms, std::vector<ViewSlot>& views)
     }
     config_dialog(c, ms);
     confirm_dialog(c, ms);
-    help_window(ms);
+    help_window(c, ms);
     if (ms.show_metrics) ImGui::ShowMetricsWindow(&ms.show_metrics);
 }
 

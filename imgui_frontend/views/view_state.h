@@ -47,6 +47,7 @@ struct ConsoleState {
     bool cursor_to_end = false;
     bool scroll_to_bottom = true;
     std::string pending_insert; // text to insert at the cursor (paste from the menu)
+    bool has_menus = true;      // false in embed mode: no Lessons menu to point to
 };
 
 struct LogViewState {

@@ -92,9 +92,20 @@ void prepare_lesson_panel(ViewContext& c, LessonPanelState& s, LessonRunner* r);
 void draw_lesson_window(ViewContext& c, LessonPanelState& s, ImVec2 pos, ImVec2 size);
 void draw_lesson_tab(ViewContext& c, LessonPanelState& s);
 void draw_lesson_menu(ViewContext& c, LessonPanelState& s);
+// "Open the lesson?" when opening one would throw away commands the student typed.
+void draw_open_confirmation(ViewContext& c, LessonPanelState& s);
 void highlight_lesson_view(ViewContext& c, const LessonPanelState& s, ViewId id);
 // A lesson's view key ("zones", "page-map", ... lesson_view_names()) as a view; false for
 // none (view_registry.cpp).
 bool lesson_view_id(const std::string& key, ViewId& out);
+
+// Keyboard shortcuts for the main actions (shortcuts.cpp): the list Help shows, and the
+// handler App::frame calls before drawing (lesson actions run after the frame, as clicks do).
+struct Shortcut {
+    const char* keys;
+    const char* what;
+};
+const std::vector<Shortcut>& shortcuts();
+void handle_shortcuts(LessonPanelState& s, MenuState& menu, ConsoleState& console, bool lesson_open);
 
 } // namespace klab::ui

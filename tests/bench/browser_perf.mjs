@@ -8,16 +8,34 @@
 //     100,000 kmalloc + 100,000 kfree, then during 100,000 page allocations and frees: `ui` is the CPU time of the view code and ImGui building
 //     its draw lists; `gl` is the GL submission, which on SwiftShader (software WebGL, no GPU on
 //     test machines) mostly waits for the previous frame's rasterization.
-// Usage: node tests/bench/browser_perf.mjs [--runs 5]   (needs build/wasm/dist; deploy/lab build)
+// The load average is printed with every start-up figure (a 2-core machine shared with builds
+// measures the builds as much as the lab): 1-minute average before and after each run.
+// Usage: node tests/bench/browser_perf.mjs [--runs 5] [--startup-only]
+//   (needs build/wasm/dist, or KLAB_DIST=folder; deploy/lab build)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { serveBundle, launch, waitForLab, distDir } from '../browser/harness.mjs';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5;
+const startupOnly = process.argv.includes('--startup-only');
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
 const pct = (a, p) => { const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.floor(s.length * p))]; };
 const ms = (v) => `${v.toFixed(0)} ms`;
+
+// The start-up marks of a page (Performance API, ms after navigation).
+function phasesOf(page) {
+  return page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const res = (n) => performance.getEntriesByType('resource').find((r) => r.name.endsWith(n));
+    const out = { domContentLoaded: nav.domContentLoadedEventEnd, firstFrame: window.klabFirstFrameMs, marks: {} };
+    out.marks['html response'] = nav.responseEnd;
+    for (const n of ['index.js', 'index.wasm']) { const r = res(n); if (r) out.marks[`${n} fetched`] = r.responseEnd; }
+    for (const p of performance.getEntriesByType('paint')) out.marks[p.name] = p.startTime;
+    for (const m of performance.getEntriesByType('mark')) if (m.name.startsWith('klab:')) out.marks[m.name] = m.startTime;
+    return out;
+  });
+}
 
 const { server, url } = await serveBundle();
 try {
@@ -37,24 +55,17 @@ try {
   // Time to first frame.
   const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
   console.log(`load average before: ${load()} (${os.cpus().length} CPUs)`);
-  const cold = [], running = [], reload = [], phases = [];
+  const cold = [], running = [], reload = [], phases = [], loads = [];
   const marks = {}; // phase name -> ms after navigation, per cold run
+  const runningMarks = {}; // the same in the running browser
   for (let i = 0; i < runs; i++) {
+    loads.push(os.loadavg()[0]);
     const { page, close } = await launch();
     try {
       await page.goto(url);
       if (await waitForLab(page) !== 'ready') throw new Error('the lab did not start');
       cold.push(await page.evaluate(() => window.klabFirstFrameMs));
-      phases.push(await page.evaluate(() => {
-        const nav = performance.getEntriesByType('navigation')[0];
-        const res = (n) => performance.getEntriesByType('resource').find((r) => r.name.endsWith(n));
-        const out = { domContentLoaded: nav.domContentLoadedEventEnd, firstFrame: window.klabFirstFrameMs,
-          marks: {} };
-        out.marks['html response'] = nav.responseEnd;
-        for (const n of ['index.js', 'index.wasm']) { const r = res(n); if (r) out.marks[`${n} fetched`] = r.responseEnd; }
-        for (const m of performance.getEntriesByType('mark')) if (m.name.startsWith('klab:')) out.marks[m.name] = m.startTime;
-        return out;
-      }));
+      phases.push(await phasesOf(page));
       for (const [k, v] of Object.entries(phases.at(-1).marks)) (marks[k] ||= []).push(v);
       await page.reload();
       if (await waitForLab(page) !== 'ready') throw new Error('the lab did not start on reload');
@@ -69,6 +80,7 @@ try {
       await second.page.goto(url);
       if (await waitForLab(second.page) !== 'ready') throw new Error('the lab did not start');
       running.push(await second.page.evaluate(() => window.klabFirstFrameMs));
+      for (const [k, v] of Object.entries((await phasesOf(second.page)).marks)) (runningMarks[k] ||= []).push(v);
     } finally {
       await second.close();
     }
@@ -77,10 +89,13 @@ try {
   console.log(`TTFF cold cache, browser already running: median ${ms(median(running))} (runs: ${running.map(ms).join(', ')})`);
   console.log(`TTFF reload: median ${ms(median(reload))} (runs: ${reload.map(ms).join(', ')})`);
   console.log(`  DOMContentLoaded median ${ms(median(phases.map((p) => p.domContentLoaded)))}`);
-  console.log('  cold start-up phases (median ms after navigation):');
-  for (const [k, v] of Object.entries(marks).sort((a, b) => median(a[1]) - median(b[1])))
-    console.log(`    ${median(v).toFixed(0).padStart(6)}  ${k}`);
-  console.log(`load average after: ${load()}`);
+  for (const [name, m] of [['cold', marks], ['running browser', runningMarks]]) {
+    console.log(`  ${name} start-up phases (median ms after navigation):`);
+    for (const [k, v] of Object.entries(m).sort((a, b) => median(a[1]) - median(b[1])))
+      console.log(`    ${median(v).toFixed(0).padStart(6)}  ${k}`);
+  }
+  console.log(`load average after: ${load()}; 1-minute load at each run's start: ${loads.map((x) => x.toFixed(1)).join(', ')}`);
+  if (startupOnly) process.exit(0);
 
   // Frame time on a 4 GiB machine, all views open (the default layout), during 100 commands,
   // one per frame: 100,000 kmalloc + 100,000 kfree (sizes 8 B .. 4 KiB, every kmalloc cache),

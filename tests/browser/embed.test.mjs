@@ -6,22 +6,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import vm from 'node:vm';
 import { startServer } from '../../deploy/serve.mjs';
-import { launch, distDir, repoRoot } from './harness.mjs';
+import { launch, distDir, loadEmbed } from './harness.mjs';
 
 // ------------------------------------------------------------------ the script, in node
 
-function loadEmbed() {
-  const code = fs.readFileSync(path.join(repoRoot, 'web/embed/embed.js'), 'utf8');
-  const ctx = {
-    URL, URLSearchParams, TextEncoder, TextDecoder, CompressionStream, DecompressionStream,
-    btoa, atob, console, Uint8Array, JSON, Promise, Error, Array, Number, String, Math, Date,
-  };
-  ctx.globalThis = ctx;
-  vm.runInNewContext(code, ctx);
-  return ctx.KlabEmbed;
-}
 const E = loadEmbed();
 
 test('URL parameters: lesson, step, embed, machine, script and allowed origins', () => {
@@ -175,7 +164,9 @@ test('the controller: ready, events, answers only to allowed origins and to the 
   const st = win.parent.sent.pop().m;
   assert.equal(st.ok, true);
   assert.equal(st.state.lessonDone, true);
-  assert.deepEqual(st.state.progress, { version: 1, lesson: 'demo', step: 1 });
+  // The record's step is 1-based here, like every step number of the protocol (issue 20).
+  assert.equal(st.state.step, 2);
+  assert.deepEqual(st.state.progress, { version: 1, lesson: 'demo', step: 2 });
   assert.equal(notes.length, 0, notes.join('\n'));
 });
 
@@ -261,9 +252,9 @@ before(async () => {
 after(() => { lab?.close(); course?.close(); });
 const url = (s, p) => `http://127.0.0.1:${s.address().port}/${p}`;
 
-async function waitEvents(page, pred, what, timeout = 60000) {
+async function waitEvents(page, pred, what, timeout = 60000, arg = null) {
   try {
-    await page.waitForFunction(pred, null, { timeout });
+    await page.waitForFunction(pred, arg, { timeout });
   } catch (e) {
     const got = await page.evaluate(() => JSON.stringify(window.courseEvents));
     throw new Error(`${what}: not seen; events: ${got}`);
@@ -280,10 +271,20 @@ test('a course page on another origin embeds two lessons and receives their even
     assert.deepEqual(ready.map((e) => [e.from, e.lesson, e.step]).sort(),
       [['lab1', 'buddy-allocator', 1], ['lab2', 'gfp-and-context', 1]]);
 
-    // Step 1 of the buddy lesson through the protocol.
+    // The course page's exec runs in the lab, but it is not the student's command: the step
+    // stays open (issue 20). The student then types it (the lab's text version: a real input).
     const r = await page.evaluate(() => window.courseRequest('lab1', { type: 'exec', text: 'big = alloc_pages(GFP_KERNEL, 4);' }));
     assert.equal(r.ok, true, JSON.stringify(r));
     assert.match(r.output, /struct page \*/);
+    const early = await page.evaluate(() => window.courseRequest('lab1', { type: 'getState' }));
+    assert.equal(early.state.stepDone, false, 'the course page\'s exec completed the student\'s step');
+    assert.ok(!(await page.evaluate(() => window.courseEvents.some((e) => e.type === 'stepCompleted'))));
+    const studentTypes = async (frame, text) => {
+      const input = page.frameLocator(frame).locator('#klab-text-input');
+      await input.fill(text);
+      await input.press('Enter');
+    };
+    await studentTypes('#lab1', 'big = alloc_pages(GFP_KERNEL, 4);');
     await waitEvents(page, () => window.courseEvents.some((e) => e.type === 'stepCompleted'), 'stepCompleted');
     const done = await page.evaluate(() => window.courseEvents.find((e) => e.type === 'stepCompleted'));
     assert.equal(done.from, 'lab1');
@@ -299,7 +300,7 @@ test('a course page on another origin embeds two lessons and receives their even
     const st2 = await page.evaluate(() => window.courseRequest('lab2', { type: 'getState' }));
     assert.equal(st2.state.stepDone, false);
 
-    // Whole lesson 3 through exec: every step completes, then the lesson.
+    // Whole lesson 3 typed by the student: every step completes, then the lesson.
     const steps = [
       'd = alloc_pages(GFP_DMA, 0);',
       'k = alloc_pages(GFP_KERNEL, 0);\nh = alloc_pages(GFP_HIGHUSER, 0);',
@@ -307,8 +308,9 @@ test('a course page on another origin embeds two lessons and receives their even
       'preempt_disable();\na = alloc_pages(GFP_ATOMIC, 0);\npreempt_enable();',
     ];
     for (let i = 0; i < steps.length; i++) {
-      const res = await page.evaluate((t) => window.courseRequest('lab2', { type: 'exec', text: t }), steps[i]);
-      assert.equal(res.ok, true, JSON.stringify(res));
+      await studentTypes('#lab2', steps[i].replace(/\n/g, ' ')); // one line: the text version's input
+      await waitEvents(page, (n) => window.courseEvents.filter((e) => e.from === 'lab2' && e.type === 'stepCompleted').length === n,
+        `lab2 step ${i + 1} completed`, 60000, i + 1);
       if (i + 1 < steps.length) {
         // The lesson panel's "next"; here through the controller inside the frame.
         await page.frameLocator('#lab2').locator('body').evaluate(() => { window.klabEmbed.lessons.next(); window.klabEmbed.stepChanged(); });

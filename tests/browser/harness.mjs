@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import vm from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { PNG } from 'pngjs';
@@ -111,4 +112,17 @@ export function meanColour(png, { x, y, w, h }) {
     }
   }
   return n ? [r / n, g / n, b / n] : [0, 0, 0];
+}
+
+// web/embed/embed.js run in node (no page): window.KlabEmbed, for tests of its pure parts and
+// of its controller against stub adapters.
+export function loadEmbed() {
+  const code = fs.readFileSync(path.join(repoRoot, 'web/embed/embed.js'), 'utf8');
+  const ctx = {
+    URL, URLSearchParams, TextEncoder, TextDecoder, CompressionStream, DecompressionStream,
+    btoa, atob, console, Uint8Array, JSON, Promise, Error, Array, Number, String, Math, Date,
+  };
+  ctx.globalThis = ctx;
+  vm.runInNewContext(code, ctx);
+  return ctx.KlabEmbed;
 }

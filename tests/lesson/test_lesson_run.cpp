@@ -247,6 +247,31 @@ TEST_CASE("progress survives a JSON round trip, and corrupt records are refused"
     CHECK(fresh.progress()[0].met);
     CHECK(fresh.progress()[0].hints_shown == 1);
 
+    // The student's predictions come back with the record (a reload must not blank them):
+    // a done step's as it was, the current step's answer to be checked again.
+    LessonRunner answered = start();
+    REQUIRE(answered.predict("1").ok());
+    std::string at_step = answered.progress_json();
+    answered.exec("big = alloc_pages(GFP_KERNEL, 4);");
+    REQUIRE(answered.progress()[0].predict.resolved);
+    REQUIRE(answered.next().ok());
+    LessonRunner back = start();
+    REQUIRE(back.restore_progress(answered.progress_json()).ok());
+    CHECK(back.progress()[0].predict.answered);
+    CHECK(back.progress()[0].predict.answer == "1");
+    CHECK(back.progress()[0].predict.resolved == answered.progress()[0].predict.resolved);
+    LessonRunner same_step = start();
+    REQUIRE(same_step.restore_progress(at_step).ok());
+    CHECK(same_step.progress()[0].predict.answered);
+    CHECK(same_step.progress()[0].predict.value == 1);
+    CHECK_FALSE(same_step.progress()[0].predict.resolved);
+    same_step.exec("big = alloc_pages(GFP_KERNEL, 4);"); // the replayed command resolves it
+    CHECK(same_step.progress()[0].predict.resolved);
+    CHECK(!start().restore_progress(R"({"version":1,"lesson":"runner-test","step":0,"steps":[)"
+                                    R"({"met":false,"hints":0,"solution":false,"commands":0,"predict":{"answer":1}},)"
+                                    R"({"met":false,"hints":0,"solution":false,"commands":0}]})")
+               .ok());
+
     LessonRunner other = start();
     CHECK(other.restore_progress("{not json").error().message == "the progress record is not JSON");
     CHECK(!other.restore_progress("[]").ok());

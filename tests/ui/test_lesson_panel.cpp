@@ -195,7 +195,8 @@ TEST_CASE("progress: saved after every change, resumed by a new App, corrupt rec
         CHECK(app.lab().lesson()->step_index() == 1);
         CHECK(app.lab().lesson()->progress()[0].met);
         CHECK(app.lab().lesson()->progress()[0].hints_shown == 1);
-        CHECK(app.session().evaluate("big != 0").value() == 1); // step 1's reference path ran
+        klab::Session copy = app.session(); // goals borrow a live session: evaluate a copy here
+        CHECK(copy.evaluate("big != 0").value() == 1); // step 1's reference path ran
         gui.frame(app, 2);
         CHECK(app.lesson_panel().notices.empty());
         app.lab().close_lesson();
@@ -280,6 +281,7 @@ TEST_CASE("embed mode: no menus, the lesson, the console and the step's view fil
     gui.frame(app, 3);
     CHECK(app.lab().embed_mode());
     CHECK_FALSE(has(app, "menu/lessons"));
+    CHECK_FALSE(app.console().has_menus); // the console's welcome names no Lessons menu
     CHECK_FALSE(has(app, "tab/Console"));
     for (const char* id : {"view/Lesson", "view/Console", "view/Zones"}) CHECK_MESSAGE(has(app, id), id);
     CHECK_FALSE(has(app, "view/Physical memory"));
@@ -291,7 +293,21 @@ TEST_CASE("embed mode: no menus, the lesson, the console and the step's view fil
     CHECK(c->y + c->h <= 600.5f);
     app.lab().set_embed_mode(false);
     gui.frame(app, 2);
-    CHECK(has(app, "tab/Lesson")); // 800x600 without embed: the views are tabs, the lesson first
+    // 800x600 without embed: the lesson and the console are both on screen (the lesson
+    // layout, not tabs that hide one of them), the step's view a tab over the console.
+    CHECK_FALSE(app.tabs());
+    CHECK_FALSE(has(app, "tab/Lesson"));
+    l = app.widgets().find("view/Lesson");
+    c = app.widgets().find("view/Console");
+    REQUIRE(l);
+    REQUIRE(c);
+    CHECK(c->x >= l->x + l->w - 1);
+    CHECK(c->y + c->h <= 600.5f);
+    CHECK(has(app, "view/Zones"));
+    // Closed, the views are tabs again.
+    app.lab().close_lesson();
+    gui.frame(app, 2);
+    CHECK(app.tabs());
 }
 
 TEST_CASE("a lesson at 1280x720: the console spans the views' width, the step's view is the selected tab") {

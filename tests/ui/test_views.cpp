@@ -365,6 +365,17 @@ TEST_CASE("a 4 GiB machine: 100k page operations recolour only the rows they tou
         klab::ui::CellClass c = klab::ui::cell_class_of(klab::page_owner_at(k, p));
         CHECK_MESSAGE(app.page_map().class_at(p) == c, "pfn ", p);
     }
+    // The legend's counts, frame by frame: rows one order-10 block fills whole (most of a
+    // booted machine, coloured with a few fills) and rows walked block by block alike.
+    std::array<uint64_t, static_cast<size_t>(klab::ui::CellClass::count)> want{};
+    for (klab::pfn_t p = 0; p < k.mm.max_pfn; ++p)
+        ++want[static_cast<size_t>(klab::ui::cell_class_of(klab::page_owner_at(k, p)))];
+    CHECK(app.page_map().class_counts() == want);
+    klab::pfn_t block = k.mm.max_pfn / 2; // 2 GiB: a free order-10 block since boot
+    REQUIRE(k.mm.mem_map[block].owner == klab::PageOwner::buddy);
+    REQUIRE(k.mm.mem_map[block].order == 10);
+    for (klab::pfn_t p = block; p < block + 1024; p += 31)
+        CHECK(app.page_map().colour_at(p) == klab::ui::cell_class_colour(klab::ui::CellClass::free, 10));
 }
 
 namespace {

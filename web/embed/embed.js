@@ -24,6 +24,7 @@
   const TEXT_MAX = 64 * 1024;      // one exec request or one command
   const COMMANDS_MAX = 10000;
   const REQUESTS = ['exec', 'getState', 'getShareLink', 'openLesson'];
+  const SAVE_DELAY_MS = 100; // a change -> the session saved and the URL updated
 
   // ------------------------------------------------------------------ URL parameters
 
@@ -152,6 +153,11 @@
     } catch (e) {
       return bad(e && e.message && !/^(TypeError|Error)$/.test(e.message) ? e.message : 'it does not decompress');
     }
+    return checkState(json, bad);
+  }
+
+  // The JSON of a share link or of the session saved for a reload -> {ok, state} or bad(why).
+  function checkState(json, bad) {
     let s;
     try { s = JSON.parse(json); } catch (e) { return bad('its content is not JSON'); }
     if (!s || typeof s !== 'object' || s.v !== 1) return bad('unknown format version');
@@ -216,6 +222,7 @@
       this.storage = opts.storage || null;
       this.now = opts.now || (() => Date.now());
       this.notify = opts.notify || (() => {});
+      this.inform = opts.inform || (() => {}); // (text, link): a message that is not a problem
       this.baseUrl = opts.baseUrl || '';
       this.origins = opts.params.origins;
       this.lessonStart = 0;
@@ -247,6 +254,11 @@
         if (d.ok) share = d.state;
         else this.problem(d.error);
       }
+      // A reload: the session this page kept (the lesson's step and what was typed in it, or
+      // the machine and every command outside lessons) comes back, unless the URL brings its
+      // own (a share link, a start script) or names another lesson.
+      const saved = share || this.params.script ? null : this.loadSession(this.params.lesson);
+      if (saved) share = saved;
       const preset = share ? share.preset : this.params.preset;
       const mem = share ? share.mem : this.params.mem;
       const cpus = share ? share.cpus : this.params.cpus;
@@ -265,16 +277,41 @@
       }
       const lesson = share ? share.lesson : this.params.lesson;
       const step = share ? share.step : this.params.step;
-      if (lesson) this.openLesson(lesson, step, !share);
-      if (share) for (const c of share.commands) this.exec(c, false);
+      // A saved lesson session resumes from the lesson's progress record (predictions, hints,
+      // steps done), then replays the step's commands if the record is at the same step.
+      let replay = !!share;
+      if (lesson) {
+        this.openLesson(lesson, saved ? 0 : step, !share || !!saved);
+        if (saved) replay = this.lessonActive() && this.lessons.state().step === saved.step;
+      }
+      if (replay) for (const c of share.commands) this.exec(c, false);
       if (this.params.script) this.exec(this.params.script, true);
-      if (this.win && this.win.addEventListener) this.win.addEventListener('message', this.onMessage);
+      if (this.win && this.win.addEventListener) {
+        this.win.addEventListener('message', this.onMessage);
+        this.win.addEventListener('klab-change', () => this.sessionChanged());
+        this.win.addEventListener('pagehide', () => { if (this.saveTimer) this.saveSession(); });
+      }
       this.started = true;
+      this.sessionChanged();
       this.post({ type: 'ready', ...this.summary() });
+    }
+
+    // The step a saved progress record of lesson `id` is at (0-based), or -1.
+    savedStep(id) {
+      if (!this.storage) return -1;
+      try {
+        const r = JSON.parse(this.storage.getItem(this.progressKey(id)) || 'null');
+        return r && Number.isInteger(r.step) ? r.step : -1;
+      } catch (e) {
+        return -1;
+      }
     }
 
     openLesson(id, step, restore) {
       if (!this.lessons) { this.problem('This build of the lab has no lessons.'); return false; }
+      // ?step=N of a reloaded page (the URL follows the step) at the step the student's
+      // record is at: resume it rather than start that step afresh.
+      if (restore && step && this.savedStep(id) === step) step = 0;
       if (restore && !step && typeof this.lessons.resume === 'function') {
         // The lab reads the saved record itself and boots once, at the saved step.
         const r = this.lessons.resume(id);
@@ -321,6 +358,9 @@
     // The lab calls this whenever the lesson changed (a command, a panel button, another
     // lesson opened in the panel): events and saved progress follow.
     lessonChanged() {
+      this.sessionChanged();
+      if (this.win && this.win.dispatchEvent && typeof CustomEvent === 'function')
+        this.win.dispatchEvent(new CustomEvent('klab-lesson-change'));
       if (!this.lessonActive()) { this.lastLesson = null; return; }
       const st = this.lessons.state();
       if (!st) return;
@@ -373,6 +413,16 @@
       return outputOf(this.lab.exec(text));
     }
 
+    // A command from the course page (postMessage exec): it runs in the student's session, so
+    // every view shows it, but it is not the student's: it does not count for the lesson's
+    // step (source 'course' in the command log; the App counts only the console's commands).
+    execForCourse(text) {
+      if (typeof this.lab.run !== 'function') return this.exec(text);
+      const r = outputOf(this.lab.run(text, 'course'));
+      this.lessonChanged();
+      return r;
+    }
+
     // After the student moves to another step (the lesson panel calls this).
     stepChanged() {
       this.stepStart = this.now();
@@ -409,15 +459,17 @@
         s.stepDone = st.stepDone;
         s.lessonDone = st.lessonDone;
         try { s.progress = JSON.parse(this.lessons.progressJson()); } catch (e) { s.progress = null; }
+        // Step numbers in this protocol are 1-based (step, stepCompleted); so is the record's.
+        if (s.progress && Number.isInteger(s.progress.step)) s.progress.step += 1;
       }
       if (typeof this.lab.machine === 'function') s.machine = this.lab.machine();
       s.commands = this.commands().length;
       return s;
     }
 
-    // A link that reproduces this state: the lab's commands (or, in a lesson, the lesson's step
-    // and the commands typed in it) in the fragment.
-    async shareLink() {
+    // What reproduces this session: the machine and the lab's commands, or, in a lesson, the
+    // lesson's step and the commands typed in it (a share link's payload, the saved session).
+    sessionState() {
       const st = { commands: this.commands() };
       if (this.lessonActive()) {
         const ls = this.lessons.state();
@@ -430,6 +482,12 @@
         if (m.memBytes > 0) st.mem = `${Math.round(m.memBytes / 1048576)}M`;
         if (m.cpus) st.cpus = m.cpus;
       }
+      return st;
+    }
+
+    // A link that reproduces this state (sessionState() in the fragment).
+    async shareLink() {
+      const st = this.sessionState();
       // The fragment carries the machine, the lesson and the commands: parameters that would
       // change or repeat them (a start script) are left out of the link.
       let base = this.baseUrl;
@@ -440,6 +498,77 @@
         base = u.href;
       } catch (e) { /* a relative base (tests): use it as it is */ }
       return `${base}#log=${await encodeShare(st)}`;
+    }
+
+    // The share link of the exact state, copied to the clipboard and shown in a notice (the
+    // menu's "Copy share link"). Resolves to the link.
+    async copyShareLink() {
+      let url;
+      try {
+        url = await this.shareLink();
+      } catch (e) {
+        this.problem(`No share link: ${e && e.message ? e.message : e}`);
+        return '';
+      }
+      this.lastShareLink = url;
+      let copied = false;
+      try {
+        const clip = this.win && this.win.navigator && this.win.navigator.clipboard;
+        if (clip && clip.writeText) { await clip.writeText(url); copied = true; }
+      } catch (e) { /* no permission: the notice shows the link to copy by hand */ }
+      this.inform(copied ? 'Share link copied to the clipboard: ' : 'Share link (copy it): ', url);
+      return url;
+    }
+
+    sessionKey(lesson) { return lesson ? `klab.session.${lesson}` : 'klab.session'; }
+
+    // The session saved by sessionChanged() for a reload of a page with this lesson (or none).
+    loadSession(lesson) {
+      if (!this.storage) return null;
+      let text = null;
+      try { text = this.storage.getItem(this.sessionKey(lesson)); } catch (e) { return null; }
+      if (!text) return null;
+      const r = checkState(text, () => ({ ok: false }));
+      return r.ok && (r.state.lesson || null) === (lesson || null) ? r.state : null;
+    }
+
+    // After every change: the session is saved for a reload, and the address bar follows the
+    // lesson and its step (replaceState: no history entry per step). Soon after, not inside
+    // the change: the lab calls out while it is still opening a lesson or booting.
+    sessionChanged() {
+      if (!this.started || this.saveTimer) return;
+      if (typeof setTimeout !== 'function') { this.saveSession(); return; }
+      this.saveTimer = setTimeout(() => this.saveSession(), SAVE_DELAY_MS);
+    }
+
+    saveSession() {
+      if (this.saveTimer && typeof clearTimeout === 'function') clearTimeout(this.saveTimer);
+      this.saveTimer = null;
+      const st = this.sessionState();
+      if (this.storage) {
+        try { this.storage.setItem(this.sessionKey(st.lesson), JSON.stringify({ v: 1, ...st })); } catch (e) { /* full */ }
+      }
+      this.syncUrl(st);
+    }
+
+    syncUrl(st) {
+      const win = this.win;
+      if (!win || !win.history || !win.history.replaceState || !win.location) return;
+      let u;
+      try { u = new URL(win.location.href); } catch (e) { return; }
+      if (st.lesson) {
+        u.searchParams.set('lesson', st.lesson);
+        u.searchParams.set('step', String(st.step + 1));
+      } else {
+        u.searchParams.delete('lesson');
+        u.searchParams.delete('step');
+      }
+      // A share link's fragment was read at start; the session now lives in this page (a
+      // reload must not replay the link over what the student did since).
+      if (u.hash.startsWith('#log=')) u.hash = '';
+      if (u.href !== win.location.href) {
+        try { win.history.replaceState(win.history.state, '', u.href); } catch (e) { /* sandboxed */ }
+      }
     }
 
     post(msg) {
@@ -460,7 +589,7 @@
       try {
         switch (data.type) {
           case 'exec': {
-            const r = this.exec(data.text);
+            const r = this.execForCourse(data.text);
             return reply({ ok: !r.error, output: r.output, error: r.error ? 'the command failed' : undefined });
           }
           case 'getState':
@@ -520,6 +649,35 @@
     }
   }
 
+  // A message that is not a problem (a share link to copy), bottom centre, over the canvas,
+  // until dismissed; the link in a read-only field, selected, so Ctrl+C copies it.
+  function showInfo(doc, text, link) {
+    if (!doc || !doc.body) return;
+    const old = doc.getElementById('klab-info');
+    if (old) old.remove();
+    const box = doc.createElement('div');
+    box.id = 'klab-info';
+    box.setAttribute('role', 'status');
+    box.style.cssText = 'position:fixed;left:50%;transform:translateX(-50%);bottom:12px;z-index:10;' +
+      'max-width:min(44em,90vw);font:13px sans-serif;color:#fff;background:#1d3a5c;padding:6px 10px;' +
+      'border-radius:4px;display:flex;gap:6px;align-items:center';
+    const label = doc.createElement('label');
+    label.textContent = text;
+    const field = doc.createElement('input');
+    field.id = 'klab-info-link';
+    field.readOnly = true;
+    field.value = link || '';
+    field.style.cssText = 'flex:1;min-width:12em;font:12px monospace';
+    label.htmlFor = field.id;
+    const close = doc.createElement('button');
+    close.type = 'button';
+    close.textContent = 'Close';
+    close.addEventListener('click', () => box.remove());
+    box.append(label, field, close);
+    doc.body.appendChild(box);
+    if (link) field.select();
+  }
+
   function install(win) {
     const doc = win.document;
     const params = parseParams(win.location.search, win.location.hash);
@@ -535,6 +693,7 @@
         params,
         storage,
         notify: (t) => { console.warn('klab:', t); showNotice(doc, t, params.embed); },
+        inform: (t, link) => showInfo(doc, t, link),
         baseUrl: win.location.origin + win.location.pathname + win.location.search,
       });
       win.klabEmbed = controller;
