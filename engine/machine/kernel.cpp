@@ -24,7 +24,11 @@ constexpr pfn_t kIsaHoleStart = 0x9f; // e820: usable 0x0-0x9fbff, reserved 0x9f
 constexpr pfn_t kIsaHoleEnd = 0x100;
 constexpr pfn_t kMaxDmaPfn = 4096;          // 16 MiB
 constexpr pfn_t kMaxDma32Pfn = 1u << 20;    // 4 GiB
-constexpr pfn_t kI386MaxLowPfn = 896u << 8; // 896 MiB: the classic 3G/1G lowmem limit
+// 896 MiB: the classic 3G/1G lowmem limit, kept as the textbook preset's line (lessons 01
+// and 06 say so). 6.1 derives it (init_32.c, pgtable_32_areas.h) as MAXMEM = VMALLOC_END -
+// PAGE_OFFSET - __VMALLOC_RESERVE (128 MiB), which with this preset's VMALLOC_END
+// (0xff7fe000) would be about 888 MiB and VmallocTotal 122880 kB instead of 114680 kB.
+constexpr pfn_t kI386MaxLowPfn = 896u << 8;
 constexpr pfn_t kKernelLoadPfn = 0x1000;    // CONFIG_PHYSICAL_START 0x1000000
 
 // The frames e820 does not report as RAM: pfn 0 (trimmed) and the ISA window, [start, end).
