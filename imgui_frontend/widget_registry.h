@@ -19,6 +19,8 @@ public:
     void track_last_item(const std::string& id);
     // Records the current window's rectangle under `id` (call between Begin and End).
     void track_window(const std::string& id);
+    // Records a rectangle drawn without an item (a mark on the memory map, a label).
+    void track_rect(const std::string& id, Rect r) { rects_[id] = r; }
     std::optional<Rect> find(const std::string& id) const;
 
 private:

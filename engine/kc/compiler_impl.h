@@ -115,6 +115,7 @@ public:
     // Initialises the object whose address is on the stack (and pops it).
     Result<void> init_memory(TypeId type, Expr& init, uint32_t depth);
     bool is_null_constant(const Expr& e);
+    Result<void> page_for_address(TypeId from, TypeId to, Loc loc, const std::string& fname);
     bool lookup_var(const std::string& name, Var& out) const;
     void patch_ext(uint32_t at, TypeId from, TypeId to);
     bool needs_ext(TypeId from, TypeId to) const;

@@ -445,6 +445,7 @@ Result<TypeId> Compiler::gen_args(Expr& e, TypeId fn_type, const std::string& fn
         auto t = rvalue(*e.args[i]);
         KLAB_TRY(t);
         if (i < params.size()) {
+            KLAB_TRY(page_for_address(t.value(), params[i], e.args[i]->loc, fname));
             KLAB_TRY(convert(t.value(), params[i], e.args[i]->loc, false, e.args[i].get()));
         } else if (!t_.is_scalar(t.value())) {
             return err(e.args[i]->loc,
@@ -452,6 +453,22 @@ Result<TypeId> Compiler::gen_args(Expr& e, TypeId fn_type, const std::string& fn
         }
     }
     return ret;
+}
+
+// A struct page * passed where the kernel wants an address (free_pages(page, 4) after
+// alloc_pages()): a cast would compile and free the wrong memory, so name the call that takes
+// the page instead, or page_address() when there is none.
+Result<void> Compiler::page_for_address(TypeId from, TypeId to, Loc loc, const std::string& fname) {
+    if (!t_.is_pointer(from) || !t_.is_integer(to) || t_.name(from) != "struct page *") return {};
+    static constexpr std::pair<const char*, const char*> kPageTwin[] = {
+        {"free_pages", "__free_pages"}, {"free_page", "__free_page"}};
+    std::string fix = "use page_address(page) for the page's address";
+    for (const auto& [addr_fn, page_fn] : kPageTwin)
+        if (fname == addr_fn)
+            fix = std::string(addr_fn) + "() takes the address __get_free_pages() returned; for the struct page * "
+                  "alloc_pages() returned, call " + page_fn + "()";
+    return err(loc, "incompatible pointer to integer conversion passing 'struct page *' to parameter of type '" +
+                        t_.name(to) + "'", fix);
 }
 
 bool Compiler::is_null_constant(const Expr& e) {

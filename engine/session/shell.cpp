@@ -469,6 +469,10 @@ std::string shell_help_text() {
         for (char ch : c.help) line += ch == '\n' ? "\n" + std::string(kColumn, ' ') : std::string(1, ch);
         out += line + "\n";
     }
+    // Where to start, for a student who only knows the console.
+    out += "Guided lessons walk through one idea at a time and check the kernel's state: in the\n"
+           "browser open one from the Lessons menu; in a terminal, klab lesson list and\n"
+           "klab lesson play ID.\n";
     return out;
 }
 

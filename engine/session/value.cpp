@@ -16,6 +16,16 @@ std::string hex(uint64_t v) {
     return buf;
 }
 
+// An unsigned long holding a kernel address (what __get_free_pages() returns) reads as one in
+// hex, the way gdb prints pointers; other values, -1 and the IS_ERR_VALUE() range (the last
+// 4095 values) stay decimal.
+bool looks_like_kernel_address(const MachineConfig& c, uint64_t v, uint64_t bytes) {
+    if (bytes != c.pointer_bytes()) return false;
+    uint64_t top = bytes == 4 ? 0xFFFFFFFFull : ~0ull;
+    uint64_t kernel_half = c.arch == Arch::i386 ? c.page_offset() : 0xffff800000000000ull;
+    return v >= kernel_half && v <= top - 4095;
+}
+
 std::string char_repr(int c) {
     switch (c) {
     case 0: return "'\\000'";
@@ -115,8 +125,10 @@ std::string format_value(SessionState& st, kc::Thread& th, kc::Host& host, kc::T
             t.is_signed(type) ? std::to_string(static_cast<int64_t>(v)) : std::to_string(v);
         return num + " " + char_repr(c);
     }
-    if (t.is_integer(type))
-        return t.is_signed(type) ? std::to_string(static_cast<int64_t>(v)) : std::to_string(v);
+    if (t.is_integer(type)) {
+        if (t.is_signed(type)) return std::to_string(static_cast<int64_t>(v));
+        return looks_like_kernel_address(st.kernel.config, v, t.size_of(type)) ? hex(v) : std::to_string(v);
+    }
     if (k == kc::TypeKind::Pointer) {
         kc::TypeId base = t.get(type).base;
         kc::TypeKind bk = t.kind(base);

@@ -7,7 +7,17 @@
 #include <cstdio>
 
 #include "app.h"
+#include "platform/wheel.h"
 #include "theme.h"
+
+namespace {
+// GLFW's 1.0 per notch would scroll ImGui 5 lines; the browser's conversion scrolls 3.
+void scroll_callback(GLFWwindow*, double x, double y) {
+    klab::ui::WheelUnits u = klab::ui::wheel_units_from_glfw(x, y);
+    ImGui::GetIO().MouseWheelH += u.x;
+    ImGui::GetIO().MouseWheel += u.y;
+}
+} // namespace
 
 int main() {
     if (!glfwInit()) {
@@ -35,6 +45,7 @@ int main() {
     klab::ui::App app;
     app.set_fonts(klab::ui::load_fonts(KLAB_FONT_DIR, xscale), xscale);
     ImGui_ImplGlfw_InitForOpenGL(window, true);
+    glfwSetScrollCallback(window, scroll_callback); // replaces the backend's
     ImGui_ImplOpenGL3_Init("#version 150");
 
     while (!glfwWindowShouldClose(window)) {

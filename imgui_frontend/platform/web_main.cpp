@@ -18,9 +18,11 @@
 #include <vector>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "app.h"
 #include "platform/web_app.h"
+#include "platform/wheel.h"
 #include "theme.h"
 #include "views/lesson_state.h"
 
@@ -103,6 +105,23 @@ void release_held_keys(GLFWwindow* w) {
     for (auto& k : held) ImGui_ImplGlfw_KeyCallback(w, k[0], k[1], GLFW_RELEASE, k[2]);
 }
 
+// The browser's wheel event, converted (platform/wheel.h). Emscripten's GLFW hands ImGui raw
+// pixel deltas with the browser's sign; its scroll callback is removed and this one used
+// instead. A trackpad pinch arrives as a wheel event with ctrlKey set and no Ctrl key press:
+// it zooms the memory map like Ctrl+wheel, so Ctrl is held for the next frame only.
+struct WheelInput {
+    bool pinch = false; // a ctrlKey wheel event without the Ctrl key down
+} g_wheel;
+
+EM_BOOL wheel_callback(int, const EmscriptenWheelEvent* e, void*) {
+    klab::ui::WheelUnits u = klab::ui::wheel_units_from_dom(e->deltaX, e->deltaY, static_cast<int>(e->deltaMode));
+    ImGuiIO& io = ImGui::GetIO();
+    io.MouseWheelH += u.x;
+    io.MouseWheel += u.y;
+    if (e->mouse.ctrlKey && !io.KeyCtrl) g_wheel.pinch = true;
+    return EM_TRUE; // preventDefault: no page scroll, no browser zoom on Ctrl+wheel
+}
+
 // JavaScript inside EM_JS: keep the C++ formatter away (it would split `===`).
 // clang-format off
 EM_JS(double, klab_css_width, (), { return window.innerWidth; });
@@ -147,7 +166,28 @@ EM_JS(int, klab_saved_views_size, (), {
 EM_JS(void, klab_saved_views_copy, (char* buf, int n), {
     stringToUTF8(Module.klabSavedViews || "", buf, n);
 });
+// Tab and the keyboard focus. GLFW listens for keys on the whole window and cancels Tab, so the
+// keyboard could never leave the lab (nor a course page's iframe), and keys typed into any other
+// element of the page reached the lab. This listener runs first (it is added before glfwInit):
+// keys aimed at another element are left to it, and Tab moves the focus on as in any page
+// unless the console wants it to complete a name (Module.klabWantsTab, set every frame).
+EM_JS(void, klab_install_key_guard, (), {
+    function guard(e) {
+        var t = e.target;
+        var lab = t === Module['canvas'] || t === document.body || t === document.documentElement || t === window;
+        if (!lab || (e.type === 'keydown' && e.key === 'Tab' && !Module.klabWantsTab)) e.stopImmediatePropagation();
+    }
+    ['keydown', 'keypress', 'keyup'].forEach(function (type) { window.addEventListener(type, guard, true); });
+});
+EM_JS(void, klab_set_wants_tab, (int on), { Module.klabWantsTab = !!on; });
 // clang-format on
+
+// Tab completes in the console when there is something to complete and Escape has not just
+// been pressed there; otherwise it belongs to the browser (focus to the next element).
+bool console_wants_tab(const klab::ui::ConsoleState& s) {
+    return s.input_active && !s.tab_leaves && s.input[0] != 0 &&
+           std::string_view(s.input.data()).find_first_not_of(" \t\n") != std::string_view::npos;
+}
 
 const char* get_clipboard(void*) {
     return g_platform ? g_platform->clipboard.c_str() : "";
@@ -213,9 +253,15 @@ void frame(void* arg) {
     glfwPollEvents();
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
+    ImGuiIO& io = ImGui::GetIO();
+    bool pinch = g_wheel.pinch && !io.KeyCtrl;
+    g_wheel.pinch = false;
+    if (pinch) io.KeyCtrl = true;
     ImGui::NewFrame();
     p->app.frame();
     ImGui::Render();
+    if (pinch) io.KeyCtrl = false;
+    klab_set_wants_tab(console_wants_tab(p->app.console()));
     if (klab::ui::LessonPanelState& lp = p->app.lesson_panel(); lp.share_requested) {
         lp.share_requested = false;
         klab_copy_share_link();
@@ -301,6 +347,7 @@ int main() {
     p->app.prepare();        // the memory map's picture; its textures go up in the first frame
     klab_mark("klab:map-prepared");
 
+    klab_install_key_guard(); // before GLFW's listeners, so that it sees the keys first
     if (!glfwInit()) {
         EM_ASM({
             if (Module.onKlabError) Module.onKlabError('GLFW could not start');
@@ -330,6 +377,8 @@ int main() {
 
     ImGui_ImplGlfw_InitForOpenGL(window, true);
     glfwSetKeyCallback(window, key_callback); // replaces the backend's, which it then calls
+    glfwSetScrollCallback(window, nullptr);   // raw browser deltas: wheel_callback instead
+    emscripten_set_wheel_callback("#canvas", nullptr, true, wheel_callback);
     ImGui_ImplOpenGL3_Init("#version 300 es");
     klab_mark("klab:imgui-init");
     p->window = window;

@@ -6,10 +6,12 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <string_view>
 
 #include "printk/dump_stack.h"
+#include "printk/plain_words.h"
 #include "session/console.h"
 #include "views/view_state.h"
 #include "views/views.h"
@@ -18,14 +20,15 @@ namespace klab::ui {
 
 namespace {
 
+// Marks the lab's own sentence under a kernel report, so it is not read as Linux's output.
+constexpr const char* kPlainPrefix = "  in plain words: ";
+
 // The first line of a kernel report echoed to the console ("[    0.000013] BUG: ..."), or the
 // shell's "Killed" after one: drawn in the error colour so a failure stands out.
 bool kernel_failure_line(const std::string& l) {
     if (l.rfind("Killed", 0) == 0) return true;
-    if (l.empty() || l[0] != '[') return false;
-    size_t close = l.find("] ");
-    if (close == std::string::npos) return false;
-    std::string_view rest = std::string_view(l).substr(close + 2);
+    std::string_view rest = printk_text(l);
+    if (rest.empty()) return false;
     return is_report_head(rest) || rest.substr(0, 13) == "============="; // slub_debug's banner
 }
 
@@ -52,16 +55,57 @@ void split_lines(const std::string& text, LineKind kind, bool classify, std::vec
         LineKind k = classify ? classify_output_line(line, prev) : kind;
         if (classify && prev == LineKind::error && k == LineKind::note) k = LineKind::note;
         prev = k;
+        // Linux's words, then plain words: the lab's one sentence under a report's first line.
+        std::string_view plain = classify ? plain_words(printk_text(line)) : std::string_view();
         out.push_back(TextLine{std::move(line), k});
+        if (!plain.empty()) out.push_back(TextLine{std::string(kPlainPrefix) + std::string(plain), LineKind::note});
         pos = nl + 1;
     }
+}
+
+void clear_lines(ConsoleState& s) {
+    s.lines.clear();
+    s.rows.clear();
+    s.rows_lines = 0;
+}
+
+// Splits one line into rows of at most `cols` characters (UTF-8 code points), breaking after
+// the last space of a row when there is one in its second half: output wraps instead of being
+// cut at the panel's edge (compile errors, oops lines, help).
+void wrap_line(const std::string& text, uint32_t line, int cols, std::vector<ConsoleState::Row>& out) {
+    size_t begin = 0;
+    while (true) {
+        size_t pos = begin, last_space = std::string::npos;
+        int n = 0;
+        while (pos < text.size() && n < cols) {
+            if (text[pos] == ' ') last_space = pos;
+            ++pos;
+            while (pos < text.size() && (static_cast<unsigned char>(text[pos]) & 0xC0) == 0x80) ++pos;
+            ++n;
+        }
+        if (pos < text.size() && last_space != std::string::npos && last_space > begin + (pos - begin) / 2)
+            pos = last_space + 1;
+        out.push_back({line, static_cast<uint32_t>(begin), static_cast<uint32_t>(pos)});
+        if (pos >= text.size()) return;
+        begin = pos;
+    }
+}
+
+void wrap_transcript(ConsoleState& s, int cols) {
+    if (cols != s.rows_cols) {
+        s.rows.clear();
+        s.rows_lines = 0;
+        s.rows_cols = cols;
+    }
+    for (; s.rows_lines < s.lines.size(); ++s.rows_lines)
+        wrap_line(s.lines[s.rows_lines].text, static_cast<uint32_t>(s.rows_lines), cols, s.rows);
 }
 
 // Turns new session log entries into transcript lines (append-only, so cheap per frame).
 void sync_transcript(const Session& session, ConsoleState& s, bool rebooted) {
     const auto& log = session.log();
     if (rebooted || log.size() < s.log_seen) {
-        s.lines.clear();
+        clear_lines(s);
         s.log_seen = std::min(s.cleared, log.size());
         if (log.size() < s.cleared) s.cleared = s.log_seen = 0;
     }
@@ -105,8 +149,11 @@ int input_callback(ImGuiInputTextCallbackData* d) {
     ConsoleState& s = *cb->state;
     if (d->EventFlag == ImGuiInputTextFlags_CallbackCompletion) {
         std::string line(d->Buf, static_cast<size_t>(d->BufTextLen));
-        Completion c = cb->session->complete(line, static_cast<size_t>(d->CursorPos));
         s.candidates.clear();
+        // Nothing typed yet: every name would match (263 of them). The browser's Tab moves the
+        // focus out of the lab then (web_main.cpp); natively it does nothing.
+        if (line.find_first_not_of(" \t\n") == std::string::npos) return 0;
+        Completion c = cb->session->complete(line, static_cast<size_t>(d->CursorPos));
         if (c.candidates.empty()) return 0;
         std::string prefix = c.common_prefix();
         size_t typed = static_cast<size_t>(d->CursorPos) - c.start;
@@ -157,6 +204,17 @@ std::string transcript_text(const ConsoleState& s) {
     return all;
 }
 
+// The last Tab's matches in a box of at most `h` pixels that scrolls when they do not fit.
+void draw_candidates(ViewContext& c, const ConsoleState& s, float h) {
+    ImGui::BeginChild("completions", ImVec2(0, h), true);
+    ImGui::TextDisabled("%zu matches · type more and Tab again · Esc closes", s.candidates.size());
+    std::string line;
+    for (const std::string& cand : s.candidates) line += cand + "  ";
+    ImGui::TextWrapped("%s", line.c_str());
+    ImGui::EndChild();
+    c.widgets.track_last_item("console/completions");
+}
+
 } // namespace
 
 void draw_console(ViewContext& c, ConsoleState& s) {
@@ -166,8 +224,10 @@ void draw_console(ViewContext& c, ConsoleState& s) {
 
     if (ImGui::SmallButton("Clear")) {
         s.cleared = c.session.log().size();
-        s.lines.clear();
+        clear_lines(s);
         s.log_seen = s.cleared;
+        s.candidates.clear();
+        s.focus_input = true;
     }
     c.widgets.track_last_item("console/clear");
     ImGui::SameLine();
@@ -188,11 +248,18 @@ void draw_console(ViewContext& c, ConsoleState& s) {
     ImGui::PushFont(c.fonts.mono);
     float line_h = ImGui::GetTextLineHeight();
     float input_h = line_h * static_cast<float>(input_lines) + style.FramePadding.y * 2;
-    float cand_h = s.candidates.empty() ? 0 : ImGui::GetTextLineHeightWithSpacing() * 2;
-    float out_h = ImGui::GetContentRegionAvail().y - input_h - cand_h - style.ItemSpacing.y * 2;
+    // The completion list is a bounded, scrolling box: however many names match, the input
+    // line below it stays inside the window (a long list once pushed it out of sight).
+    float avail = ImGui::GetContentRegionAvail().y;
+    float row = ImGui::GetTextLineHeightWithSpacing();
+    float cand_h = 0;
+    if (!s.candidates.empty())
+        cand_h = std::clamp(avail - input_h - 2 * em - style.ItemSpacing.y * 3, 2 * row,
+                            5 * row + style.WindowPadding.y * 2);
+    float out_h = avail - input_h - cand_h - style.ItemSpacing.y * (cand_h > 0 ? 3 : 2);
 
-    ImGui::BeginChild("transcript", ImVec2(0, std::max(out_h, 2 * em)), true,
-                      ImGuiWindowFlags_HorizontalScrollbar);
+    // Always a scrollbar: the width the lines wrap at does not change as the text grows.
+    ImGui::BeginChild("transcript", ImVec2(0, std::max(out_h, 2 * em)), true, ImGuiWindowFlags_AlwaysVerticalScrollbar);
     if (s.lines.empty()) {
         // A first-time student needs a starting point, not an empty box.
         ImGui::PushStyleColor(ImGuiCol_Text, line_colour(LineKind::note));
@@ -206,13 +273,16 @@ void draw_console(ViewContext& c, ConsoleState& s) {
         ImGui::PopStyleColor();
         c.widgets.track_last_item("console/welcome");
     }
+    float char_w = std::max(ImGui::CalcTextSize("M").x, 1.0f);
+    wrap_transcript(s, std::max(static_cast<int>(ImGui::GetContentRegionAvail().x / char_w), 8));
     ImGuiListClipper clip;
-    clip.Begin(static_cast<int>(s.lines.size()));
+    clip.Begin(static_cast<int>(s.rows.size()));
     while (clip.Step())
         for (int i = clip.DisplayStart; i < clip.DisplayEnd; ++i) {
-            const TextLine& l = s.lines[static_cast<size_t>(i)];
+            const ConsoleState::Row& r = s.rows[static_cast<size_t>(i)];
+            const TextLine& l = s.lines[r.line];
             ImGui::PushStyleColor(ImGuiCol_Text, line_colour(l.kind));
-            ImGui::TextUnformatted(l.text.c_str(), l.text.c_str() + l.text.size());
+            ImGui::TextUnformatted(l.text.c_str() + r.begin, l.text.c_str() + r.end);
             ImGui::PopStyleColor();
         }
     if (s.scroll_to_bottom) ImGui::SetScrollHereY(1.0f);
@@ -220,18 +290,7 @@ void draw_console(ViewContext& c, ConsoleState& s) {
     ImGui::EndChild();
     c.widgets.track_last_item("console/transcript");
 
-    if (!s.candidates.empty()) {
-        std::string line;
-        for (const std::string& cand : s.candidates) {
-            if (line.size() > 400) {
-                line += " …";
-                break;
-            }
-            line += cand + "  ";
-        }
-        ImGui::TextDisabled("%zu matches:", s.candidates.size());
-        ImGui::TextWrapped("%s", line.c_str());
-    }
+    if (!s.candidates.empty()) draw_candidates(c, s, cand_h);
 
     // A focus request is dropped when another window takes the focus before it resolves (new
     // windows do in their first frame), so it is repeated for a few frames until it lands.
@@ -249,13 +308,24 @@ void draw_console(ViewContext& c, ConsoleState& s) {
                                 ImGuiInputTextFlags_CtrlEnterForNewLine |
                                 ImGuiInputTextFlags_CallbackCompletion |
                                 ImGuiInputTextFlags_CallbackAlways;
+    // Escape closes the completion list and keeps the line: ImGui's own Escape would put the
+    // text back as it was when the input took the keyboard, and let go of the keyboard.
+    bool escape = s.input_active && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape));
+    std::string before_escape = escape ? std::string(s.input.data()) : std::string();
     ImGui::SetNextItemWidth(-FLT_MIN);
     bool entered = ImGui::InputTextMultiline("##input", s.input.data(), s.input.size(),
                                              ImVec2(-FLT_MIN, input_h), flags, input_callback, &cb);
     c.widgets.track_last_item("console/input");
+    if (ImGui::IsItemEdited()) s.tab_leaves = false;
     s.input_active = ImGui::IsItemActive();
     if (s.input_active) s.focus_frames = 0;
     ImGui::PopFont();
+    if (escape) {
+        s.candidates.clear();
+        s.tab_leaves = true; // the next Tab takes the focus out of the lab (web_main.cpp)
+        std::snprintf(s.input.data(), s.input.size(), "%s", before_escape.c_str());
+        s.focus_input = s.cursor_to_end = true;
+    }
     if (entered) {
         s.candidates.clear();
         if (input_unfinished(s.input.data())) {

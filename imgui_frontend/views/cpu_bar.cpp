@@ -5,6 +5,7 @@
 // shell word, so the move is in the command log and replays).
 #include <imgui.h>
 
+#include <cstdio>
 #include <string>
 
 #include "sched/context.h"
@@ -22,6 +23,22 @@ const char* context_name(uint32_t pc) {
 }
 
 } // namespace
+
+std::string cpu_state_words(uint32_t pc, bool irqs_disabled) {
+    char head[40];
+    std::snprintf(head, sizeof head, "preempt_count is 0x%x: ", pc);
+    std::string w = head;
+    if (pc == 0)
+        w += "0 means this CPU runs a task that may be preempted and may sleep (GFP_KERNEL is fine).";
+    else if (in_interrupt(pc))
+        w += "the CPU is in interrupt context: nothing here may sleep (only GFP_ATOMIC).";
+    else
+        w += "preemption is disabled (a spinlock, get_cpu_var, preempt_disable): atomic context, "
+             "nothing may sleep.";
+    w += irqs_disabled ? "\nirqs off: local interrupts are disabled (local_irq_disable, spin_lock_irqsave)."
+                       : "\nirqs on: local interrupts are enabled.";
+    return w;
+}
 
 void draw_cpu_bar(ViewContext& c) {
     const Kernel& k = c.session.kernel();
@@ -52,7 +69,10 @@ void draw_cpu_bar(ViewContext& c) {
         if (!current && ImGui::IsItemClicked()) c.requests.submit.push_back(move);
         c.widgets.track_last_item("cpu/" + std::to_string(cpu));
         ImGui::SameLine();
-        ImGui::TextDisabled("pc=%x %s", pc, ctx.irqs_disabled ? "irqs off" : "irqs on");
+        ImGui::TextDisabled("preempt_count %x · irqs %s", pc, ctx.irqs_disabled ? "off" : "on");
+        c.widgets.track_last_item("cpu/" + std::to_string(cpu) + "/state");
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("%s", cpu_state_words(pc, ctx.irqs_disabled).c_str());
     }
 }
 

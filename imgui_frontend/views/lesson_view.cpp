@@ -20,6 +20,11 @@
 
 namespace klab::ui {
 
+std::string prediction_miss_text(bool choice, const std::string& actual) {
+    if (choice) return "Not quite. The model's answer: \u201c" + actual + "\u201d.";
+    return "Not quite: the model gives " + actual + ".";
+}
+
 namespace {
 
 const ImVec4 kMet(0.35f, 0.80f, 0.45f, 1.0f);
@@ -176,12 +181,11 @@ void draw_predict(ViewContext& c, LessonPanelState& s, const LessonRunner& r) {
     } else if (p.correct) {
         ImGui::TextColored(kMet, "Right: the model agrees.");
     } else {
-        std::string actual = q.kind == Predict::Kind::Choice && p.actual >= 0 &&
-                                     static_cast<size_t>(p.actual) < q.choices.size()
-                                 ? q.choices[static_cast<size_t>(p.actual)]
-                                 : std::to_string(p.actual);
+        bool choice = q.kind == Predict::Kind::Choice && p.actual >= 0 &&
+                      static_cast<size_t>(p.actual) < q.choices.size();
+        std::string actual = choice ? q.choices[static_cast<size_t>(p.actual)] : std::to_string(p.actual);
         ImGui::PushStyleColor(ImGuiCol_Text, kNotYet);
-        ImGui::TextWrapped("Not quite: the model gives %s.", actual.c_str());
+        ImGui::TextWrapped("%s", prediction_miss_text(choice, actual).c_str());
         ImGui::PopStyleColor();
     }
     c.widgets.track_last_item("lesson/predict_result");
@@ -281,6 +285,7 @@ void draw_step(ViewContext& c, LessonPanelState& s, const LessonRunner& r) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.62f, 0.80f, 1.0f, 1.0f));
     ImGui::TextWrapped("Step %u of %u: %s", st.number, r.step_count(), st.title.c_str());
     ImGui::PopStyleColor();
+    c.widgets.track_last_item("lesson/step_title");
     ImGui::Separator();
     md.prefix = "lesson/prose";
     if (st.has_predict) {
@@ -489,6 +494,9 @@ void draw_lesson_tab(ViewContext& c, LessonPanelState& s) {
 void draw_lesson_menu(ViewContext& c, LessonPanelState& s) {
     // A second BeginMainMenuBar appends to the bar main_menu.cpp drew.
     if (!ImGui::BeginMainMenuBar()) return;
+    // Beside Help, where main_menu.cpp left room (the bar's status text comes after it).
+    float x = ImGui::GetStateStorage()->GetFloat(ImGui::GetID("lessons_x"), -1.0f);
+    if (x >= 0) ImGui::SetCursorPosX(x);
     if (ImGui::BeginMenu("Lessons")) {
         if (!s.list_built) build_list(s);
         for (const LessonListEntry& e : s.list) {

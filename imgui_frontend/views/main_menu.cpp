@@ -98,6 +98,7 @@ void help_window(ViewContext& c, MenuState& ms) {
     if (ImGui::Begin("Help", &ms.show_help, ImGuiWindowFlags_AlwaysAutoResize)) {
         c.widgets.track_window("view/Help");
         ImGui::TextUnformatted("Type KernelC or shell commands (cat, dmesg, insmod ...) in the Console.");
+        ImGui::TextUnformatted("The Lessons menu has guided lessons: each step says what to do and checks the kernel.");
         ImGui::Separator();
         const char* keys[][2] = {
             {"Enter", "run the input (adds a line inside an unfinished { or ( )"},
@@ -136,7 +137,13 @@ void draw_main_menu(ViewContext& c, MenuState& ms, std::vector<ViewSlot>& views)
     const MachineConfig& machine = c.session.config();
 
     if (ImGui::BeginMainMenuBar()) {
-        ImGui::TextUnformatted("Kernel Lab");
+        if (ImGui::BeginMenu("Kernel Lab")) {
+            ImGui::TextDisabled("Kernel Lab %s · a model of Linux %s", kLabVersion, kLinuxRelease);
+            ImGui::TextUnformatted("New here? Lessons > the first lesson, or type in the Console.");
+            if (ImGui::MenuItem("Help and keyboard shortcuts")) ms.show_help = true;
+            ImGui::EndMenu();
+        }
+        c.widgets.track_last_item("menu/kernel_lab");
         if (ImGui::BeginMenu("Machine")) {
             for (Arch a : {Arch::i386, Arch::x86_64}) {
                 std::string label = std::string("Boot ") + arch_name(a) + " preset…";
@@ -162,15 +169,21 @@ void draw_main_menu(ViewContext& c, MenuState& ms, std::vector<ViewSlot>& views)
             if (ImGui::MenuItem("Tabs", nullptr, ms.mode == LayoutMode::tabs))
                 ms.mode = ms.mode == LayoutMode::tabs ? LayoutMode::automatic : LayoutMode::tabs;
             if (ImGui::MenuItem("Reset layout")) ms.reset_layout = true;
-            ImGui::Separator();
-            ImGui::MenuItem("ImGui metrics", nullptr, &ms.show_metrics);
             ImGui::EndMenu();
         }
+        c.widgets.track_last_item("menu/view");
         if (ImGui::BeginMenu("Help")) {
             if (ImGui::MenuItem("Keyboard shortcuts")) ms.show_help = true;
             ImGui::TextDisabled("Kernel Lab %s · Linux %s model", kLabVersion, kLinuxRelease);
+            ImGui::Separator();
+            ImGui::MenuItem("ImGui metrics (for developers)", nullptr, &ms.show_metrics);
             ImGui::EndMenu();
         }
+        // The Lessons menu (lesson_view.cpp, drawn into this bar afterwards) goes here, beside
+        // Help, not after the machine's status where it read as part of it: leave it room.
+        float lessons_x = ImGui::GetCursorPosX();
+        ImGui::GetStateStorage()->SetFloat(ImGui::GetID("lessons_x"), lessons_x);
+        ImGui::SetCursorPosX(lessons_x + ImGui::CalcTextSize("Lessons").x + ImGui::GetStyle().ItemSpacing.x * 2);
         ImGui::Separator();
         size_t n = c.session.log().size();
         ImGui::TextDisabled("%s | %s | %u CPU%s | %zu command%s", arch_name(machine.arch),

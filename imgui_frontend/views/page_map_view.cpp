@@ -2,14 +2,17 @@
 // picture in textures), zone boundaries marked, zoomable from the whole machine (the overview
 // texture, 16 frames per texel) down to single frames; hovering a cell shows its struct page.
 #include <imgui.h>
+#include <imgui_internal.h> // ImRect
 
 #include <algorithm>
 #include <cinttypes>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 
 #include "mm/page_alloc.h"
 #include "page_map.h"
+#include "platform/wheel.h"
 #include "views/views.h"
 
 namespace klab::ui {
@@ -54,16 +57,21 @@ void struct_page_tooltip(const Kernel& k, pfn_t pfn) {
     ImGui::EndTooltip();
 }
 
-void legend(const PageMap& map) {
+void legend(const PageMap& map, WidgetRegistry& widgets) {
     const auto& counts = map.class_counts();
     float sq = ImGui::GetFontSize() * 0.8f;
     bool first = true;
     for (uint32_t c = 0; c < static_cast<uint32_t>(CellClass::count); ++c) {
         auto cls = static_cast<CellClass>(c);
         if (counts[c] == 0 && cls != CellClass::free && cls != CellClass::alloc) continue;
+        // An entry goes on the next line unless all of it fits: a count cut at the panel's
+        // edge reads as another number ("free (buddy) 15403" for 1540352).
+        char text[96];
+        std::snprintf(text, sizeof text, "%s %" PRIu64, cell_class_name(cls), counts[c]);
+        float entry_w = sq + 3 + ImGui::CalcTextSize(text).x;
         if (!first) {
             ImGui::SameLine();
-            if (ImGui::GetContentRegionAvail().x < sq * 9) ImGui::NewLine();
+            if (ImGui::GetContentRegionAvail().x < entry_w) ImGui::NewLine();
         }
         first = false;
         ImVec2 p = ImGui::GetCursorScreenPos();
@@ -72,7 +80,8 @@ void legend(const PageMap& map) {
                                                   cell_class_colour(cls, 10));
         ImGui::Dummy(ImVec2(sq, sq));
         ImGui::SameLine(0, 3);
-        ImGui::Text("%s %" PRIu64, cell_class_name(cls), counts[c]);
+        ImGui::TextUnformatted(text);
+        widgets.track_last_item(std::string("pagemap/legend/") + cell_class_name(cls));
     }
 }
 
@@ -83,7 +92,12 @@ void draw_page_map(ViewContext& c, PageMap& map) {
     static_assert(PageMap::kRowPages == 1024);
     // Zoom is the cell size in device pixels; 0 means "fit the machine in the panel".
     ImGuiStorage* st = ImGui::GetStateStorage();
+    // Both keys exist before either reference is taken: a new key can move the others.
+    st->GetIntRef(ImGui::GetID("show_recent"), 0);
     float& zoom = *st->GetFloatRef(ImGui::GetID("zoom"), 0.0f);
+    // Frames left to scroll the last change into view: the zoomed map's size is known to ImGui
+    // only a frame after it is drawn, so the scroll is repeated.
+    int& show_recent = *st->GetIntRef(ImGui::GetID("show_recent"), 0);
 
     if (ImGui::SmallButton("Fit")) zoom = 0;
     c.widgets.track_last_item("pagemap/fit");
@@ -92,9 +106,21 @@ void draw_page_map(ViewContext& c, PageMap& map) {
     ImGui::SameLine();
     if (ImGui::SmallButton("+")) zoom = std::min(zoom > 0 ? zoom * 2 : 2.0f, 32.0f);
     c.widgets.track_last_item("pagemap/zoom_in");
+    // What the last command allocated or freed can be a single frame among 1.5 million at Fit:
+    // this zooms to where it is and scrolls it into view.
+    if (!map.recent().empty()) {
+        ImGui::SameLine();
+        if (ImGui::SmallButton("show last change")) {
+            zoom = std::max(zoom, 8.0f * c.scale);
+            show_recent = 3;
+        }
+        c.widgets.track_last_item("pagemap/show_recent");
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("Zoom to the frames the last command allocated or freed (outlined in yellow)");
+    }
     ImGui::SameLine();
     ImGui::TextDisabled("%" PRIu64 " frames · Ctrl+wheel zooms", map.nr_pages());
-    legend(map);
+    legend(map, c.widgets);
     PageHighlight& hl = map.highlight();
     if (!hl.ranges.empty()) {
         ImGui::TextColored(ImVec4(1, 1, 1, 1), "▣ %s", hl.label.c_str());
@@ -164,7 +190,10 @@ void draw_page_map(ViewContext& c, PageMap& map) {
                         ImVec2(origin.x + i * cell, std::min(origin.y + size.y, clip_max.y)),
                         IM_COL32(0, 0, 0, 90));
     }
-    // Zone boundaries: a white bar at the zone's first frame and its name.
+    // Zone boundaries: a white bar at the zone's first frame and its name. At Fit two zones can
+    // start a few pixels apart (i386's DMA and Normal): a name that would cover the one before
+    // goes below it.
+    std::vector<ImRect> labels;
     for (const zone& z : k.mm.zones) {
         if (!z.populated()) continue;
         uint64_t p = z.zone_start_pfn;
@@ -173,10 +202,23 @@ void draw_page_map(ViewContext& c, PageMap& map) {
         float h = std::max(cell, ImGui::GetFontSize() * 0.6f);
         dl->AddLine(ImVec2(x, y), ImVec2(x, y + h), IM_COL32(255, 255, 255, 230), 2.0f);
         dl->AddLine(ImVec2(x, y), ImVec2(x + std::max(cell, 12.0f), y), IM_COL32(255, 255, 255, 230), 2.0f);
-        dl->AddText(ImVec2(x + 3, y + 1), IM_COL32(255, 255, 255, 255), zone_kind_name(z.kind));
+        const char* name = zone_kind_name(z.kind);
+        ImVec2 ts = ImGui::CalcTextSize(name);
+        ImRect r(ImVec2(x + 3, y + 1), ImVec2(x + 3 + ts.x, y + 1 + ts.y));
+        for (bool moved = true; moved;) {
+            moved = false;
+            for (const ImRect& o : labels)
+                if (o.Overlaps(r)) r.TranslateY(o.Max.y + 1 - r.Min.y), moved = true;
+        }
+        labels.push_back(r);
+        dl->AddRectFilled(r.Min, r.Max, IM_COL32(0, 0, 0, 140));
+        dl->AddText(r.Min, IM_COL32(255, 255, 255, 255), name);
+        c.widgets.track_rect(std::string("pagemap/zone_label/") + name, Rect{r.Min.x, r.Min.y, r.GetWidth(), r.GetHeight()});
     }
     // Outlines frame ranges, at least `min` pixels each so they show when zoomed out.
+    // Returns the rectangle around everything it drew.
     auto outline = [&](const std::vector<std::pair<pfn_t, uint32_t>>& ranges, float min, ImU32 colour) {
+        ImRect all(FLT_MAX, FLT_MAX, -FLT_MAX, -FLT_MAX);
         uint32_t drawn = 0;
         for (const auto& [first, count] : ranges) {
             for (uint64_t p = first; p < uint64_t(first) + count && drawn < 4096;) {
@@ -189,16 +231,29 @@ void draw_page_map(ViewContext& c, PageMap& map) {
                 if (x1 - x0 < min) x0 -= (min - (x1 - x0)) / 2, x1 = x0 + min;
                 if (y1 - y0 < min) y0 -= (min - (y1 - y0)) / 2, y1 = y0 + min;
                 dl->AddRect(ImVec2(x0 - 1, y0 - 1), ImVec2(x1 + 1, y1 + 1), colour, 0, 0, 2.0f);
+                all.Add(ImRect(x0 - 1, y0 - 1, x1 + 1, y1 + 1));
                 p = end;
                 ++drawn;
             }
         }
+        return all;
     };
-    // What the last command allocated or freed: a fading yellow mark for two seconds.
-    if (double age = map.recent_age(c.changes.time); age >= 0 && age < 2.0 && !map.recent().empty()) {
-        auto alpha = static_cast<int>(255 * (1.0 - age / 2.0));
-        outline(map.recent(), 7.0f, IM_COL32(240, 228, 66, alpha));
+    // What the last command allocated or freed: a bright yellow mark for two seconds, then a
+    // steady one until the next change, so it can still be found (and "show last change").
+    if (!map.recent().empty()) {
+        double age = map.recent_age(c.changes.time);
+        auto alpha = age >= 0 && age < 2.0 ? static_cast<int>(160 + 95 * (1.0 - age / 2.0)) : 160;
+        ImRect r = outline(map.recent(), 7.0f, IM_COL32(240, 228, 66, alpha));
         c.widgets.track_last_item("pagemap/recent");
+        c.widgets.track_rect("pagemap/recent_mark", Rect{r.Min.x, r.Min.y, r.GetWidth(), r.GetHeight()});
+        if (show_recent > 0) {
+            pfn_t first = map.recent().front().first;
+            float y = static_cast<float>(first / per_row) * cell;
+            float x = static_cast<float>(first % per_row) * cell;
+            ImGui::SetScrollY(std::max(0.0f, y - ImGui::GetWindowHeight() / 2));
+            ImGui::SetScrollX(std::max(0.0f, x - ImGui::GetWindowWidth() / 2));
+            --show_recent;
+        }
     }
     // Frames another view pointed out: outlined, and scrolled into view once.
     if (!hl.ranges.empty()) {
@@ -212,9 +267,9 @@ void draw_page_map(ViewContext& c, PageMap& map) {
     if (ImGui::IsItemHovered()) {
         ImVec2 m = ImGui::GetIO().MousePos;
         ImGuiIO& io = ImGui::GetIO();
-        if (io.KeyCtrl && io.MouseWheel != 0) {
-            zoom = std::clamp(cell * (io.MouseWheel > 0 ? 2.0f : 0.5f), 1.0f / 16, 32.0f);
-        }
+        // A notch doubles or halves the cells; a trackpad's small deltas zoom in proportion.
+        if (io.KeyCtrl && io.MouseWheel != 0)
+            zoom = std::clamp(cell * std::exp2(io.MouseWheel / kWheelUnitsPerNotch), 1.0f / 16, 32.0f);
         auto col = static_cast<uint64_t>((m.x - origin.x) / cell);
         auto row = static_cast<uint64_t>((m.y - origin.y) / cell);
         uint64_t pfn = row * per_row + std::min<uint64_t>(col, per_row - 1);

@@ -40,6 +40,19 @@ namespace klab::ui {
 
 namespace {
 
+// What the /proc/slabinfo and slabtop columns count, on hover: they keep Linux's definitions,
+// which are not "objects handed out" ("active" has its own, longer note below).
+const char* slabinfo_column_tip(const char* name, bool classic) {
+    if (std::strcmp(name, "objs") == 0)
+        return "num_objs of /proc/slabinfo: every object slot of the cache's slabs, free or not.";
+    if (std::strcmp(name, "use") == 0)
+        return classic ? "slabtop's USE: active / objs, with active as /proc/slabinfo counts it."
+                       : "slabtop's USE: active / objs, with active as /proc/slabinfo counts it.\n"
+                         "Under SLUB a CPU slab counts as wholly active, so one kmalloc shows 100%.\n"
+                         "The cache's detail below counts the objects really handed out.";
+    return nullptr;
+}
+
 // Okabe-Ito colours (colour-blind safe), as the memory map uses them.
 constexpr ImU32 kUsed = IM_COL32(230, 159, 0, 255);     // orange: handed out
 constexpr ImU32 kFree = IM_COL32(86, 180, 233, 255);    // sky blue: on the slab's freelist
@@ -324,11 +337,19 @@ void draw_slab(ViewContext& c, SlabViewState& st, const kmem_cache& s, const Sla
     bool classic = v.list == SlabList::slabs_full || v.list == SlabList::slabs_partial ||
                    v.list == SlabList::slabs_free;
     std::string colour = classic ? "  colour offset " + std::to_string(v.colour_off) + " B" : "";
+    // Objects handed out, counted from the grid below: SLUB's page->inuse of a CPU slab is its
+    // whole object count (the CPU owns them all), which read as "32/32 in use" beside one
+    // orange cell.
+    auto handed_out = std::count_if(sl.objects.begin(), sl.objects.end(), [](const SlabObjectView& o) {
+        return o.state == SlabObjectState::allocated;
+    });
     std::snprintf(head, sizeof head, "%s0x%" PRIx64 "  pfn 0x%" PRIx32 "  order %u  %u/%u in use%s",
                   v.list == SlabList::cpu_slab || v.list == SlabList::cpu_partial
                       ? ("CPU" + std::to_string(v.cpu) + "  ").c_str()
                       : "",
-                  v.address, v.pfn, v.order, v.inuse, v.objects, colour.c_str());
+                  v.address, v.pfn, v.order, static_cast<unsigned>(handed_out), v.objects, colour.c_str());
+    if (&sl == st.slabs.data()) st.slab_heads.clear();
+    st.slab_heads.emplace_back(head);
     if (ImGui::Selectable(head, selected)) {
         st.selected_slab = v.id;
         PageHighlight h;
@@ -643,9 +664,14 @@ void draw_slab_caches(ViewContext& c, SlabViewState& st) {
         return;
     }
     const bool classic = slab_allocator(k) == SlabAllocator::slab;
-    uint64_t objs = 0, active = 0;
-    for (const SlabCacheInfo& i : st.caches) objs += i.num_objs, active += i.active_objs;
-    ImGui::Text("%zu caches, %" PRIu64 " / %" PRIu64 " objects active", st.caches.size(), active, objs);
+    uint64_t objs = 0, handed_out = 0;
+    for (const SlabCacheInfo& i : st.caches) objs += i.num_objs, handed_out += i.allocated_objs;
+    ImGui::Text("%zu caches, %" PRIu64 " of %" PRIu64 " objects in use", st.caches.size(), handed_out, objs);
+    c.widgets.track_last_item("slab/summary");
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("Objects handed out by kmalloc/kmem_cache_alloc and not yet freed, of all the\n"
+                          "objects the caches' slabs hold. The table's objs/active/use columns are\n"
+                          "/proc/slabinfo's and slabtop's, which count differently (hover them).");
     ImGui::SameLine();
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
     if (ImGui::InputTextWithHint("##filter", "filter names", st.filter, sizeof st.filter)) st.resort = true;
@@ -700,6 +726,8 @@ void draw_slab_caches(ViewContext& c, SlabViewState& st) {
             ImGui::PopID();
             c.widgets.track_last_item(std::string("slab/col/") + name);
             // The column students misread: a kfree that leaves "active" unchanged is not a bug.
+            if (const char* tip = slabinfo_column_tip(name, classic); tip && ImGui::IsItemHovered())
+                ImGui::SetTooltip("%s", tip);
             if (std::strcmp(name, "active") == 0 && ImGui::IsItemHovered())
                 ImGui::SetTooltip(classic ? "active_objs of /proc/slabinfo: objects in use, including those\n"
                                             "parked in the per-CPU and shared array caches."

@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 
+#include "printk/plain_words.h"
 #include "views/view_state.h"
 #include "views/views.h"
 
@@ -122,6 +123,15 @@ void draw_trace(ViewContext& c, TraceViewState& s) {
             ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.40f, 1), "failed: see the kernel log");
             if (gi == 0) c.widgets.track_last_item("trace/newest/failed");
         }
+        // A report during the command: the lab's plain sentence for it (printk/plain_words.h).
+        if (g.cmd_id > 0 && g.cmd_id <= log.size())
+            if (PlainReport r = first_plain_report(log[g.cmd_id - 1].output); !r.plain.empty()) {
+                ImGui::PushTextWrapPos(0);
+                ImGui::TextColored(ImVec4(0.85f, 0.80f, 0.55f, 1), "%s: %.*s", r.head.c_str(),
+                                   static_cast<int>(r.plain.size()), r.plain.data());
+                ImGui::PopTextWrapPos();
+                if (gi == 0) c.widgets.track_last_item("trace/newest/plain");
+            }
         if (open) {
             std::map<uint64_t, size_t> by_id;
             for (size_t i = 0; i < g.events.size(); ++i) by_id[g.events[i].id] = i;

@@ -31,7 +31,16 @@ struct ConsoleState {
     size_t log_seen = 0;              // session log entries turned into lines
     size_t cleared = 0;               // log entries before this are hidden ("clear")
     std::vector<TextLine> lines;
+    // The lines wrapped to the transcript's width (the font is monospace): one entry per row
+    // drawn, the line's index and the byte range of the row. Rebuilt when the width changes.
+    struct Row {
+        uint32_t line = 0, begin = 0, end = 0;
+    };
+    std::vector<Row> rows;
+    size_t rows_lines = 0; // lines already wrapped into rows
+    int rows_cols = 0;     // the width in characters they were wrapped at
     std::vector<std::string> candidates; // the last Tab's choices when there were several
+    bool tab_leaves = false; // Escape was pressed: Tab moves the focus out of the lab until an edit
     bool focus_input = true;
     int focus_frames = 0;
     bool input_active = false; // the input line had the keyboard in the last frame
@@ -130,6 +139,7 @@ struct SlabViewState {
     std::vector<Slab> slabs;
     uint32_t slabs_not_listed = 0;
     uint32_t detail_cache = NO_CACHE;
+    std::vector<std::string> slab_heads; // the slabs' header lines as last drawn (for tests)
 };
 
 struct VmViewState {

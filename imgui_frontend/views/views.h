@@ -66,8 +66,13 @@ void draw_vm(ViewContext& c, VmViewState& s);
 void draw_modules(ViewContext& c);
 // The main menu bar and its dialogs (machine configuration, reboot confirmation, help).
 void draw_main_menu(ViewContext& c, MenuState& m, std::vector<ViewSlot>& views);
+// The lesson panel's line for a wrong prediction: a number reads "the model gives 3", a choice
+// is quoted whole ("the order-10 block comes back" is a clause, not a value).
+std::string prediction_miss_text(bool choice, const std::string& actual);
 // The strip under the menu bar: one cell per CPU with its context.
 void draw_cpu_bar(ViewContext& c);
+// The CPU bar's "preempt_count 0 · irqs on" in words (its tooltip).
+std::string cpu_state_words(uint32_t preempt_count, bool irqs_disabled);
 // The lesson panel (lesson_view.cpp): a window at pos/size, or a tab of the small-screen
 // layout; the Lessons menu; a frame around the view the step is about once its goal is met
 // (call inside that view's window, after drawing it). prepare_ runs first in every frame.

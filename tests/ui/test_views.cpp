@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "mm/page_alloc.h"
+#include "platform/wheel.h"
 #include "slab/slab_query.h"
 #include "theme.h"
 #include "trace/events/kmem.h"
@@ -786,6 +787,171 @@ TEST_CASE("slab view under SLOB: clicking a page points that page out in the mem
     gui.click(app, *map_tab);
     settle(gui, app);
     CHECK(app.widgets().find("pagemap/clear_highlight").has_value());
+}
+
+// ---- issue 20: the wheel, Tab, counts, clipped text, plain words, the map's last change ----
+
+TEST_CASE("wheel: a browser notch of 100 px is three lines the way it was turned, in ImGui's units") {
+    using klab::ui::wheel_units_from_dom;
+    // ImGui 1.86 scrolls 5 lines per unit, positive = up; the browser's positive deltaY = down.
+    CHECK(wheel_units_from_dom(0, 100, 0).y == doctest::Approx(-0.6));
+    CHECK(wheel_units_from_dom(0, -100, 0).y == doctest::Approx(0.6));
+    CHECK(wheel_units_from_dom(0, 3, 1).y == doctest::Approx(-0.6)); // Firefox: 3 lines
+    CHECK(wheel_units_from_dom(0, 10, 0).y * 10 == doctest::Approx(wheel_units_from_dom(0, 100, 0).y));
+    CHECK(wheel_units_from_dom(100, 0, 0).x == doctest::Approx(-1.5)); // right = ImGui's negative
+    CHECK(klab::ui::wheel_units_from_glfw(0, 1).y == doctest::Approx(klab::ui::kWheelUnitsPerNotch));
+}
+
+TEST_CASE("console: Tab's matches sit in a bounded box above a visible input, Escape closes it and keeps the line") {
+    HeadlessImGui gui(1280, 720);
+    klab::ui::App app;
+    gui.frame(app);
+    gui.frame(app);
+    gui.key(app, ImGuiKey_Tab); // an empty line: nothing to complete, no list of every name
+    CHECK(app.console().candidates.empty());
+    gui.type(app, "k");
+    gui.key(app, ImGuiKey_Tab);
+    gui.frame(app);
+    REQUIRE(app.console().candidates.size() > 20);
+    auto box = app.widgets().find("console/completions");
+    auto input = app.widgets().find("console/input");
+    auto win = app.widgets().find("view/Console");
+    REQUIRE((box && input && win));
+    CHECK(box->h <= 7 * ImGui::GetTextLineHeightWithSpacing());
+    CHECK(input->y >= box->y + box->h);
+    CHECK(input->y + input->h <= win->y + win->h);
+    gui.key(app, ImGuiKey_Escape);
+    gui.frame(app);
+    CHECK(app.console().candidates.empty());
+    CHECK_FALSE(app.widgets().find("console/completions").has_value());
+    CHECK(app.console().tab_leaves);
+    CHECK(input_of(app) == "k");
+    gui.type(app, "malloc(8, GFP_KERNEL);"); // the line kept the keyboard
+    CHECK_FALSE(app.console().tab_leaves);
+    gui.key(app, ImGuiKey_Enter);
+    REQUIRE(app.session().log().size() == 1);
+    CHECK(app.session().log()[0].text == "kmalloc(8, GFP_KERNEL);");
+}
+
+TEST_CASE("console: long output wraps at the panel's width instead of being cut off") {
+    HeadlessImGui gui(1280, 720);
+    klab::ui::App app;
+    gui.frame(app);
+    app.submit("help");
+    for (int i = 0; i < 3; ++i) gui.frame(app);
+    const auto& s = app.console();
+    REQUIRE(s.rows_cols > 8);
+    CHECK(s.rows.size() > s.lines.size()); // some help lines are wider than a third of the screen
+    size_t longest = 0;
+    for (const auto& r : s.rows) longest = std::max<size_t>(longest, r.end - r.begin);
+    CHECK(longest <= static_cast<size_t>(s.rows_cols) + 2); // a few multi-byte characters
+    // Every byte of every line is in exactly one row, in order.
+    size_t line = 0, at = 0;
+    for (const auto& r : s.rows) {
+        if (r.line != line) {
+            CHECK(at == s.lines[line].text.size());
+            line = r.line, at = 0;
+        }
+        CHECK(r.begin == at);
+        at = r.end;
+    }
+}
+
+TEST_CASE("console and trace: a report keeps Linux's words and gets one plain sentence under it") {
+    HeadlessImGui gui;
+    klab::ui::App app;
+    gui.frame(app);
+    app.submit("p = kmalloc(100, GFP_KERNEL); kfree(p); kfree(p);");
+    for (int i = 0; i < 3; ++i) gui.frame(app);
+    CHECK(transcript_has(app, klab::ui::LineKind::error, "kernel BUG at mm/slub.c:419!"));
+    CHECK(transcript_has(app, klab::ui::LineKind::note, "in plain words: This is SLUB's double-free check"));
+    CHECK(app.session().log().back().output.find("plain words") == std::string::npos);
+    CHECK(app.widgets().find("trace/newest/plain").has_value());
+}
+
+TEST_CASE("slab view: a slab's line counts the objects handed out, as the grid and the detail do") {
+    HeadlessImGui gui;
+    klab::ui::App app;
+    app.menu().mode = klab::ui::LayoutMode::tabs;
+    settle(gui, app);
+    auto tab = app.widgets().find("tab/Slab caches");
+    REQUIRE(tab.has_value());
+    gui.click(app, *tab);
+    settle(gui, app);
+    app.submit("a = kmalloc(100, GFP_KERNEL);");
+    // A slow rebuild (a loaded machine) is redone at most every 0.25 s of ImGui time.
+    settle(gui, app, 20);
+    auto filter = app.widgets().find("slab/filter");
+    REQUIRE(filter.has_value());
+    gui.click(app, *filter);
+    ImGui::GetIO().AddInputCharactersUTF8("kmalloc-128");
+    settle(gui, app);
+    auto row = app.widgets().find("slab/row/kmalloc-128");
+    REQUIRE(row.has_value());
+    gui.click(app, *row);
+    settle(gui, app, 20);
+    const auto& st = app.view_state<klab::ui::SlabViewState>("slab");
+    CHECK(st.selected == "kmalloc-128");
+    REQUIRE(!st.slabs.empty());
+    REQUIRE(st.slab_heads.size() == st.slabs.size());
+    bool cpu_slab_seen = false;
+    for (size_t i = 0; i < st.slabs.size(); ++i) {
+        const auto& sl = st.slabs[i];
+        size_t used = 0;
+        for (const auto& o : sl.objects) used += o.state == klab::SlabObjectState::allocated;
+        std::string want = std::to_string(used) + "/" + std::to_string(sl.view.objects) + " in use";
+        CHECK_MESSAGE(st.slab_heads[i].find(want) != std::string::npos, st.slab_heads[i]);
+        if (sl.view.list == klab::SlabList::cpu_slab) cpu_slab_seen = used < sl.view.objects;
+    }
+    CHECK(cpu_slab_seen); // SLUB's CPU slab: page->inuse says all 32, the line says how many are used
+}
+
+TEST_CASE("memory map: legend counts are never cut, i386 zone names never overlap, the last change can be shown") {
+    HeadlessImGui gui(1280, 720);
+    FakeTextures tex;
+    klab::ui::App app(klab::MachineConfig::preset(klab::Arch::i386));
+    app.set_textures(&tex);
+    settle(gui, app);
+    auto win = app.widgets().find("view/Physical memory");
+    REQUIRE(win.has_value());
+    auto free_entry = app.widgets().find("pagemap/legend/free (buddy)");
+    REQUIRE(free_entry.has_value());
+    CHECK(free_entry->x + free_entry->w <= win->x + win->w);
+    auto dma = app.widgets().find("pagemap/zone_label/DMA");
+    auto normal = app.widgets().find("pagemap/zone_label/Normal");
+    REQUIRE((dma && normal));
+    bool overlap = dma->x < normal->x + normal->w && normal->x < dma->x + dma->w &&
+                   dma->y < normal->y + normal->h && normal->y < dma->y + dma->h;
+    CHECK_FALSE(overlap);
+    // One page: at Fit it is a fraction of a pixel; its outline stays after the flash, and
+    // "show last change" zooms in and scrolls it into the panel.
+    app.submit("p = alloc_pages(GFP_KERNEL, 0);");
+    settle(gui, app);
+    ImGui::GetIO().DeltaTime = 1.0f; // three seconds later
+    settle(gui, app);
+    ImGui::GetIO().DeltaTime = 1.0f / 60.0f;
+    REQUIRE(app.widgets().find("pagemap/recent_mark").has_value());
+    auto cells = app.widgets().find("pagemap/cells");
+    auto show = app.widgets().find("pagemap/show_recent");
+    REQUIRE((cells && show));
+    gui.click(app, *show);
+    settle(gui, app, 5);
+    auto zoomed = app.widgets().find("pagemap/cells");
+    auto mark = app.widgets().find("pagemap/recent_mark");
+    win = app.widgets().find("view/Physical memory");
+    REQUIRE((zoomed && mark && win));
+    CHECK(zoomed->h > 4 * cells->h);
+    CHECK(mark->y >= win->y);
+    CHECK(mark->y + mark->h <= win->y + win->h);
+}
+
+TEST_CASE("small words: a missed choice is quoted, the CPU bar's preempt_count is explained") {
+    CHECK(klab::ui::prediction_miss_text(true, "the order-10 block comes back") ==
+          "Not quite. The model's answer: \u201cthe order-10 block comes back\u201d.");
+    CHECK(klab::ui::prediction_miss_text(false, "3") == "Not quite: the model gives 3.");
+    CHECK(klab::ui::cpu_state_words(0, false).find("may sleep") != std::string::npos);
+    CHECK(klab::ui::cpu_state_words(0x100, true).find("interrupt context") != std::string::npos);
+    CHECK(klab::ui::cpu_state_words(0x100, true).find("irqs off") != std::string::npos);
 }
 
 TEST_CASE("modules view: lists the session's modules and loads one through the console") {
