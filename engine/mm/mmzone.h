@@ -79,9 +79,11 @@ struct page {
     PageOwner owner = PageOwner::none;
     uint8_t migratetype = 0; // set_pcppage_migratetype(): the list it came from / goes to
     uint8_t zone = 0;        // zone index (page_zonenum)
-    // Model bookkeeping, no Linux field: KernelC code stored into this frame since it was
-    // allocated, so what the kernel keeps inside it (SLUB free pointers, SLOB blocks) is the
-    // student's to corrupt and the invariant checkers do not judge it (machine/check.h).
+    // Model bookkeeping, no Linux field: KernelC code stored into this frame since it became a
+    // slab page, so what the allocator keeps inside it (SLUB free pointers, SLAB index bytes,
+    // SLOB blocks) is the student's to corrupt and the invariant checkers do not judge it
+    // (machine/check.h). Cleared where a page becomes a slab page, not on every allocation:
+    // a loop over every page of every block would slow the buddy allocator's hot path.
     uint8_t guest_written = 0;
     uint8_t pad = 0;
 };

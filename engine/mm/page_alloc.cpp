@@ -38,7 +38,6 @@ void prep_new_page(Kernel& k, pfn_t p, uint32_t order, gfp_t gfp) {
     pg._refcount = 1;
     pg._mapcount = -1;
     pg.flags = 0;
-    for (pfn_t i = 0; i < (1u << order); ++i) m.mem_map[p + i].guest_written = 0; // a new life
     if (gfp & __GFP_ZERO) m.contents.zero(p, 1u << order);
     if ((gfp & __GFP_COMP) && order > 0) {
         pg.flags |= PG_head;

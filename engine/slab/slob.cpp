@@ -303,6 +303,7 @@ void mark_slab_page(Kernel& k, pfn_t pfn, uint32_t id) {
     page& pg = k.mm.mem_map[pfn];
     pg.lru_next = id;
     pg.lru_prev = kSlabMark;
+    pg.guest_written = 0; // what the heap keeps in it is the allocator's from here on
     pg.flags |= PG_slab;
     set_page_owner(k, pfn, PageOwner::slab);
 }

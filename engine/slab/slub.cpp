@@ -234,6 +234,7 @@ void attach_slab_pages(Kernel& k, const kmem_cache& s, uint32_t id, pfn_t p, uin
         page& pg = k.mm.mem_map[p + i];
         pg.lru_next = id;
         pg.lru_prev = kSlabMark;
+        pg.guest_written = 0; // what the slab keeps in it is the allocator's from here on
     }
     k.mm.mem_map[p].flags |= PG_slab; // __folio_set_slab()
     set_page_owner(k, p, PageOwner::slab);
