@@ -149,11 +149,10 @@ test('progress export downloads a file; import reads one back with a file picker
       assert.equal(j.format, 'klab-progress');
       assert.equal(j.lessons['buddy-allocator'].steps[0].met, true);
 
-      // A fresh browser store, then the file back through the picker.
+      // A fresh browser store, then the file back through the picker. The lesson is opened by
+      // its link again: closing it took ?lesson= out of the address bar, so a reload would not.
       await page.evaluate(() => localStorage.clear());
-      await page.reload();
-      assert.equal(await waitForLab(page, 60000), 'ready');
-      await page.waitForFunction(() => window.klabEmbed && window.klabEmbed.started, null, { timeout: 60000 });
+      await openLesson(page, '?lesson=buddy-allocator');
       // Opening the lesson wrote a fresh record (nothing met).
       assert.equal(JSON.parse(await page.evaluate(() => localStorage.getItem('klab.progress.buddy-allocator'))).steps[0].met, false);
       await clickWidget(page, 'lesson/close');

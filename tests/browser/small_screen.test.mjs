@@ -34,7 +34,11 @@ test('800x600 with ?lesson=kmalloc-and-slab: the lesson and the console are both
       await screenshot(page, 'small-screen-lesson-800x600');
 
       await clickWidget(page, 'console/input');
+      // The step is done once `size` holds ksize(a) (kmalloc alone is not enough).
       await page.keyboard.type('a = kmalloc(100, GFP_KERNEL);');
+      await page.keyboard.press('Enter');
+      await waitFrames(page, 3); // the console takes the keyboard back a frame after a command
+      await page.keyboard.type('size = ksize(a);');
       await page.keyboard.press('Enter');
       await page.waitForFunction(() => !!window.klab.widgetRect('lesson/explanation'), null, { timeout: 10000 });
       assert.ok(await rect('view/Lesson'), 'the lesson panel went away');
