@@ -84,20 +84,26 @@ MemFault kernel_read(const Kernel& k, uint64_t vaddr, void* out, uint32_t len) {
     });
 }
 
-MemFault kernel_write(Kernel& k, uint64_t vaddr, const void* in, uint32_t len) {
+namespace {
+
+// The store itself; `guest` marks the frames written (a store by KernelC code).
+MemFault write_frames(Kernel& k, uint64_t vaddr, const void* in, uint32_t len, bool guest) {
     const auto* src = static_cast<const uint8_t*>(in);
     return for_each_chunk(k, vaddr, len, true, [&](pfn_t p, uint32_t off, uint32_t n, uint32_t d) {
-        if (p != kIoPfn) k.mm.contents.write(p, off, src + d, n);
+        if (p == kIoPfn) return; // device memory behind ioremap ignores writes
+        k.mm.contents.write(p, off, src + d, n);
+        if (guest && p < k.mm.mem_map.size()) k.mm.mem_map[p].guest_written = 1;
     });
 }
 
+} // namespace
+
+MemFault kernel_write(Kernel& k, uint64_t vaddr, const void* in, uint32_t len) {
+    return write_frames(k, vaddr, in, len, false);
+}
+
 MemFault guest_write(Kernel& k, uint64_t vaddr, const void* in, uint32_t len) {
-    const auto* src = static_cast<const uint8_t*>(in);
-    return for_each_chunk(k, vaddr, len, true, [&](pfn_t p, uint32_t off, uint32_t n, uint32_t d) {
-        if (p == kIoPfn) return;
-        k.mm.contents.write(p, off, src + d, n);
-        if (p < k.mm.mem_map.size()) k.mm.mem_map[p].guest_written = 1;
-    });
+    return write_frames(k, vaddr, in, len, true);
 }
 
 void report_kernel_fault(Kernel& k, const MemFault& f) {
