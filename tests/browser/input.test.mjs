@@ -97,17 +97,23 @@ test('Ctrl+wheel zooms the memory map a step a notch, and plain wheel scrolls it
   }
 });
 
+// course.html's first lab, scrolled into view and ready, once `widget` is drawn: its frame and
+// the iframe's box on the page.
+async function openCourseLab(page, logs, widget) {
+  await page.goto(`${served.url}examples/course.html`);
+  const handle = await page.waitForSelector('#lab1');
+  await handle.scrollIntoViewIfNeeded();
+  const frame = await handle.contentFrame();
+  await frame.waitForFunction(() => window.klabStatus && window.klabStatus !== 'loading', null, { timeout: 30000 });
+  assert.equal(await frame.evaluate(() => window.klabStatus), 'ready', logs.join('\n'));
+  await frame.waitForFunction((w) => !!window.klab.widgetRect(w), widget, { timeout: 20000 });
+  return { frame, box: await handle.boundingBox() };
+}
+
 test('in course.html the wheel scrolls the embedded lesson panel three lines a notch', async () => {
   const { page, logs, close } = await launch({ viewport: { width: 1280, height: 720 } });
   try {
-    await page.goto(`${served.url}examples/course.html`);
-    const handle = await page.waitForSelector('#lab1');
-    await handle.scrollIntoViewIfNeeded();
-    const frame = await handle.contentFrame();
-    await frame.waitForFunction(() => window.klabStatus && window.klabStatus !== 'loading', null, { timeout: 30000 });
-    assert.equal(await frame.evaluate(() => window.klabStatus), 'ready', logs.join('\n'));
-    await frame.waitForFunction(() => !!window.klab.widgetRect('lesson/step_title'), null, { timeout: 20000 });
-    const box = await handle.boundingBox();
+    const { frame, box } = await openCourseLab(page, logs, 'lesson/step_title');
     const panel = await rectOf(frame, 'view/Lesson', box);
     assert.ok(panel, 'no lesson panel in the iframe');
     const at = { x: panel.x + panel.w / 2, y: panel.y + panel.h / 2 };
@@ -187,14 +193,7 @@ test('Tab on an empty line lists nothing and moves the focus out of the lab; so 
 test('in course.html Tab leaves the first lab for the rest of the page', async () => {
   const { page, logs, close } = await launch({ viewport: { width: 1280, height: 720 } });
   try {
-    await page.goto(`${served.url}examples/course.html`);
-    const handle = await page.waitForSelector('#lab1');
-    await handle.scrollIntoViewIfNeeded();
-    const frame = await handle.contentFrame();
-    await frame.waitForFunction(() => window.klabStatus && window.klabStatus !== 'loading', null, { timeout: 30000 });
-    assert.equal(await frame.evaluate(() => window.klabStatus), 'ready', logs.join('\n'));
-    await frame.waitForFunction(() => !!window.klab.widgetRect('console/input'), null, { timeout: 20000 });
-    const box = await handle.boundingBox();
+    const { frame, box } = await openCourseLab(page, logs, 'console/input');
     const input = await rectOf(frame, 'console/input', box);
     await page.mouse.click(input.x + input.w / 2, input.y + input.h / 2);
     await frame.waitForFunction(() => window.klab.consoleFocused(), null, { timeout: 10000 });
